@@ -1,0 +1,19 @@
+// Package codec is the one definition of chatstate's wire format: the events
+// written to the events topic, the derived presence records, the room and user
+// state rows kept in the group tables, and the dead-letter records; their goka
+// codecs; and the validation rules for names and text.
+//
+// # Versioning
+//
+// Every record carries a "v" field. Decoders are strict: unknown fields, a
+// missing or unknown version, or a value of the wrong JSON type are rejected
+// with an error wrapping ErrDecode, so that a record written by another
+// producer never enters the fold half-understood. A future format bumps the
+// version and teaches the decoders to read both.
+//
+// # Dependencies
+//
+// The package depends on the standard library only. The codecs satisfy
+// goka.Codec structurally; type assertions on goka's interface{} values live
+// here, in the As* helpers.
+package codec

@@ -1,0 +1,119 @@
+package codec
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// Version is the format version written by this build in every record.
+const Version = 1
+
+// TimeFormat is the layout of every timestamp: RFC 3339 with milliseconds, UTC.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// FormatTime renders t in TimeFormat, in UTC.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// ParseTime parses a timestamp in TimeFormat.
+func ParseTime(s string) (time.Time, error) { return time.Parse(TimeFormat, s) }
+
+// NewID returns a random identifier of 16 hex digits, for events and sessions.
+func NewID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// EventType is the kind of a chat event.
+type EventType string
+
+// The event types of the events topic.
+const (
+	Join    EventType = "join"    // a session entered a room
+	Leave   EventType = "leave"   // a session left a room
+	Message EventType = "message" // a user posted a text
+	Expire  EventType = "expire"  // a session timed out without a goodbye
+)
+
+// Event is one record of the events topic, keyed by room. Its Kafka offset is
+// its cursor in the room. Session and Server name the connection that caused a
+// join, leave or expire; a message posted over HTTP has no session.
+type Event struct {
+	V       int       `json:"v"`
+	ID      string    `json:"id"`
+	Type    EventType `json:"type"`
+	Room    string    `json:"room"`
+	User    string    `json:"user"`
+	TS      string    `json:"ts"`
+	Text    string    `json:"text,omitempty"`
+	Session string    `json:"session,omitempty"`
+	Server  string    `json:"server,omitempty"`
+}
+
+// NewEvent returns an event of the current version with a fresh id and the
+// current time. It does not validate.
+func NewEvent(typ EventType, room, user string) Event {
+	return Event{V: Version, ID: NewID(), Type: typ, Room: room, User: user, TS: FormatTime(time.Now())}
+}
+
+// Validate checks every rule of the format and returns an error wrapping
+// ErrInvalid for the first one broken.
+func (e *Event) Validate() error {
+	if e.V != Version {
+		return fmt.Errorf("%w: event version %d, want %d", ErrInvalid, e.V, Version)
+	}
+	if e.ID == "" || len(e.ID) > 64 {
+		return fmt.Errorf("%w: event id must be 1 to 64 bytes", ErrInvalid)
+	}
+	if err := CheckName("room", e.Room); err != nil {
+		return err
+	}
+	if err := CheckName("user", e.User); err != nil {
+		return err
+	}
+	if _, err := ParseTime(e.TS); err != nil {
+		return fmt.Errorf("%w: ts %q is not RFC 3339 UTC with milliseconds", ErrInvalid, e.TS)
+	}
+	switch e.Type {
+	case Message:
+		t, err := NormalizeText(e.Text)
+		if err != nil {
+			return err
+		}
+		if t != e.Text {
+			return fmt.Errorf("%w: text has surrounding white space", ErrInvalid)
+		}
+	case Join, Leave, Expire:
+		if e.Text != "" {
+			return fmt.Errorf("%w: a %s event has no text", ErrInvalid, e.Type)
+		}
+		if e.Session == "" || len(e.Session) > 64 {
+			return fmt.Errorf("%w: a %s event needs a session of 1 to 64 bytes", ErrInvalid, e.Type)
+		}
+	default:
+		return fmt.Errorf("%w: unknown event type %q", ErrInvalid, e.Type)
+	}
+	if len(e.Session) > 64 || len(e.Server) > 64 {
+		return fmt.Errorf("%w: session and server are at most 64 bytes", ErrInvalid)
+	}
+	return nil
+}
+
+// Public is the form of an event shown to clients: the stored event less the
+// format version and the server that wrote it.
+type Public struct {
+	ID      string    `json:"id"`
+	Type    EventType `json:"type"`
+	Room    string    `json:"room"`
+	User    string    `json:"user"`
+	TS      string    `json:"ts"`
+	Text    string    `json:"text,omitempty"`
+	Session string    `json:"session,omitempty"`
+}
+
+// Public returns the client-facing form of e.
+func (e *Event) Public() Public {
+	return Public{ID: e.ID, Type: e.Type, Room: e.Room, User: e.User, TS: e.TS, Text: e.Text, Session: e.Session}
+}

@@ -1,0 +1,92 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrDecode is wrapped by every decoding error of this package.
+var ErrDecode = errors.New("codec: cannot decode")
+
+// versioned is implemented by every record type so that the strict decoder
+// can check the version after decoding.
+type versioned interface{ version() int }
+
+// decodeStrict decodes one JSON object into v, refusing unknown fields,
+// trailing data and any version other than the current one.
+func decodeStrict(data []byte, v versioned) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %w", ErrDecode, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: trailing data after the object", ErrDecode)
+	}
+	if got := v.version(); got != Version {
+		return fmt.Errorf("%w: version %d, this build reads %d", ErrDecode, got, Version)
+	}
+	return nil
+}
+
+func (e *Event) version() int      { return e.V }
+func (s *RoomState) version() int  { return s.V }
+func (s *UserState) version() int  { return s.V }
+func (p *Presence) version() int   { return p.V }
+func (d *DeadLetter) version() int { return d.V }
+
+// DecodeEvent decodes and validates an event. The error wraps ErrDecode or
+// ErrInvalid.
+func DecodeEvent(data []byte) (*Event, error) {
+	e := new(Event)
+	if err := decodeStrict(data, e); err != nil {
+		return nil, err
+	}
+	if err := e.Validate(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// EventCodec is the goka codec of Event values (*Event or Event). Decode
+// validates.
+type EventCodec struct{}
+
+// Encode implements goka.Codec.
+func (EventCodec) Encode(v interface{}) ([]byte, error) {
+	switch e := v.(type) {
+	case *Event:
+		return json.Marshal(e)
+	case Event:
+		return json.Marshal(&e)
+	}
+	return nil, fmt.Errorf("codec: EventCodec cannot encode %T", v)
+}
+
+// Decode implements goka.Codec; it returns a *Event.
+func (EventCodec) Decode(data []byte) (interface{}, error) { return DecodeEvent(data) }
+
+// Raw is the goka codec that passes bytes through unchanged. Inputs are read
+// raw so that a record that does not decode reaches the callback, which sends
+// it to the dead-letter topic instead of stopping the processor.
+type Raw struct{}
+
+// Encode implements goka.Codec.
+func (Raw) Encode(v interface{}) ([]byte, error) {
+	if b, ok := v.([]byte); ok {
+		return b, nil
+	}
+	return nil, fmt.Errorf("codec: Raw cannot encode %T", v)
+}
+
+// Decode implements goka.Codec.
+func (Raw) Decode(data []byte) (interface{}, error) { return data, nil }
+
+// AsBytes returns the []byte held by a goka value decoded with Raw.
+func AsBytes(v interface{}) []byte {
+	b, _ := v.([]byte)
+	return b
+}

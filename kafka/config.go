@@ -1,0 +1,114 @@
+package kafka
+
+import (
+	"errors"
+	"fmt"
+	"hash"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/lovoo/goka"
+)
+
+// DefaultPartitions is the default partition count of the streams and tables.
+const DefaultPartitions = 8
+
+// DefaultRetention is the default retention of the events topic.
+const DefaultRetention = 7 * 24 * time.Hour
+
+// ErrConfig is wrapped by every configuration error of this package.
+var ErrConfig = errors.New("kafka: bad configuration")
+
+// Config says where Kafka is and how chatstate's topics are laid out.
+type Config struct {
+	// Brokers are the bootstrap addresses. Required.
+	Brokers []string
+	// Names are the topics and groups. Zero value means NewNames(DefaultPrefix).
+	Names Names
+	// Partitions of every stream and table. Zero value means DefaultPartitions.
+	Partitions int
+	// Replication of new topics. Zero value means min(3, number of brokers).
+	Replication int
+	// Retention of the events topic. Zero value means DefaultRetention.
+	Retention time.Duration
+	// ClientID prefixes the client id of every connection. Zero value means
+	// "chatstate".
+	ClientID string
+}
+
+// WithDefaults returns c with its zero values filled in, or an error wrapping
+// ErrConfig.
+func (c Config) WithDefaults() (Config, error) {
+	if len(c.Brokers) == 0 {
+		return c, fmt.Errorf("%w: no brokers", ErrConfig)
+	}
+	if c.Names.Prefix == "" {
+		c.Names = NewNames(DefaultPrefix)
+	}
+	if c.Partitions == 0 {
+		c.Partitions = DefaultPartitions
+	}
+	if c.Partitions < 1 || c.Partitions > 10000 {
+		return c, fmt.Errorf("%w: partitions %d out of range 1..10000", ErrConfig, c.Partitions)
+	}
+	if c.Replication < 0 {
+		return c, fmt.Errorf("%w: negative replication", ErrConfig)
+	}
+	if c.Retention == 0 {
+		c.Retention = DefaultRetention
+	}
+	if c.ClientID == "" {
+		c.ClientID = "chatstate"
+	}
+	return c, nil
+}
+
+// Sarama returns a new sarama configuration for one client. Every call
+// returns a fresh copy, safe to modify:
+//   - producer: acks=all, idempotent (one request in flight), no batching
+//     delay, retries with backoff, FNV-1a hash partitioning as goka does;
+//   - consumer: streams start at the oldest offset, errors returned;
+//   - protocol version 2.8, which the embedded broker and Kafka 4 both speak.
+func (c Config) Sarama(clientID string) *sarama.Config {
+	s := goka.DefaultConfig()
+	s.ClientID = c.ClientID + "-" + clientID
+	s.Version = sarama.V2_8_0_0
+	s.Metadata.AllowAutoTopicCreation = false
+	s.Net.MaxOpenRequests = 1
+	s.Net.DialTimeout = 5 * time.Second
+	s.Producer.RequiredAcks = sarama.WaitForAll
+	s.Producer.Idempotent = true
+	s.Producer.Compression = sarama.CompressionNone
+	// All flush triggers zero: sarama sends as soon as it can. goka's 100 ms
+	// default would be the dominant latency of every chat message.
+	s.Producer.Flush.Frequency = 0
+	s.Producer.Flush.Bytes = 0
+	s.Producer.Flush.Messages = 0
+	s.Producer.Retry.Max = 10
+	s.Producer.Retry.Backoff = 200 * time.Millisecond
+	s.Producer.Timeout = 10 * time.Second
+	s.Producer.Partitioner = sarama.NewCustomHashPartitioner(goka.DefaultHasher())
+	s.Consumer.Offsets.Initial = sarama.OffsetOldest
+	s.Consumer.Return.Errors = true
+	s.Consumer.Fetch.Default = 1 << 20
+	s.Consumer.MaxWaitTime = 250 * time.Millisecond
+	s.Consumer.Group.Session.Timeout = 10 * time.Second
+	s.Consumer.Group.Heartbeat.Interval = time.Second
+	s.Consumer.Group.Rebalance.Timeout = 10 * time.Second
+	return s
+}
+
+// Partition returns the partition of key in a topic of n partitions, the same
+// that goka and the producers of this package choose.
+func Partition(key string, n int) int32 {
+	return partition(goka.DefaultHasher()(), key, n)
+}
+
+func partition(h hash.Hash32, key string, n int) int32 {
+	_, _ = h.Write([]byte(key))
+	p := int32(h.Sum32()) % int32(n)
+	if p < 0 {
+		p = -p
+	}
+	return p
+}

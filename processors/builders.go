@@ -1,0 +1,48 @@
+package processors
+
+import (
+	"hash"
+	"path/filepath"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/storage"
+)
+
+// Options returns the goka options every processor of a deployment needs:
+// sarama clients configured by cfg (each builder call gets its own copy,
+// because goka's builders write into the config they are given), a topic
+// manager that never creates topics (kafka.EnsureTopics does, with the right
+// settings), local table storage under stateDir, and nil values passed to
+// the callback so that tombstones reach the dead-letter topic.
+func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorOption {
+	return []goka.ProcessorOption{
+		goka.WithClientID(cfg.ClientID + "-" + client),
+		goka.WithConsumerGroupBuilder(func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
+			c := cfg.Sarama(client)
+			return sarama.NewConsumerGroup(brokers, group, c)
+		}),
+		goka.WithConsumerSaramaBuilder(func(brokers []string, clientID string) (sarama.Consumer, error) {
+			return sarama.NewConsumer(brokers, cfg.Sarama(client))
+		}),
+		goka.WithProducerBuilder(func(brokers []string, clientID string, _ func() hash.Hash32) (goka.Producer, error) {
+			return goka.NewProducer(brokers, cfg.Sarama(client))
+		}),
+		goka.WithTopicManagerBuilder(TopicManagerBuilder(cfg)),
+		goka.WithStorageBuilder(storage.DefaultBuilder(filepath.Join(stateDir, "processor"))),
+		goka.WithNilHandling(goka.NilProcess),
+	}
+}
+
+// TopicManagerBuilder returns a goka topic manager builder that checks topics
+// but never creates them.
+func TopicManagerBuilder(cfg kafka.Config) goka.TopicManagerBuilder {
+	return func(brokers []string) (goka.TopicManager, error) {
+		tmc := goka.NewTopicManagerConfig()
+		tmc.NoCreate = true
+		tmc.Table.Replication = max(cfg.Replication, 1)
+		tmc.Stream.Replication = max(cfg.Replication, 1)
+		return goka.NewTopicManager(brokers, cfg.Sarama("topics"), tmc)
+	}
+}

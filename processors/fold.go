@@ -1,0 +1,107 @@
+package processors
+
+import "github.com/chatstate/chatstate/codec"
+
+// ApplyRoom folds one event of the room at offset into s and returns the new
+// state, the presence records the event derives, and whether the row changed.
+//
+// s may be nil (the room's first event); ApplyRoom takes ownership of s and may
+// modify it. An event at or below s.Cursor was applied before (a redelivery):
+// the state is returned unchanged, but the derived records are returned again,
+// because a crash may have kept the row update and lost the emit. The derived
+// records depend on the event alone, never on the state, which is what makes
+// emitting them again safe. The function is pure: the same inputs give the
+// same outputs, which replay and verify rely on.
+func ApplyRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomState, []codec.Presence, bool) {
+	effects := Derive(e, offset)
+	if s == nil {
+		s = codec.NewRoomState(e.Room)
+	}
+	if offset <= s.Cursor {
+		return s, effects, false
+	}
+	if s.Created == "" {
+		s.Created = e.TS
+	}
+	switch e.Type {
+	case codec.Join:
+		ss := s.Members[e.User]
+		if ss == nil {
+			ss = map[string]string{}
+			s.Members[e.User] = ss
+		}
+		ss[e.Session] = e.Server
+	case codec.Leave, codec.Expire:
+		if ss := s.Members[e.User]; ss != nil {
+			delete(ss, e.Session)
+			if len(ss) == 0 {
+				delete(s.Members, e.User)
+			}
+		}
+	case codec.Message:
+		s.Messages++
+		s.Recent = append(s.Recent, offset)
+		if over := len(s.Recent) - codec.HistoryLimit; over > 0 {
+			// Copy rather than reslice so the dropped prefix is not kept
+			// alive by the backing array.
+			s.Recent = append([]int64(nil), s.Recent[over:]...)
+		}
+	}
+	s.Cursor = offset
+	s.Updated = e.TS
+	return s, effects, true
+}
+
+// Derive returns the presence records that the event at offset causes: a
+// session added for a join, removed for a leave or expire, and the user seen
+// for a message.
+func Derive(e *codec.Event, offset int64) []codec.Presence {
+	p := codec.Presence{V: codec.Version, User: e.User, Room: e.Room, Session: e.Session, Server: e.Server, Source: offset, TS: e.TS}
+	switch e.Type {
+	case codec.Join:
+		p.Op = codec.AddSession
+	case codec.Leave, codec.Expire:
+		p.Op = codec.RemoveSession
+	case codec.Message:
+		p.Op, p.Session, p.Server = codec.Seen, "", ""
+	default:
+		return nil
+	}
+	return []codec.Presence{p}
+}
+
+// ApplyUser folds one presence record into s and reports whether the row
+// changed. s may be nil; ApplyUser takes ownership of it. A record whose
+// source cursor is at or below the room's Applied watermark was applied before
+// and changes nothing: records of one room arrive in cursor order, because
+// the rooms processor emits them in the order of the room's partition.
+func ApplyUser(s *codec.UserState, p *codec.Presence) (*codec.UserState, bool) {
+	if s == nil {
+		s = codec.NewUserState(p.User)
+	}
+	r := s.Rooms[p.Room]
+	if r == nil {
+		r = &codec.UserRoom{Applied: -1}
+		s.Rooms[p.Room] = r
+	}
+	if p.Source <= r.Applied {
+		return s, false
+	}
+	switch p.Op {
+	case codec.AddSession:
+		if r.Sessions == nil {
+			r.Sessions = map[string]string{}
+		}
+		r.Sessions[p.Session] = p.Server
+	case codec.RemoveSession:
+		delete(r.Sessions, p.Session)
+		if len(r.Sessions) == 0 {
+			r.Sessions = nil
+		}
+	}
+	r.Applied = p.Source
+	if p.TS > s.LastSeen { // the fixed-width UTC format orders as text
+		s.LastSeen = p.TS
+	}
+	return s, true
+}

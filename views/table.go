@@ -1,0 +1,194 @@
+package views
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/processors"
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/storage"
+)
+
+// ErrNotReady is returned by reads before the view has recovered.
+var ErrNotReady = errors.New("views: not ready")
+
+// Table is a typed view of one group table with rows of type *T.
+// Its methods are safe for concurrent use.
+type Table[T any] struct {
+	view *goka.View
+	name string
+}
+
+// Option configures a Table.
+type Option func(*options)
+
+type options struct {
+	onChange func(key string)
+	extra    []goka.ViewOption
+}
+
+// WithOnChange calls fn with the key of every row the view receives, during
+// recovery and after. fn runs on the view's partition goroutines: it must not
+// block and must be safe for concurrent use.
+func WithOnChange(fn func(key string)) Option {
+	return func(o *options) { o.onChange = fn }
+}
+
+// WithGokaOptions appends raw goka view options, such as goka.WithViewTester.
+func WithGokaOptions(opts ...goka.ViewOption) Option {
+	return func(o *options) { o.extra = append(o.extra, opts...) }
+}
+
+// Rooms is the view of the rooms table.
+type Rooms = Table[codec.RoomState]
+
+// Users is the view of the users table.
+type Users = Table[codec.UserState]
+
+// NewRooms returns a view of the rooms table, stored under stateDir.
+func NewRooms(cfg kafka.Config, stateDir string, opts ...Option) (*Rooms, error) {
+	return newTable[codec.RoomState](cfg, cfg.Names.RoomsTable(), codec.RoomCodec{}, stateDir, opts)
+}
+
+// NewUsers returns a view of the users table, stored under stateDir.
+func NewUsers(cfg kafka.Config, stateDir string, opts ...Option) (*Users, error) {
+	return newTable[codec.UserState](cfg, cfg.Names.UsersTable(), codec.UserCodec{}, stateDir, opts)
+}
+
+func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir string, opts []Option) (*Table[T], error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	update := goka.DefaultUpdate
+	if o.onChange != nil {
+		update = func(ctx goka.UpdateContext, s storage.Storage, key string, value []byte) error {
+			if err := goka.DefaultUpdate(ctx, s, key, value); err != nil {
+				return err
+			}
+			o.onChange(key)
+			return nil
+		}
+	}
+	gopts := append([]goka.ViewOption{
+		goka.WithViewClientID(cfg.ClientID + "-view"),
+		goka.WithViewCallback(update),
+		goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(stateDir, "views"))),
+		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
+			return sarama.NewConsumer(brokers, cfg.Sarama("view"))
+		}),
+		goka.WithViewTopicManagerBuilder(processors.TopicManagerBuilder(cfg)),
+		goka.WithViewAutoReconnect(),
+	}, o.extra...)
+	v, err := goka.NewView(cfg.Brokers, table, c, gopts...)
+	if err != nil {
+		return nil, fmt.Errorf("views: %s: %w", table, err)
+	}
+	return &Table[T]{view: v, name: string(table)}, nil
+}
+
+// Run runs the view until ctx is done. It may be called once.
+func (t *Table[T]) Run(ctx context.Context) error { return t.view.Run(ctx) }
+
+// Ready reports whether the view has recovered and is serving.
+func (t *Table[T]) Ready() bool { return t.view.CurrentState() == goka.ViewStateRunning }
+
+// State returns the view's state in words, for readiness reports.
+func (t *Table[T]) State() string {
+	switch t.view.CurrentState() {
+	case goka.ViewStateIdle:
+		return t.name + " idle"
+	case goka.ViewStateInitializing:
+		return t.name + " initializing"
+	case goka.ViewStateConnecting:
+		return t.name + " connecting"
+	case goka.ViewStateCatchUp:
+		return t.name + " catching up"
+	case goka.ViewStateRunning:
+		return t.name + " running"
+	}
+	return t.name + " in an unknown state"
+}
+
+// WaitReady blocks until the view is ready or ctx is done.
+func (t *Table[T]) WaitReady(ctx context.Context) error {
+	select {
+	case <-t.view.WaitRunning():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("views: %s: %w", t.name, ctx.Err())
+	}
+}
+
+// Get returns the row of key, or nil and no error if there is none.
+func (t *Table[T]) Get(key string) (*T, error) {
+	if !t.Ready() {
+		return nil, fmt.Errorf("%w: %s", ErrNotReady, t.State())
+	}
+	v, err := t.view.Get(key)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	row, ok := v.(*T)
+	if !ok {
+		return nil, fmt.Errorf("views: %s holds %T", t.name, v)
+	}
+	return row, nil
+}
+
+// List returns the rows whose key starts with prefix, sorted by key, for
+// which keep returns true (nil keeps all), at most limit of them (0: all).
+func (t *Table[T]) List(prefix string, limit int, keep func(*T) bool) ([]*T, error) {
+	if !t.Ready() {
+		return nil, fmt.Errorf("%w: %s", ErrNotReady, t.State())
+	}
+	it, err := t.view.Iterator()
+	if err != nil {
+		return nil, fmt.Errorf("views: %s: %w", t.name, err)
+	}
+	defer it.Release()
+	type kv struct {
+		key string
+		row *T
+	}
+	var rows []kv
+	for it.Next() {
+		k := it.Key()
+		if !strings.HasPrefix(k, prefix) {
+			continue
+		}
+		v, err := it.Value()
+		if err != nil {
+			return nil, fmt.Errorf("views: %s: %s: %w", t.name, k, err)
+		}
+		row, ok := v.(*T)
+		if !ok || (keep != nil && !keep(row)) {
+			continue
+		}
+		rows = append(rows, kv{k, row})
+	}
+	if err := it.Err(); err != nil {
+		return nil, fmt.Errorf("views: %s: %w", t.name, err)
+	}
+	// Partitions are iterated one after the other; sort across them.
+	sort.Slice(rows, func(i, j int) bool { return rows[i].key < rows[j].key })
+	if limit > 0 && len(rows) > limit {
+		rows = rows[:limit]
+	}
+	out := make([]*T, len(rows))
+	for i := range rows {
+		out[i] = rows[i].row
+	}
+	return out, nil
+}
