@@ -1,0 +1,81 @@
+package server
+
+import (
+	"github.com/lovoo/goka"
+	"log/slog"
+	"time"
+)
+
+// Config configures a Server. Every zero value means the default its comment
+// states; New fills them in.
+type Config struct {
+	// ServerID names this server in the events it writes. Zero value means
+	// "server".
+	ServerID string
+	// APIKey enables POST /api/rooms/{room}/messages for clients that send
+	// "Authorization: Bearer APIKey". Zero value: the endpoint answers 403.
+	APIKey string
+	// AllowedOrigins are the origins (scheme://host[:port]) allowed to open a
+	// WebSocket from a browser. Zero value means the server's own host only.
+	// Requests without an Origin header (non-browser clients) are allowed.
+	AllowedOrigins []string
+	// MaxFrameBytes is the largest client frame. Zero value means 64 KiB.
+	MaxFrameBytes int
+	// QueueSize is how many frames may wait for a slow client before it is
+	// disconnected with 4008. Zero value means 1024.
+	QueueSize int
+	// MaxRooms is how many rooms one connection may join. Zero value means 100.
+	MaxRooms int
+	// SendRate and SendBurst limit sends per connection. Zero values mean 10
+	// per second with a burst of 20.
+	SendRate  float64
+	SendBurst int
+	// PingInterval is how often the server pings each connection; one that
+	// does not answer within another interval is dropped. Zero value means
+	// 25 seconds.
+	PingInterval time.Duration
+	// WriteTimeout bounds each socket write. Zero value means 10 seconds.
+	WriteTimeout time.Duration
+	// ReadTimeout bounds each Kafka read made for a request (history, resume,
+	// the events API). Zero value means 10 seconds.
+	ReadTimeout time.Duration
+	// Logger receives the server's logs. Zero value means slog.Default().
+	Logger *slog.Logger
+	// GokaLogger receives the logs of the server's goka views. Zero value
+	// means goka's default logger (standard error).
+	GokaLogger goka.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.ServerID == "" {
+		c.ServerID = "server"
+	}
+	if c.MaxFrameBytes == 0 {
+		c.MaxFrameBytes = 64 << 10
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = 1024
+	}
+	if c.MaxRooms == 0 {
+		c.MaxRooms = 100
+	}
+	if c.SendRate == 0 {
+		c.SendRate = 10
+	}
+	if c.SendBurst == 0 {
+		c.SendBurst = 20
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}

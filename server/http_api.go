@@ -1,0 +1,302 @@
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/logread"
+)
+
+func timeNowPlus(d time.Duration) time.Time { return time.Now().Add(d) }
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /ws", s.serveWS)
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	m.HandleFunc("GET /readyz", s.serveReady)
+	m.HandleFunc("GET /api/rooms", s.ready_(s.listRooms))
+	m.HandleFunc("GET /api/rooms/{room}", s.ready_(s.getRoom))
+	m.HandleFunc("GET /api/rooms/{room}/events", s.ready_(s.roomEvents))
+	m.HandleFunc("POST /api/rooms/{room}/messages", s.ready_(s.postMessage))
+	m.HandleFunc("GET /api/users", s.ready_(s.listUsers))
+	m.HandleFunc("GET /api/users/{user}", s.ready_(s.getUser))
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errorf(CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	m.HandleFunc("GET /{$}", servePage)
+	s.mux = m
+}
+
+// ready_ answers 503 until the server is ready.
+func (s *Server) ready_(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.Ready() {
+			writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	if !s.Ready() {
+		writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
+		return
+	}
+	if _, err := s.client.Controller(); err != nil {
+		writeError(w, errorf(CodeUnavailable, "kafka not reachable: %v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "epoch": s.epoch})
+}
+
+type roomSummary struct {
+	Room     string `json:"room"`
+	Members  int    `json:"members"`
+	Messages int64  `json:"messages"`
+	Updated  string `json:"updated"`
+	Cursor   int64  `json:"cursor"`
+}
+
+func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
+	limit, e := intParam(r, "limit", 100, 1, 10000)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	rows, err := s.rooms.List(r.URL.Query().Get("prefix"), limit, nil)
+	if err != nil {
+		writeError(w, errorf(CodeUnavailable, "%v", err))
+		return
+	}
+	out := make([]roomSummary, len(rows))
+	for i, row := range rows {
+		out[i] = roomSummary{Room: row.Room, Members: len(row.Members), Messages: row.Messages, Updated: row.Updated, Cursor: row.Cursor}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})
+}
+
+// RoomJSON is the HTTP form of one room.
+type RoomJSON struct {
+	Room     string         `json:"room"`
+	Cursor   int64          `json:"cursor"`
+	Epoch    string         `json:"epoch"`
+	Members  []codec.Member `json:"members"`
+	Messages int64          `json:"messages"`
+	Created  string         `json:"created"`
+	Updated  string         `json:"updated"`
+}
+
+func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("room")
+	if err := codec.CheckName("room", name); err != nil {
+		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		return
+	}
+	row, err := s.rooms.Get(name)
+	if err != nil {
+		writeError(w, errorf(CodeUnavailable, "%v", err))
+		return
+	}
+	if row == nil {
+		writeError(w, errorf(CodeNotFound, "room %s was never seen", name))
+		return
+	}
+	writeJSON(w, http.StatusOK, RoomJSON{Room: row.Room, Cursor: row.Cursor, Epoch: s.epoch, Members: row.MemberList(),
+		Messages: row.Messages, Created: row.Created, Updated: row.Updated})
+}
+
+// scanLimit bounds the records one events request examines, so that a quiet
+// room in a busy partition answers quickly; "next" lets the client go on.
+const scanLimit = 50000
+
+func (s *Server) roomEvents(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("room")
+	if err := codec.CheckName("room", name); err != nil {
+		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		return
+	}
+	after, e := int64Param(r, "after", -1, -1)
+	if e == nil {
+		var limit int
+		limit, e = intParam(r, "limit", 100, 1, 1000)
+		if e == nil {
+			s.serveEvents(w, r.Context(), name, after, limit)
+			return
+		}
+	}
+	writeError(w, e)
+}
+
+func (s *Server) serveEvents(w http.ResponseWriter, ctx context.Context, room string, after int64, limit int) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadTimeout)
+	defer cancel()
+	events := []entryJSON{}
+	next := after
+	start, last, err := s.reader.Scan(ctx, room, after+1, after+scanLimit, func(e logread.Entry) bool {
+		events = append(events, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
+		return len(events) < limit
+	})
+	if err != nil {
+		writeError(w, errorf(CodeUnavailable, "%v", err))
+		return
+	}
+	next = max(next, last)
+	writeJSON(w, http.StatusOK, map[string]any{"events": events, "next": next, "truncated": start > after+1})
+}
+
+type postBody struct {
+	User *string `json:"user"`
+	Text *string `json:"text"`
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.APIKey == "" {
+		writeError(w, errorf(CodeForbidden, "posting over HTTP is disabled: no API key is configured"))
+		return
+	}
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.APIKey)) != 1 {
+		writeError(w, errorf(CodeUnauthorized, "missing or wrong API key"))
+		return
+	}
+	room := r.PathValue("room")
+	if err := codec.CheckName("room", room); err != nil {
+		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		return
+	}
+	var body postBody
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, int64(s.cfg.MaxFrameBytes)))
+	if err := dec.Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, errorf(CodeTooLarge, "body exceeds %d bytes", s.cfg.MaxFrameBytes))
+			return
+		}
+		writeError(w, errorf(CodeBadRequest, "body must be a JSON object with user and text"))
+		return
+	}
+	if body.User == nil || body.Text == nil {
+		writeError(w, errorf(CodeBadRequest, "user and text are required"))
+		return
+	}
+	if err := codec.CheckName("user", *body.User); err != nil {
+		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		return
+	}
+	text, err := codec.NormalizeText(*body.Text)
+	if err != nil {
+		code := CodeBadRequest
+		if errors.Is(err, codec.ErrTooLarge) {
+			code = CodeTooLarge
+		}
+		writeError(w, errorf(code, "%s", trimInvalid(err)))
+		return
+	}
+	e := codec.NewEvent(codec.Message, room, *body.User)
+	e.Text, e.Server = text, s.cfg.ServerID
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+	defer cancel()
+	offs, err := s.write(ctx, e)
+	if err != nil {
+		writeError(w, asError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int64{"cursor": offs[0]})
+}
+
+// UserJSON is the HTTP form of one user.
+type UserJSON struct {
+	User     string   `json:"user"`
+	Rooms    []string `json:"rooms"`
+	Sessions int      `json:"sessions"`
+	LastSeen string   `json:"last_seen"`
+}
+
+func userJSON(u *codec.UserState) UserJSON {
+	return UserJSON{User: u.User, Rooms: u.OnlineRooms(), Sessions: u.SessionCount(), LastSeen: u.LastSeen}
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	limit, e := intParam(r, "limit", 1000, 1, 100000)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	var keep func(*codec.UserState) bool
+	switch v := r.URL.Query().Get("online"); v {
+	case "", "false", "0":
+	case "true", "1":
+		keep = func(u *codec.UserState) bool { return u.SessionCount() > 0 }
+	default:
+		writeError(w, errorf(CodeBadRequest, "online must be true or false"))
+		return
+	}
+	rows, err := s.users.List(r.URL.Query().Get("prefix"), limit, keep)
+	if err != nil {
+		writeError(w, errorf(CodeUnavailable, "%v", err))
+		return
+	}
+	out := make([]UserJSON, len(rows))
+	for i, u := range rows {
+		out[i] = userJSON(u)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("user")
+	if err := codec.CheckName("user", name); err != nil {
+		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		return
+	}
+	u, err := s.users.Get(name)
+	if err != nil {
+		writeError(w, errorf(CodeUnavailable, "%v", err))
+		return
+	}
+	if u == nil {
+		writeError(w, errorf(CodeNotFound, "user %s was never seen", name))
+		return
+	}
+	writeJSON(w, http.StatusOK, userJSON(u))
+}
+
+func intParam(r *http.Request, name string, def, lo, hi int) (int, *Error) {
+	v, e := int64Param(r, name, int64(def), int64(lo))
+	if e == nil && v > int64(hi) {
+		e = errorf(CodeBadRequest, "%s must be at most %d", name, hi)
+	}
+	return int(v), e
+}
+
+func int64Param(r *http.Request, name string, def, lo int64) (int64, *Error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < lo {
+		return 0, errorf(CodeBadRequest, "%s must be an integer of at least %d", name, lo)
+	}
+	return v, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, e *Error) {
+	writeJSON(w, httpStatus(e.Code), map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+}

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"sync"
+
+	"github.com/chatstate/chatstate/kafka"
+)
+
+// hub fans events of the tail out to the subscriptions of their room. It
+// keeps, per partition, the subscriptions of each room and the last cursor of
+// each room it dispatched, so that a join knows how far the live stream has
+// gone. Dispatch never blocks: a subscription that cannot keep up closes its
+// connection.
+type hub struct {
+	parts      []hubPartition
+	partitions int
+}
+
+type hubPartition struct {
+	mu   sync.Mutex
+	subs map[string]map[*subscription]struct{} // room → subscriptions
+	last map[string]int64                      // room → last dispatched cursor
+}
+
+func newHub(partitions int) *hub {
+	h := &hub{parts: make([]hubPartition, partitions), partitions: partitions}
+	for i := range h.parts {
+		h.parts[i].subs = map[string]map[*subscription]struct{}{}
+		h.parts[i].last = map[string]int64{}
+	}
+	return h
+}
+
+func (h *hub) part(room string) *hubPartition {
+	return &h.parts[kafka.Partition(room, h.partitions)]
+}
+
+// subscribe registers a buffering subscription of c to room and returns it
+// with the last cursor of the room dispatched so far (-1 if none since the
+// tail started).
+func (h *hub) subscribe(c *conn, room string) (*subscription, int64) {
+	s := &subscription{conn: c, room: room, until: -1}
+	p := h.part(room)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	set := p.subs[room]
+	if set == nil {
+		set = map[*subscription]struct{}{}
+		p.subs[room] = set
+	}
+	set[s] = struct{}{}
+	last, ok := p.last[room]
+	if !ok {
+		last = -1
+	}
+	return s, last
+}
+
+// unsubscribe removes s; it is idempotent.
+func (h *hub) unsubscribe(s *subscription) {
+	p := h.part(s.room)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if set := p.subs[s.room]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(p.subs, s.room)
+		}
+	}
+}
+
+// dispatch delivers the event frame of room at cursor to every subscription
+// of the room; encode is called once, and only if there is one. The tail
+// calls dispatch in cursor order per partition.
+func (h *hub) dispatch(room string, cursor int64, encode func() []byte) {
+	p := h.part(room)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last[room] = cursor
+	if len(p.subs[room]) == 0 {
+		return
+	}
+	frame := encode()
+	for s := range p.subs[room] {
+		if s.deliver(cursor, frame) {
+			delete(p.subs[room], s)
+		}
+	}
+	if len(p.subs[room]) == 0 {
+		delete(p.subs, room)
+	}
+}
+
+// subscription is one connection's interest in one room.
+type subscription struct {
+	conn *conn
+	room string
+
+	mu     sync.Mutex
+	live   bool
+	floor  int64 // deliver only cursors above it, once live
+	until  int64 // if ≥ 0: the subscription ends after this cursor (a leave)
+	buffer []pending
+}
+
+type pending struct {
+	cursor int64
+	frame  []byte
+}
+
+// deliver hands one event to the subscription and reports whether the
+// subscription is over and should be removed. Hub partition lock held.
+func (s *subscription) deliver(cursor int64, frame []byte) (done bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.live {
+		if len(s.buffer) >= s.conn.srv.cfg.QueueSize {
+			s.conn.closeSlow()
+			return true
+		}
+		s.buffer = append(s.buffer, pending{cursor, frame})
+		return false
+	}
+	if s.until >= 0 && cursor > s.until {
+		return true
+	}
+	if cursor > s.floor {
+		s.conn.enqueue(frame)
+	}
+	return s.until >= 0 && cursor >= s.until
+}
+
+// goLive delivers what was buffered above floor, in order, and from then on
+// delivers directly. The snapshot must have been queued before.
+func (s *subscription) goLive(floor int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.floor = floor
+	for _, p := range s.buffer {
+		if p.cursor > floor {
+			s.conn.enqueue(p.frame)
+		}
+	}
+	s.buffer = nil
+	s.live = true
+}
+
+// endAfter makes s deliver events up to and including cursor (the
+// connection's own leave) and then end; at once if the tail is past it.
+func (h *hub) endAfter(s *subscription, cursor int64) {
+	p := h.part(s.room)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if last, ok := p.last[s.room]; ok && last >= cursor {
+		if set := p.subs[s.room]; set != nil {
+			delete(set, s)
+		}
+		return
+	}
+	s.mu.Lock()
+	s.until = cursor
+	s.mu.Unlock()
+}

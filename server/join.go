@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"errors"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/processors"
+)
+
+// join answers a join with a snapshot and starts the room's stream; see the
+// package doc for why the order of steps matters. c.mu held.
+func (c *conn) join(f *clientFrame) error {
+	old := c.rooms[f.Room]
+	if old == nil && len(c.rooms) >= c.srv.cfg.MaxRooms {
+		return errorf(CodeForbidden, "at most %d rooms per connection", c.srv.cfg.MaxRooms)
+	}
+	if !c.srv.Ready() {
+		return errorf(CodeUnavailable, "not ready: %s", c.srv.notReadyReason())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)
+	defer cancel()
+
+	// A second join of the same room restarts its stream with a fresh
+	// snapshot; the session is a member already, so no join is written.
+	if old != nil {
+		c.srv.hub.unsubscribe(old)
+		delete(c.rooms, f.Room)
+	}
+	sub, last := c.srv.hub.subscribe(c, f.Room)
+	snap, err := c.srv.snapshot(ctx, f, last)
+	if err == nil && old == nil {
+		_, err = c.srv.write(ctx, c.event(codec.Join, f.Room))
+	}
+	if err != nil {
+		c.srv.hub.unsubscribe(sub)
+		return err
+	}
+	snap.Ref = f.Ref
+	c.enqueueAlways(mustJSON(snap))
+	sub.goLive(snap.Cursor)
+	c.rooms[f.Room] = sub
+	return nil
+}
+
+// snapshot builds the answer to a join: the room's state at a cursor no lower
+// than last (the tail's position in the room), and the history or the
+// resumed events up to that cursor.
+func (s *Server) snapshot(ctx context.Context, f *clientFrame, last int64) (*snapshotFrame, error) {
+	room, err := s.roomAt(ctx, f.Room, last)
+	if err != nil {
+		return nil, err
+	}
+	snap := &snapshotFrame{
+		Op: "snapshot", Room: f.Room, Cursor: room.Cursor, Epoch: s.epoch,
+		Members: room.MemberList(), Messages: room.Messages,
+	}
+	honour := f.After != nil && (f.Epoch == "" || f.Epoch == s.epoch) && *f.After <= room.Cursor
+	if honour {
+		err = s.resume(ctx, snap, *f.After)
+	} else {
+		n := defaultHistory
+		if f.History != nil {
+			n = *f.History
+		}
+		err = s.history(ctx, snap, room, n)
+	}
+	snap.Events = entries(snap.Events)
+	return snap, err
+}
+
+// roomAt returns the room's row from the view, brought forward with the
+// processors' fold to at least cursor if the view lags behind the tail.
+func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.RoomState, error) {
+	room, err := s.rooms.Get(name)
+	if err != nil {
+		return nil, errorf(CodeUnavailable, "room state: %v", err)
+	}
+	if room == nil {
+		room = codec.NewRoomState(name)
+	}
+	if cursor <= room.Cursor {
+		return room, nil
+	}
+	_, _, err = s.reader.Scan(ctx, name, room.Cursor+1, cursor, func(e logread.Entry) bool {
+		room, _, _ = processors.ApplyRoom(room, e.Event, e.Cursor)
+		return true
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return room, nil
+}
+
+// history fills in the last n messages up to the snapshot's cursor.
+func (s *Server) history(ctx context.Context, snap *snapshotFrame, room *codec.RoomState, n int) error {
+	recent := room.Recent[max(0, len(room.Recent)-n):]
+	if len(recent) == 0 {
+		return nil
+	}
+	start, _, err := s.reader.Scan(ctx, room.Room, recent[0], room.Cursor, func(e logread.Entry) bool {
+		if e.Event.Type == codec.Message {
+			snap.Events = append(snap.Events, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
+		}
+		return true
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	snap.Truncated = start > recent[0]
+	return nil
+}
+
+// resume fills in every event after the client's cursor up to the
+// snapshot's, the newest maxResume of them, so that they join the live
+// stream without a gap.
+func (s *Server) resume(ctx context.Context, snap *snapshotFrame, after int64) error {
+	var got []entryJSON
+	dropped := false
+	start, _, err := s.reader.Scan(ctx, snap.Room, after+1, snap.Cursor, func(e logread.Entry) bool {
+		got = append(got, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
+		if len(got) > 2*maxResume {
+			// Keep memory bounded on a long scan.
+			got = append(got[:0], got[len(got)-maxResume:]...)
+			dropped = true
+		}
+		return true
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	if len(got) > maxResume {
+		got = got[len(got)-maxResume:]
+		dropped = true
+	}
+	snap.Truncated = dropped || start > after+1
+	snap.Events = got
+	snap.Resumed = !snap.Truncated
+	return nil
+}
+
+func unavailable(err error) error {
+	if errors.Is(err, logread.ErrUnavailable) {
+		return errorf(CodeUnavailable, "%v", err)
+	}
+	return err
+}

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/chatstate/chatstate/codec"
+)
+
+// handle answers one client frame. Read loop only.
+func (c *conn) handle(data []byte) {
+	f, e := decodeClientFrame(data)
+	if e != nil {
+		c.sendError(e, f.Ref)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return
+	}
+	var err error
+	switch f.Op {
+	case "join":
+		err = c.join(f)
+	case "leave":
+		err = c.leave(f)
+	case "send":
+		err = c.send(f)
+	case "ping":
+		c.enqueueAlways(mustJSON(pongFrame{Op: "pong", Ref: f.Ref}))
+	}
+	if err != nil {
+		c.sendError(asError(err), f.Ref)
+	}
+}
+
+func (c *conn) sendError(e *Error, ref json.RawMessage) {
+	if e.Code == CodeInternal {
+		c.srv.cfg.Logger.Error("request failed", "user", c.user, "session", c.session, "err", e.Message)
+		e = errorf(CodeInternal, "internal error")
+	}
+	c.enqueueAlways(mustJSON(errorFrame{Op: "error", Code: e.Code, Message: e.Message, Ref: ref}))
+}
+
+// event returns a new event of this connection's session.
+func (c *conn) event(typ codec.EventType, room string) codec.Event {
+	e := codec.NewEvent(typ, room, c.user)
+	e.Session, e.Server = c.session, c.srv.cfg.ServerID
+	return e
+}
+
+// leave writes the connection's leave of a joined room; the subscription
+// delivers up to and including it. c.mu held.
+func (c *conn) leave(f *clientFrame) error {
+	sub := c.rooms[f.Room]
+	if sub == nil {
+		return errorf(CodeNotMember, "not a member of room %s", f.Room)
+	}
+	e := c.event(codec.Leave, f.Room)
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
+	defer cancel()
+	offs, err := c.srv.write(ctx, e)
+	if err != nil {
+		return err
+	}
+	delete(c.rooms, f.Room)
+	c.srv.hub.endAfter(sub, offs[0])
+	if len(f.Ref) > 0 {
+		c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	}
+	return nil
+}
+
+// send posts a message to a joined room and acks it once Kafka has it.
+// c.mu held.
+func (c *conn) send(f *clientFrame) error {
+	if c.rooms[f.Room] == nil {
+		return errorf(CodeNotMember, "join room %s before sending to it", f.Room)
+	}
+	if !c.limiter.Allow() {
+		return errorf(CodeRateLimited, "too many messages: at most %g per second", c.srv.cfg.SendRate)
+	}
+	e := c.event(codec.Message, f.Room)
+	e.Text = *f.Text
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
+	defer cancel()
+	offs, err := c.srv.write(ctx, e)
+	if err != nil {
+		return err
+	}
+	c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	return nil
+}
+
+// cleanup ends the session: it leaves every joined room, writing the leaves
+// to Kafka, and stops all delivery. Idempotent.
+func (c *conn) cleanup() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return
+	}
+	c.done = true
+	var leaves []codec.Event
+	for room, sub := range c.rooms {
+		c.srv.hub.unsubscribe(sub)
+		leaves = append(leaves, c.event(codec.Leave, room))
+	}
+	c.rooms = nil
+	if len(leaves) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
+	defer cancel()
+	if _, err := c.srv.write(ctx, leaves...); err != nil && !errors.Is(err, context.Canceled) {
+		c.srv.cfg.Logger.Warn("could not write the leaves of a closed session", "session", c.session, "rooms", len(leaves), "err", err)
+	}
+}

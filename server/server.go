@@ -1,0 +1,251 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/views"
+	"github.com/lovoo/goka"
+	"golang.org/x/sync/errgroup"
+)
+
+// ErrRunTwice is returned by a second call of Run.
+var ErrRunTwice = errors.New("server: Run called twice")
+
+// Server serves WebSocket clients and the HTTP API from the views and the
+// tail. Build it with New, serve Handler, and Run it once.
+type Server struct {
+	cfg    Config
+	kcfg   kafka.Config
+	client sarama.Client
+	prod   sarama.SyncProducer
+	reader *logread.Reader
+	rooms  *views.Rooms
+	users  *views.Users
+	hub    *hub
+	tail   *tail
+	epoch  string
+
+	ran      atomic.Bool
+	ready    atomic.Bool
+	waiting  atomic.Value // string: why the server is not ready
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	shutdown bool
+	mux      *http.ServeMux
+}
+
+// New connects to Kafka, learns the epoch and the tail's start offsets, and
+// prepares the views under stateDir. Nothing is served or read until Run.
+func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
+	cfg = cfg.withDefaults()
+	kcfg, err := kcfg.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID))
+	if err != nil {
+		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
+	}
+	s := &Server{cfg: cfg, kcfg: kcfg, client: client, conns: map[*conn]struct{}{}}
+	s.waiting.Store("starting")
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeKafka()
+		}
+	}()
+	if s.epoch, err = kafka.Epoch(client, kcfg); err != nil {
+		return nil, err
+	}
+	if s.prod, err = sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID)); err != nil {
+		return nil, fmt.Errorf("server: producer: %w", err)
+	}
+	s.reader = logread.New(client, kcfg)
+	s.hub = newHub(kcfg.Partitions)
+	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger}
+	if err := s.tail.open(kcfg.Partitions); err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(stateDir, "server-"+cfg.ServerID)
+	var vopts []views.Option
+	if cfg.GokaLogger != nil {
+		vopts = append(vopts, views.WithGokaOptions(goka.WithViewLogger(cfg.GokaLogger)))
+	}
+	if s.rooms, err = views.NewRooms(kcfg, dir, vopts...); err != nil {
+		return nil, err
+	}
+	if s.users, err = views.NewUsers(kcfg, dir, vopts...); err != nil {
+		return nil, err
+	}
+	s.routes()
+	ok = true
+	return s, nil
+}
+
+// Epoch returns the epoch of the log this server serves.
+func (s *Server) Epoch() string { return s.epoch }
+
+// Handler returns the HTTP handler of /ws, the API and the page.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Ready reports whether the server serves state: the processors had caught
+// up with the log as it was at start, and both views have recovered.
+func (s *Server) Ready() bool { return s.ready.Load() && s.rooms.Ready() && s.users.Ready() }
+
+func (s *Server) notReadyReason() string {
+	if s.ready.Load() {
+		if !s.rooms.Ready() {
+			return s.rooms.State()
+		}
+		return s.users.State()
+	}
+	return s.waiting.Load().(string)
+}
+
+// Run reads the log and keeps the views until ctx is done, then says goodbye
+// to every client (their leaves written, then close 1001) and releases
+// Kafka. It may be called once.
+func (s *Server) Run(ctx context.Context) error {
+	if s.ran.Swap(true) {
+		return ErrRunTwice
+	}
+	defer s.closeKafka()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.tail.run(gctx) })
+	g.Go(func() error {
+		// The views start once the processors have folded everything the
+		// tail did not read: then every event is in a view or in the tail.
+		if err := s.waitProcessors(gctx); err != nil {
+			return err
+		}
+		vg, vctx := errgroup.WithContext(gctx)
+		vg.Go(func() error { return s.rooms.Run(vctx) })
+		vg.Go(func() error { return s.users.Run(vctx) })
+		vg.Go(func() error {
+			if s.rooms.WaitReady(vctx) == nil && s.users.WaitReady(vctx) == nil {
+				s.ready.Store(true)
+				s.cfg.Logger.Info("server ready", "server", s.cfg.ServerID, "epoch", s.epoch)
+			}
+			return nil
+		})
+		return vg.Wait()
+	})
+	<-gctx.Done()
+	s.goodbye()
+	err := g.Wait()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// waitProcessors waits until the rooms group has committed, on every
+// partition, the offset the tail started from.
+func (s *Server) waitProcessors(ctx context.Context) error {
+	admin, err := sarama.NewClusterAdminFromClient(s.client)
+	if err != nil {
+		return fmt.Errorf("server: admin: %w", err)
+	}
+	// The admin shares the client; closing the admin would close it.
+	topic := string(s.kcfg.Names.Events)
+	parts := make([]int32, len(s.tail.start))
+	for i := range parts {
+		parts[i] = int32(i)
+	}
+	for {
+		behind := 0
+		resp, err := admin.ListConsumerGroupOffsets(string(s.kcfg.Names.RoomsGroup), map[string][]int32{topic: parts})
+		if err == nil {
+			for p, start := range s.tail.start {
+				if start == 0 {
+					continue
+				}
+				b := resp.GetBlock(topic, int32(p))
+				if b == nil || b.Offset < start {
+					behind++
+				}
+			}
+		}
+		if err == nil && behind == 0 {
+			return nil
+		}
+		if err != nil {
+			s.waiting.Store(fmt.Sprintf("cannot read the progress of the processors: %v", err))
+		} else {
+			s.waiting.Store(fmt.Sprintf("waiting for the rooms processors to catch up on %d partitions", behind))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// write produces events to the events topic and returns their offsets once
+// Kafka acknowledged them all (acks=all). A failure is unavailable: the
+// idempotent producer either wrote a record or reports it.
+func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, error) {
+	msgs := make([]*sarama.ProducerMessage, len(events))
+	for i := range events {
+		b, err := codec.EventCodec{}.Encode(&events[i])
+		if err != nil {
+			return nil, err
+		}
+		msgs[i] = &sarama.ProducerMessage{Topic: string(s.kcfg.Names.Events), Key: sarama.StringEncoder(events[i].Room), Value: sarama.ByteEncoder(b)}
+	}
+	var err error
+	if len(msgs) == 1 {
+		_, _, err = s.prod.SendMessage(msgs[0])
+	} else {
+		err = s.prod.SendMessages(msgs)
+	}
+	if err != nil {
+		return nil, errorf(CodeUnavailable, "kafka did not take the write: %v", err)
+	}
+	offs := make([]int64, len(msgs))
+	for i, m := range msgs {
+		offs[i] = m.Offset
+	}
+	return offs, nil
+}
+
+// goodbye ends every session: leaves written, then close 1001.
+func (s *Server) goodbye() {
+	s.mu.Lock()
+	s.shutdown = true
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.cleanup()
+			c.close(1001, "server shutting down")
+			<-c.writerDone
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *Server) closeKafka() {
+	if s.prod != nil {
+		_ = s.prod.Close()
+	}
+	_ = s.client.Close()
+}

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/codec"
+)
+
+// tail reads every partition of the events topic, without a consumer group,
+// from the end as it was at start, and dispatches each valid event to the
+// hub. Records that do not decode or validate are passed over, as the
+// processors pass them over.
+type tail struct {
+	client sarama.Client
+	topic  string
+	hub    *hub
+	log    *slog.Logger
+	// start is the offset each partition was read from.
+	start []int64
+}
+
+// open resolves the start offsets. It is separate from run so that the
+// server knows them before anything else starts.
+func (t *tail) open(partitions int) error {
+	t.start = make([]int64, partitions)
+	for p := range t.start {
+		off, err := t.client.GetOffset(t.topic, int32(p), sarama.OffsetNewest)
+		if err != nil {
+			return fmt.Errorf("server: tail %s/%d: %w", t.topic, p, err)
+		}
+		t.start[p] = off
+	}
+	return nil
+}
+
+// run reads until ctx is done.
+func (t *tail) run(ctx context.Context) error {
+	consumer, err := sarama.NewConsumerFromClient(t.client)
+	if err != nil {
+		return fmt.Errorf("server: tail: %w", err)
+	}
+	defer consumer.Close()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for p, off := range t.start {
+		pc, err := consumer.ConsumePartition(t.topic, int32(p), off)
+		if err != nil {
+			return fmt.Errorf("server: tail %s/%d from %d: %w", t.topic, p, off, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.partition(ctx, pc)
+		}()
+	}
+	<-ctx.Done()
+	return nil
+}
+
+func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {
+	defer func() { _ = pc.Close() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-pc.Errors():
+			t.log.Warn("tail read error", "err", err)
+		case m := <-pc.Messages():
+			e, err := codec.DecodeEvent(m.Value)
+			if err != nil || string(m.Key) != e.Room {
+				continue
+			}
+			t.hub.dispatch(e.Room, m.Offset, func() []byte { return encodeEvent(m.Offset, e) })
+		}
+	}
+}

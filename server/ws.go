@@ -1,0 +1,85 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+)
+
+// serveWS upgrades GET /ws and runs the connection until it closes.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	user := r.URL.Query().Get("user")
+	if err := codec.CheckName("user", user); err != nil {
+		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		return
+	}
+	if !s.Ready() {
+		writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
+		return
+	}
+	up := websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 1024,
+		CheckOrigin:     s.checkOrigin,
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			code := CodeBadRequest
+			if status == http.StatusForbidden {
+				code = CodeForbidden
+			}
+			writeError(w, errorf(code, "%v", reason))
+		},
+	}
+	ws, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader answered
+	}
+	c := &conn{
+		srv: s, ws: ws, user: user, session: codec.NewID(),
+		limiter:    rate.NewLimiter(rate.Limit(s.cfg.SendRate), s.cfg.SendBurst),
+		rooms:      map[string]*subscription{},
+		wake:       make(chan struct{}, 1),
+		writerDone: make(chan struct{}),
+	}
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), timeNowPlus(s.cfg.WriteTimeout))
+		_ = ws.Close()
+		return
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+
+	c.enqueueAlways(mustJSON(helloFrame{Op: "hello", User: user, Session: c.session, Server: s.cfg.ServerID, Epoch: s.epoch}))
+	go c.writeLoop()
+	c.readLoop()
+	c.cleanup()
+	c.close(0, "")
+	<-c.writerDone
+	_ = ws.Close()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// checkOrigin allows requests without Origin (non-browser clients), from the
+// configured origins, or, when none are configured, from the server's own
+// host.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	if len(s.cfg.AllowedOrigins) > 0 {
+		return slices.ContainsFunc(s.cfg.AllowedOrigins, func(o string) bool {
+			return o == "*" || strings.EqualFold(strings.TrimRight(o, "/"), origin)
+		})
+	}
+	u, err := url.Parse(origin)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
