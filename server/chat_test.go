@@ -34,9 +34,8 @@ func TestTwoUsersChat(t *testing.T) {
 	}
 
 	alice.send(frame{"op": "send", "room": "lobby", "text": "  hello bob  ", "ref": 7})
-	ack := alice.expect("ack", frame{"ref": 7, "room": "lobby"})
-	mc := int64(ack["cursor"].(float64))
-	for _, c := range []*client{alice, bob} {
+	mc := alice.ackAndEcho(7)
+	for _, c := range []*client{bob} {
 		cur, ev := c.expectEvent("lobby", "message", "alice")
 		if cur != mc || ev["text"] != "hello bob" || ev["room"] != "lobby" {
 			t.Fatalf("%s got message %v at %d, acked at %d", c.user, ev, cur, mc)

@@ -194,3 +194,28 @@ func getJSON(t *testing.T, url string, into any) int {
 	}
 	return resp.StatusCode
 }
+
+// ackAndEcho reads the ack of the send with ref and the event frame of the
+// same message, in either order, and returns the acked cursor.
+func (c *client) ackAndEcho(ref any) int64 {
+	c.t.Helper()
+	var ack, echo int64 = -2, -3
+	for range 2 {
+		f := c.next()
+		switch f["op"] {
+		case "ack":
+			if fmt.Sprint(f["ref"]) != fmt.Sprint(ref) {
+				c.t.Fatalf("%s: ack %v, want ref %v", c.user, f, ref)
+			}
+			ack = int64(f["cursor"].(float64))
+		case "event":
+			echo = int64(f["cursor"].(float64))
+		default:
+			c.t.Fatalf("%s: got %v, want ack and event", c.user, f)
+		}
+	}
+	if ack != echo {
+		c.t.Fatalf("%s: ack at %d, event at %d", c.user, ack, echo)
+	}
+	return ack
+}

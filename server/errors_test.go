@@ -1,0 +1,125 @@
+package server_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatstate/chatstate/server"
+	"github.com/gorilla/websocket"
+)
+
+func TestErrorCodesKeepConnection(t *testing.T) {
+	s := newStack(t, server.Config{})
+	c := s.dial("carol")
+	cases := []struct {
+		name string
+		raw  string
+		code string
+		ref  any
+	}{
+		{"not json", `hello`, "bad_request", nil},
+		{"array", `[1,2]`, "bad_request", nil},
+		{"unknown op", `{"op":"dance","ref":"r1"}`, "bad_request", "r1"},
+		{"missing op", `{"room":"x"}`, "bad_request", nil},
+		{"bad room", `{"op":"join","room":"-bad","ref":"r2"}`, "bad_request", "r2"},
+		{"history too big", `{"op":"join","room":"ok","history":501}`, "bad_request", nil},
+		{"after wrong type", `{"op":"join","room":"ok","after":"x"}`, "bad_request", nil},
+		{"send not member", `{"op":"send","room":"elsewhere","text":"hi","ref":3}`, "not_member", 3.0},
+		{"leave not member", `{"op":"leave","room":"elsewhere"}`, "not_member", nil},
+		{"text missing", `{"op":"send","room":"elsewhere"}`, "bad_request", nil},
+		{"text blank", `{"op":"send","room":"elsewhere","text":"   "}`, "bad_request", nil},
+		{"text too large", `{"op":"send","room":"elsewhere","text":"` + strings.Repeat("x", 4097) + `","ref":"big"}`, "too_large", "big"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c.t = t
+			if err := c.ws.WriteMessage(websocket.TextMessage, []byte(tc.raw)); err != nil {
+				t.Fatal(err)
+			}
+			f := c.expect("error", frame{"code": tc.code})
+			if f["message"] == "" || f["ref"] != tc.ref {
+				t.Fatalf("error frame %v, want ref %v", f, tc.ref)
+			}
+			c.send(frame{"op": "ping", "ref": "p"})
+			c.expect("pong", frame{"ref": "p"})
+		})
+	}
+	c.t = t
+
+	// A binary frame is refused, the connection stays.
+	_ = c.ws.WriteMessage(websocket.BinaryMessage, []byte(`{"op":"ping"}`))
+	c.expect("error", frame{"code": "bad_request"})
+
+	// Rate limit: a burst over the limit is refused, nothing is lost silently.
+	c.send(frame{"op": "join", "room": "busy"})
+	c.expect("snapshot", frame{"room": "busy"})
+	c.expectEvent("busy", "join", "carol")
+	for i := range 25 {
+		c.send(frame{"op": "send", "room": "busy", "text": "x", "ref": i})
+	}
+	acks, limited := 0, 0
+	for acks+limited < 25 {
+		f := c.next()
+		switch {
+		case f["op"] == "ack":
+			acks++
+		case f["op"] == "error" && f["code"] == "rate_limited":
+			limited++
+		case f["op"] == "event":
+		default:
+			t.Fatalf("unexpected %v", f)
+		}
+	}
+	if acks < 20 || limited == 0 {
+		t.Fatalf("acks %d, rate limited %d; want the burst of 20 taken and the rest refused", acks, limited)
+	}
+}
+
+func TestOversizedFrameCloses1009(t *testing.T) {
+	s := newStack(t, server.Config{})
+	c := s.dial("dave")
+	big := `{"op":"ping","ref":"` + strings.Repeat("x", 70<<10) + `"}`
+	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := c.ws.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig || ce.Text == "" {
+			t.Fatalf("got %v, want close 1009 with a reason", err)
+		}
+		return
+	}
+}
+
+func TestUpgradeRefusals(t *testing.T) {
+	s := newStack(t, server.Config{})
+	base := "ws" + strings.TrimPrefix(s.http.URL, "http") + "/ws"
+	for _, tc := range []struct {
+		name   string
+		url    string
+		origin string
+		status int
+	}{
+		{"no user", base, "", 400},
+		{"bad user", base + "?user=bad%20name", "", 400},
+		{"foreign origin", base + "?user=eve", "http://evil.example", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := map[string][]string{}
+			if tc.origin != "" {
+				h["Origin"] = []string{tc.origin}
+			}
+			_, resp, err := websocket.DefaultDialer.Dial(tc.url, h)
+			if err == nil || resp == nil || resp.StatusCode != tc.status {
+				t.Fatalf("got %v %v, want status %d", resp, err, tc.status)
+			}
+		})
+	}
+}

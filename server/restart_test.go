@@ -1,0 +1,82 @@
+package server_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/chatstate/chatstate/server"
+)
+
+// TestProcessorRestartMidStream stops both processors while clients send,
+// starts new ones (one of them on a fresh state dir, so it recovers its
+// table from Kafka) and checks that no message is counted twice or lost.
+func TestProcessorRestartMidStream(t *testing.T) {
+	s := newStack(t, server.Config{SendRate: 1000, SendBurst: 1000})
+	const senders, perSender = 4, 40
+	clients := make([]*client, senders)
+	for i := range clients {
+		clients[i] = s.dial(fmt.Sprintf("u%d", i))
+		clients[i].send(frame{"op": "join", "room": fmt.Sprintf("room%d", i%2)})
+		clients[i].expect("snapshot", frame{})
+	}
+	var acked [2]int
+	var lastAck [2]float64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	restart := make(chan struct{})
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range perSender {
+				if i == 0 && n == perSender/2 {
+					close(restart)
+				}
+				c.send(frame{"op": "send", "room": fmt.Sprintf("room%d", i%2), "text": fmt.Sprint(n), "ref": n})
+			}
+		}()
+	}
+	// Readers count acks; events of the room are passed over.
+	var rg sync.WaitGroup
+	for i, c := range clients {
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			for got := 0; got < perSender; {
+				f := c.next()
+				if f["op"] == "ack" {
+					got++
+					mu.Lock()
+					acked[i%2]++
+					lastAck[i%2] = max(lastAck[i%2], f["cursor"].(float64))
+					mu.Unlock()
+				} else if f["op"] == "error" {
+					t.Errorf("%s: %v", c.user, f)
+					return
+				}
+			}
+		}()
+	}
+	<-restart
+	s.stopProc()
+	runProcessors(t, s.kcfg, t.TempDir())
+	wg.Wait()
+	rg.Wait()
+	for r := range 2 {
+		testenv.WaitFor(t, 30*time.Second, func() error {
+			var room map[string]any
+			getJSON(t, fmt.Sprintf("%s/api/rooms/room%d", s.http.URL, r), &room)
+			mu.Lock()
+			defer mu.Unlock()
+			// At the cursor of the last acked message the count is final:
+			// equal there means nothing was lost or counted twice.
+			if room["cursor"] != lastAck[r] || room["messages"] != float64(acked[r]) {
+				return fmt.Errorf("room%d at cursor %v counts %v messages; %d were acked, the last at %v", r, room["cursor"], room["messages"], acked[r], lastAck[r])
+			}
+			return nil
+		})
+	}
+}
