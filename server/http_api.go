@@ -59,7 +59,8 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "epoch": s.epoch})
 }
 
-type roomSummary struct {
+// RoomSummary is one entry of the room list.
+type RoomSummary struct {
 	Room     string `json:"room"`
 	Members  int    `json:"members"`
 	Messages int64  `json:"messages"`
@@ -78,11 +79,22 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeUnavailable, "%v", err))
 		return
 	}
-	out := make([]roomSummary, len(rows))
+	out := make([]RoomSummary, len(rows))
 	for i, row := range rows {
-		out[i] = roomSummary{Room: row.Room, Members: len(row.Members), Messages: row.Messages, Updated: row.Updated, Cursor: row.Cursor}
+		out[i] = SummaryOf(row)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})
+}
+
+// SummaryOf returns the list entry of a room.
+func SummaryOf(row *codec.RoomState) RoomSummary {
+	return RoomSummary{Room: row.Room, Members: len(row.Members), Messages: row.Messages, Updated: row.Updated, Cursor: row.Cursor}
+}
+
+// RoomOf returns the full form of a room in the log of epoch.
+func RoomOf(row *codec.RoomState, epoch string) RoomJSON {
+	return RoomJSON{Room: row.Room, Cursor: row.Cursor, Epoch: epoch, Members: row.MemberList(),
+		Messages: row.Messages, Created: row.Created, Updated: row.Updated}
 }
 
 // RoomJSON is the HTTP form of one room.
@@ -111,8 +123,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeNotFound, "room %s was never seen", name))
 		return
 	}
-	writeJSON(w, http.StatusOK, RoomJSON{Room: row.Room, Cursor: row.Cursor, Epoch: s.epoch, Members: row.MemberList(),
-		Messages: row.Messages, Created: row.Created, Updated: row.Updated})
+	writeJSON(w, http.StatusOK, RoomOf(row, s.epoch))
 }
 
 // scanLimit bounds the records one events request examines, so that a quiet
@@ -222,7 +233,8 @@ type UserJSON struct {
 	LastSeen string   `json:"last_seen"`
 }
 
-func userJSON(u *codec.UserState) UserJSON {
+// UserOf returns the HTTP form of a user.
+func UserOf(u *codec.UserState) UserJSON {
 	return UserJSON{User: u.User, Rooms: u.OnlineRooms(), Sessions: u.SessionCount(), LastSeen: u.LastSeen}
 }
 
@@ -248,7 +260,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]UserJSON, len(rows))
 	for i, u := range rows {
-		out[i] = userJSON(u)
+		out[i] = UserOf(u)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
@@ -268,7 +280,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeNotFound, "user %s was never seen", name))
 		return
 	}
-	writeJSON(w, http.StatusOK, userJSON(u))
+	writeJSON(w, http.StatusOK, UserOf(u))
 }
 
 func intParam(r *http.Request, name string, def, lo, hi int) (int, *Error) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
@@ -101,11 +102,16 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 // Run runs the view until ctx is done. It may be called once.
 func (t *Table[T]) Run(ctx context.Context) error { return t.view.Run(ctx) }
 
-// Ready reports whether the view has recovered and is serving.
-func (t *Table[T]) Ready() bool { return t.view.CurrentState() == goka.ViewStateRunning }
+// Ready reports whether every partition of the view has recovered and is
+// serving. (goka's merged view state reports running as soon as the first
+// partition is, before the others have said anything, so it is not used.)
+func (t *Table[T]) Ready() bool { return t.view.Recovered() }
 
 // State returns the view's state in words, for readiness reports.
 func (t *Table[T]) State() string {
+	if t.Ready() {
+		return t.name + " running"
+	}
 	switch t.view.CurrentState() {
 	case goka.ViewStateIdle:
 		return t.name + " idle"
@@ -123,12 +129,16 @@ func (t *Table[T]) State() string {
 
 // WaitReady blocks until the view is ready or ctx is done.
 func (t *Table[T]) WaitReady(ctx context.Context) error {
-	select {
-	case <-t.view.WaitRunning():
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("views: %s: %w", t.name, ctx.Err())
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !t.Ready() {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return fmt.Errorf("views: %s: %s: %w", t.name, t.State(), ctx.Err())
+		}
 	}
+	return nil
 }
 
 // Get returns the row of key, or nil and no error if there is none.

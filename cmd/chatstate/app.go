@@ -1,0 +1,36 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:  "chatstate",
+		Usage: "a chat backend in which Kafka is the only source of truth",
+		Flags: globalFlags(),
+		Commands: []*cli.Command{
+			devCommand(),
+			brokerCommand(),
+			processorCommand(),
+			serverCommand(),
+			roomsCommand(),
+			usersCommand(),
+		},
+		Before: setupLogging,
+		// Errors are printed once, by main, on one line.
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}
+
+// env is the environment variable of a flag: CHATSTATE_ + NAME_IN_CAPS.
+func env(flag string) []string {
+	return []string{"CHATSTATE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
+}
+
+// oneLine keeps an error to one line for the command line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

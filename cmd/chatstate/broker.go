@@ -1,0 +1,38 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/chatstate/chatstate/embedded"
+	"github.com/urfave/cli/v2"
+)
+
+func brokerFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "broker-addr", Value: "127.0.0.1:9092", EnvVars: env("broker-addr"), Usage: "address the embedded broker listens on"},
+		&cli.StringFlag{Name: "data-dir", Value: "./chatstate-data", EnvVars: env("data-dir"), Usage: "where all state is kept; it survives restarts"},
+	}
+}
+
+func startBroker(c *cli.Context) (*embedded.Broker, error) {
+	return embedded.Start(embedded.Config{Addr: c.String("broker-addr"), DataDir: filepath.Join(c.String("data-dir"), "kafka")})
+}
+
+func brokerCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "broker",
+		Usage: "run the embedded Kafka-protocol broker alone",
+		Flags: brokerFlags(),
+		Action: func(c *cli.Context) error {
+			b, err := startBroker(c)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			logger.Info("embedded broker listening", "addr", b.Addr(), "data-dir", c.String("data-dir"))
+			<-c.Context.Done()
+			logger.Info("embedded broker stopping")
+			return nil
+		},
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/server"
+	"github.com/urfave/cli/v2"
+)
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "brokers", Value: "127.0.0.1:9092", EnvVars: env("brokers"), Usage: "Kafka bootstrap addresses, comma-separated"},
+		&cli.StringFlag{Name: "topic-prefix", Value: kafka.DefaultPrefix, EnvVars: env("topic-prefix"), Usage: "prefix of every topic and group"},
+		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: env("log-level"), Usage: "debug, info, warn, error"},
+		&cli.IntFlag{Name: "partitions", Value: kafka.DefaultPartitions, EnvVars: env("partitions"), Usage: "partitions of every topic (bounds processor parallelism)"},
+		&cli.IntFlag{Name: "replication", Value: 0, EnvVars: env("replication"), Usage: "replication factor of new topics (0: min(3, brokers))"},
+		&cli.DurationFlag{Name: "retention", Value: kafka.DefaultRetention, EnvVars: env("retention"), Usage: "retention of the events topic"},
+	}
+}
+
+// kafkaConfig builds the Kafka configuration from the global flags, with
+// brokers overriding the flag when not empty.
+func kafkaConfig(c *cli.Context, brokers string) (kafka.Config, error) {
+	if brokers == "" {
+		brokers = c.String("brokers")
+	}
+	var list []string
+	for _, b := range strings.Split(brokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			list = append(list, b)
+		}
+	}
+	prefix := c.String("topic-prefix")
+	if prefix == "" || strings.ContainsAny(prefix, " /\\") {
+		return kafka.Config{}, fmt.Errorf("bad --topic-prefix %q", prefix)
+	}
+	return kafka.Config{
+		Brokers:     list,
+		Names:       kafka.NewNames(prefix),
+		Partitions:  c.Int("partitions"),
+		Replication: c.Int("replication"),
+		Retention:   c.Duration("retention"),
+	}.WithDefaults()
+}
+
+func stateDirFlag(def string) cli.Flag {
+	return &cli.StringFlag{Name: "state-dir", Value: def, EnvVars: env("state-dir"), Usage: "where local copies of the tables are kept"}
+}
+
+func serverFlags() []cli.Flag {
+	host, _ := os.Hostname()
+	return []cli.Flag{
+		&cli.StringFlag{Name: "http", Value: ":8080", EnvVars: env("http"), Usage: "HTTP listen address"},
+		&cli.StringFlag{Name: "server-id", Value: host, EnvVars: env("server-id"), Usage: "this server's id in the events it writes (unique per server)"},
+		&cli.StringFlag{Name: "api-key", EnvVars: env("api-key"), Usage: "enables POST /api/rooms/{room}/messages with 'Authorization: Bearer KEY'"},
+		&cli.StringFlag{Name: "auth-secret", EnvVars: env("auth-secret"), Usage: "HS256 secret: clients must connect with ?token=JWT"},
+		&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: env("allowed-origins"), Usage: "origins allowed to open a WebSocket (default: the server's own host)"},
+		&cli.IntFlag{Name: "max-rooms", Value: 100, EnvVars: env("max-rooms"), Usage: "rooms one connection may join"},
+		&cli.Float64Flag{Name: "send-rate", Value: 10, EnvVars: env("send-rate"), Usage: "messages per second per connection"},
+		&cli.IntFlag{Name: "send-burst", Value: 20, EnvVars: env("send-burst"), Usage: "burst of messages per connection"},
+		&cli.IntFlag{Name: "queue-size", Value: 1024, EnvVars: env("queue-size"), Usage: "frames queued for a slow client before it is dropped (4008)"},
+		&cli.DurationFlag{Name: "ping-interval", Value: 25 * time.Second, EnvVars: env("ping-interval"), Usage: "how often each connection is pinged"},
+	}
+}
+
+func serverConfig(c *cli.Context) (server.Config, error) {
+	if c.String("auth-secret") != "" {
+		return server.Config{}, fmt.Errorf("--auth-secret is not supported by this build yet")
+	}
+	return server.Config{
+		ServerID:       sanitizeID(c.String("server-id")),
+		APIKey:         c.String("api-key"),
+		AllowedOrigins: c.StringSlice("allowed-origins"),
+		MaxRooms:       c.Int("max-rooms"),
+		SendRate:       c.Float64("send-rate"),
+		SendBurst:      c.Int("send-burst"),
+		QueueSize:      c.Int("queue-size"),
+		PingInterval:   c.Duration("ping-interval"),
+		Logger:         logger,
+		GokaLogger:     gokaLogger(),
+	}, nil
+}
+
+// sanitizeID keeps an id usable in file names and event fields.
+func sanitizeID(id string) string {
+	id = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '-'
+	}, id)
+	if id == "" {
+		id = "server"
+	}
+	return id[:min(len(id), 64)]
+}

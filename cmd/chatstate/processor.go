@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/processors"
+	"github.com/lovoo/goka"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+func processorCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "processor",
+		Usage: "run the goka processors as a worker of their consumer groups",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "groups", Value: "rooms,users", EnvVars: env("groups"), Usage: "which groups to run: rooms, users or both"},
+			stateDirFlag("./chatstate-state"),
+		},
+		Action: func(c *cli.Context) error {
+			kcfg, err := kafkaConfig(c, "")
+			if err != nil {
+				return err
+			}
+			groups, err := parseGroups(c.String("groups"))
+			if err != nil {
+				return err
+			}
+			if err := kafka.EnsureTopics(kcfg); err != nil {
+				return err
+			}
+			return runProcessors(c.Context, kcfg, c.String("state-dir"), groups)
+		},
+	}
+}
+
+func parseGroups(s string) ([]string, error) {
+	var out []string
+	for _, g := range strings.Split(s, ",") {
+		switch g = strings.TrimSpace(g); g {
+		case "rooms", "users":
+			out = append(out, g)
+		case "":
+		default:
+			return nil, fmt.Errorf("unknown group %q in --groups: use rooms, users or both", g)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--groups names no group")
+	}
+	return out, nil
+}
+
+// runProcessors runs the named groups until ctx is done or one fails.
+func runProcessors(ctx context.Context, kcfg kafka.Config, stateDir string, groups []string) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, name := range groups {
+		mk := processors.NewRooms
+		if name == "users" {
+			mk = processors.NewUsers
+		}
+		p, err := mk(kcfg, stateDir, goka.WithLogger(gokaLogger()))
+		if err != nil {
+			return err
+		}
+		g.Go(func() error {
+			logger.Info("processor started", "group", name, "partitions", kcfg.Partitions)
+			if err := p.Run(gctx); err != nil {
+				return fmt.Errorf("processor %s: %w", name, err)
+			}
+			logger.Info("processor stopped", "group", name)
+			return nil
+		})
+	}
+	return g.Wait()
+}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/server"
+	"github.com/chatstate/chatstate/views"
+	"github.com/urfave/cli/v2"
+)
+
+func queryFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "json", Usage: "print JSON"},
+		&cli.DurationFlag{Name: "timeout", Value: 60 * time.Second, Usage: "how long to wait for the tables to load"},
+	}
+}
+
+// withTable runs a view of one table in a temporary directory until fn has
+// read what it needs.
+func withTable[T any](c *cli.Context, mk func(kafka.Config, string, ...views.Option) (*views.Table[T], error), fn func(kafka.Config, *views.Table[T]) error) error {
+	kcfg, err := kafkaConfig(c, "")
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "chatstate-query-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	v, err := mk(kcfg, dir, views.WithGokaOptions())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- v.Run(ctx) }()
+	if err := v.WaitReady(ctx); err != nil {
+		cancel()
+		if runErr := <-done; runErr != nil {
+			return runErr
+		}
+		return fmt.Errorf("tables not loaded: %w", err)
+	}
+	err = fn(kcfg, v)
+	cancel()
+	<-done
+	return err
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func roomsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "rooms",
+		Usage:     "list rooms, or show one room, read from the tables",
+		ArgsUsage: "[ROOM]",
+		Flags: append(queryFlags(),
+			&cli.StringFlag{Name: "prefix", Usage: "only rooms whose name starts with this"},
+			&cli.IntFlag{Name: "limit", Value: 100, Usage: "at most this many rooms (0: all)"}),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 1 {
+				return fmt.Errorf("rooms takes at most one ROOM")
+			}
+			return withTable(c, views.NewRooms, func(kcfg kafka.Config, v *views.Rooms) error {
+				if c.NArg() == 1 {
+					return showRoom(c, kcfg, v, c.Args().First())
+				}
+				rows, err := v.List(c.String("prefix"), c.Int("limit"), nil)
+				if err != nil {
+					return err
+				}
+				list := make([]server.RoomSummary, len(rows))
+				for i, r := range rows {
+					list[i] = server.SummaryOf(r)
+				}
+				if c.Bool("json") {
+					return printJSON(map[string]any{"rooms": list})
+				}
+				tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ROOM\tMEMBERS\tMESSAGES\tUPDATED\tCURSOR")
+				for _, r := range list {
+					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\n", r.Room, r.Members, r.Messages, r.Updated, r.Cursor)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+}
+
+func showRoom(c *cli.Context, kcfg kafka.Config, v *views.Rooms, name string) error {
+	if err := codec.CheckName("room", name); err != nil {
+		return err
+	}
+	row, err := v.Get(name)
+	if err != nil {
+		return err
+	}
+	if row == nil {
+		return fmt.Errorf("room %s was never seen", name)
+	}
+	client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("query"))
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	epoch, err := kafka.Epoch(client, kcfg)
+	if err != nil {
+		return err
+	}
+	room := server.RoomOf(row, epoch)
+	if c.Bool("json") {
+		return printJSON(room)
+	}
+	fmt.Printf("room      %s\ncursor    %d\nepoch     %s\nmessages  %d\ncreated   %s\nupdated   %s\nmembers   %d\n",
+		room.Room, room.Cursor, room.Epoch, room.Messages, room.Created, room.Updated, len(room.Members))
+	for _, m := range room.Members {
+		fmt.Printf("  %s (%d sessions)\n", m.User, m.Sessions)
+	}
+	return nil
+}
+
+func usersCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "users",
+		Usage: "list users, read from the tables",
+		Flags: append(queryFlags(),
+			&cli.BoolFlag{Name: "online", Usage: "only users with a live session"},
+			&cli.StringFlag{Name: "prefix", Usage: "only users whose name starts with this"},
+			&cli.IntFlag{Name: "limit", Value: 0, Usage: "at most this many users (0: all)"}),
+		Action: func(c *cli.Context) error {
+			return withTable(c, views.NewUsers, func(_ kafka.Config, v *views.Users) error {
+				var keep func(*codec.UserState) bool
+				if c.Bool("online") {
+					keep = func(u *codec.UserState) bool { return u.SessionCount() > 0 }
+				}
+				rows, err := v.List(c.String("prefix"), c.Int("limit"), keep)
+				if err != nil {
+					return err
+				}
+				list := make([]server.UserJSON, len(rows))
+				for i, u := range rows {
+					list[i] = server.UserOf(u)
+				}
+				if c.Bool("json") {
+					return printJSON(map[string]any{"users": list})
+				}
+				tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "USER\tSESSIONS\tROOMS\tLAST SEEN")
+				for _, u := range list {
+					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", u.User, u.Sessions, strings.Join(u.Rooms, ","), u.LastSeen)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/server"
+	"github.com/urfave/cli/v2"
+)
+
+func serverCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "server",
+		Usage: "run the WebSocket and HTTP server",
+		Flags: append(serverFlags(), stateDirFlag("./chatstate-state")),
+		Action: func(c *cli.Context) error {
+			kcfg, err := kafkaConfig(c, "")
+			if err != nil {
+				return err
+			}
+			scfg, err := serverConfig(c)
+			if err != nil {
+				return err
+			}
+			if err := kafka.EnsureTopics(kcfg); err != nil {
+				return err
+			}
+			return runServer(c.Context, kcfg, scfg, c.String("state-dir"), c.String("http"))
+		},
+	}
+}
+
+// runServer serves until ctx is done, then says goodbye to every client
+// before the listener closes.
+func runServer(ctx context.Context, kcfg kafka.Config, scfg server.Config, stateDir, addr string) error {
+	srv, err := server.New(scfg, kcfg, stateDir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	logger.Info("chatstate is up: open "+browseURL(ln.Addr())+" in a browser", "server", scfg.ServerID, "epoch", srv.Epoch())
+	runErr := srv.Run(ctx)
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(shutCtx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return runErr
+}
+
+// browseURL is the address to point a browser at.
+func browseURL(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
