@@ -12,33 +12,33 @@ import (
 func TestTwoUsersChat(t *testing.T) {
 	s := newStack(t, server.Config{})
 	alice := s.dial("alice")
-	alice.send(frame{"op": "join", "room": "lobby", "ref": "j1"})
-	snap := alice.expect("snapshot", frame{"room": "lobby", "ref": "j1", "cursor": -1, "messages": 0, "resumed": false, "truncated": false})
+	alice.Send(frame{"op": "join", "room": "lobby", "ref": "j1"})
+	snap := alice.Expect("snapshot", frame{"room": "lobby", "ref": "j1", "cursor": -1, "messages": 0, "resumed": false, "truncated": false})
 	if snap["epoch"] != s.srv.Epoch() || len(snap["members"].([]any)) != 0 || len(snap["events"].([]any)) != 0 {
 		t.Fatalf("snapshot %v", snap)
 	}
-	aj, _ := alice.expectEvent("lobby", "join", "alice")
+	aj, _ := alice.ExpectEvent("lobby", "join", "alice")
 
 	bob := s.dial("bob")
-	bob.send(frame{"op": "join", "room": "lobby"})
-	snap = bob.expect("snapshot", frame{"room": "lobby"})
+	bob.Send(frame{"op": "join", "room": "lobby"})
+	snap = bob.Expect("snapshot", frame{"room": "lobby"})
 	if c := int64(snap["cursor"].(float64)); c < aj {
 		t.Fatalf("bob's snapshot at %d misses alice's join at %d", c, aj)
 	}
 	if fmt.Sprint(snap["members"]) != "[map[sessions:1 user:alice]]" {
 		t.Fatalf("members %v", snap["members"])
 	}
-	bj, _ := bob.expectEvent("lobby", "join", "bob")
-	if c, _ := alice.expectEvent("lobby", "join", "bob"); c != bj {
+	bj, _ := bob.ExpectEvent("lobby", "join", "bob")
+	if c, _ := alice.ExpectEvent("lobby", "join", "bob"); c != bj {
 		t.Fatalf("alice saw bob's join at %d, bob at %d", c, bj)
 	}
 
-	alice.send(frame{"op": "send", "room": "lobby", "text": "  hello bob  ", "ref": 7})
-	mc := alice.ackAndEcho(7)
+	alice.Send(frame{"op": "send", "room": "lobby", "text": "  hello bob  ", "ref": 7})
+	mc := alice.AckAndEcho(7)
 	for _, c := range []*client{bob} {
-		cur, ev := c.expectEvent("lobby", "message", "alice")
+		cur, ev := c.ExpectEvent("lobby", "message", "alice")
 		if cur != mc || ev["text"] != "hello bob" || ev["room"] != "lobby" {
-			t.Fatalf("%s got message %v at %d, acked at %d", c.user, ev, cur, mc)
+			t.Fatalf("%s got message %v at %d, acked at %d", c.User, ev, cur, mc)
 		}
 	}
 
@@ -53,8 +53,8 @@ func TestTwoUsersChat(t *testing.T) {
 		return nil
 	})
 
-	_ = bob.ws.Close()
-	alice.expectEvent("lobby", "leave", "bob")
+	_ = bob.WS.Close()
+	alice.ExpectEvent("lobby", "leave", "bob")
 	testenv.WaitFor(t, 20*time.Second, func() error {
 		var users map[string][]map[string]any
 		getJSON(t, s.http.URL+"/api/users?online=true", &users)

@@ -34,34 +34,34 @@ func TestErrorCodesKeepConnection(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c.t = t
-			if err := c.ws.WriteMessage(websocket.TextMessage, []byte(tc.raw)); err != nil {
+			c.T = t
+			if err := c.WS.WriteMessage(websocket.TextMessage, []byte(tc.raw)); err != nil {
 				t.Fatal(err)
 			}
-			f := c.expect("error", frame{"code": tc.code})
+			f := c.Expect("error", frame{"code": tc.code})
 			if f["message"] == "" || f["ref"] != tc.ref {
 				t.Fatalf("error frame %v, want ref %v", f, tc.ref)
 			}
-			c.send(frame{"op": "ping", "ref": "p"})
-			c.expect("pong", frame{"ref": "p"})
+			c.Send(frame{"op": "ping", "ref": "p"})
+			c.Expect("pong", frame{"ref": "p"})
 		})
 	}
-	c.t = t
+	c.T = t
 
 	// A binary frame is refused, the connection stays.
-	_ = c.ws.WriteMessage(websocket.BinaryMessage, []byte(`{"op":"ping"}`))
-	c.expect("error", frame{"code": "bad_request"})
+	_ = c.WS.WriteMessage(websocket.BinaryMessage, []byte(`{"op":"ping"}`))
+	c.Expect("error", frame{"code": "bad_request"})
 
 	// Rate limit: a burst over the limit is refused, nothing is lost silently.
-	c.send(frame{"op": "join", "room": "busy"})
-	c.expect("snapshot", frame{"room": "busy"})
-	c.expectEvent("busy", "join", "carol")
+	c.Send(frame{"op": "join", "room": "busy"})
+	c.Expect("snapshot", frame{"room": "busy"})
+	c.ExpectEvent("busy", "join", "carol")
 	for i := range 25 {
-		c.send(frame{"op": "send", "room": "busy", "text": "x", "ref": i})
+		c.Send(frame{"op": "send", "room": "busy", "text": "x", "ref": i})
 	}
 	acks, limited := 0, 0
 	for acks+limited < 25 {
-		f := c.next()
+		f := c.Next()
 		switch {
 		case f["op"] == "ack":
 			acks++
@@ -81,12 +81,12 @@ func TestOversizedFrameCloses1009(t *testing.T) {
 	s := newStack(t, server.Config{})
 	c := s.dial("dave")
 	big := `{"op":"ping","ref":"` + strings.Repeat("x", 70<<10) + `"}`
-	if err := c.ws.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
+	if err := c.WS.WriteMessage(websocket.TextMessage, []byte(big)); err != nil {
 		t.Fatal(err)
 	}
-	_ = c.ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = c.WS.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
-		_, _, err := c.ws.ReadMessage()
+		_, _, err := c.WS.ReadMessage()
 		if err == nil {
 			continue
 		}

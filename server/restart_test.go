@@ -19,8 +19,8 @@ func TestProcessorRestartMidStream(t *testing.T) {
 	clients := make([]*client, senders)
 	for i := range clients {
 		clients[i] = s.dial(fmt.Sprintf("u%d", i))
-		clients[i].send(frame{"op": "join", "room": fmt.Sprintf("room%d", i%2)})
-		clients[i].expect("snapshot", frame{})
+		clients[i].Send(frame{"op": "join", "room": fmt.Sprintf("room%d", i%2)})
+		clients[i].Expect("snapshot", frame{})
 	}
 	var acked [2]int
 	var lastAck [2]float64
@@ -35,7 +35,7 @@ func TestProcessorRestartMidStream(t *testing.T) {
 				if i == 0 && n == perSender/2 {
 					close(restart)
 				}
-				c.send(frame{"op": "send", "room": fmt.Sprintf("room%d", i%2), "text": fmt.Sprint(n), "ref": n})
+				c.Send(frame{"op": "send", "room": fmt.Sprintf("room%d", i%2), "text": fmt.Sprint(n), "ref": n})
 			}
 		}()
 	}
@@ -46,7 +46,7 @@ func TestProcessorRestartMidStream(t *testing.T) {
 		go func() {
 			defer rg.Done()
 			for got := 0; got < perSender; {
-				f := c.next()
+				f := c.Next()
 				if f["op"] == "ack" {
 					got++
 					mu.Lock()
@@ -54,7 +54,7 @@ func TestProcessorRestartMidStream(t *testing.T) {
 					lastAck[i%2] = max(lastAck[i%2], f["cursor"].(float64))
 					mu.Unlock()
 				} else if f["op"] == "error" {
-					t.Errorf("%s: %v", c.user, f)
+					t.Errorf("%s: %v", c.User, f)
 					return
 				}
 			}

@@ -1,0 +1,119 @@
+package testenv
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Client is a WebSocket client of the chat protocol for tests; it reads
+// frames as generic maps and fails the test on anything unexpected.
+type Client struct {
+	T    *testing.T
+	WS   *websocket.Conn
+	User string
+}
+
+// Frame is one protocol frame as a generic map.
+type Frame map[string]any
+
+// Dial connects user to the server at base (http://host:port) and reads
+// the hello frame.
+func Dial(t *testing.T, base, user string) *Client {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(base, "http") + "/ws?user=" + user
+	ws, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		body := ""
+		if resp != nil {
+			b, _ := io.ReadAll(resp.Body)
+			body = string(b)
+		}
+		t.Fatalf("dial %s: %v %s", url, err, body)
+	}
+	c := &Client{T: t, WS: ws, User: user}
+	t.Cleanup(func() { _ = ws.Close() })
+	if f := c.Next(); f["op"] != "hello" || f["user"] != user {
+		t.Fatalf("first frame %v, want hello for %s", f, user)
+	}
+	return c
+}
+
+// Send writes v as a JSON frame.
+func (c *Client) Send(v any) {
+	c.T.Helper()
+	if err := c.WS.WriteJSON(v); err != nil {
+		c.T.Fatalf("%s: write: %v", c.User, err)
+	}
+}
+
+// Next reads one frame, waiting at most 20 seconds.
+func (c *Client) Next() Frame {
+	c.T.Helper()
+	_ = c.WS.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, data, err := c.WS.ReadMessage()
+	if err != nil {
+		c.T.Fatalf("%s: read: %v", c.User, err)
+	}
+	var f Frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		c.T.Fatalf("%s: frame %q: %v", c.User, data, err)
+	}
+	return f
+}
+
+// Expect reads the next frame and checks its op and the given fields.
+func (c *Client) Expect(op string, fields Frame) Frame {
+	c.T.Helper()
+	f := c.Next()
+	if f["op"] != op {
+		c.T.Fatalf("%s: got %v, want op %s", c.User, f, op)
+	}
+	for k, v := range fields {
+		if fmt.Sprint(f[k]) != fmt.Sprint(v) {
+			c.T.Fatalf("%s: got %v, want %s=%v", c.User, f, k, v)
+		}
+	}
+	return f
+}
+
+// ExpectEvent reads an event frame and checks the event's type and user.
+func (c *Client) ExpectEvent(room, typ, user string) (cursor int64, ev Frame) {
+	c.T.Helper()
+	f := c.Expect("event", Frame{"room": room})
+	ev = Frame(f["event"].(map[string]any))
+	if ev["type"] != typ || ev["user"] != user {
+		c.T.Fatalf("%s: got event %v, want %s by %s", c.User, f, typ, user)
+	}
+	return int64(f["cursor"].(float64)), ev
+}
+
+// AckAndEcho reads the ack of the send with ref and the event frame of the
+// same message, in either order, and returns the acked cursor.
+func (c *Client) AckAndEcho(ref any) int64 {
+	c.T.Helper()
+	var ack, echo int64 = -2, -3
+	for range 2 {
+		f := c.Next()
+		switch f["op"] {
+		case "ack":
+			if fmt.Sprint(f["ref"]) != fmt.Sprint(ref) {
+				c.T.Fatalf("%s: ack %v, want ref %v", c.User, f, ref)
+			}
+			ack = int64(f["cursor"].(float64))
+		case "event":
+			echo = int64(f["cursor"].(float64))
+		default:
+			c.T.Fatalf("%s: got %v, want ack and event", c.User, f)
+		}
+	}
+	if ack != echo {
+		c.T.Fatalf("%s: ack at %d, event at %d", c.User, ack, echo)
+	}
+	return ack
+}
