@@ -16,8 +16,16 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 // FormatTime renders t in TimeFormat, in UTC.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 
-// ParseTime parses a timestamp in TimeFormat.
-func ParseTime(s string) (time.Time, error) { return time.Parse(TimeFormat, s) }
+// ParseTime parses a timestamp in TimeFormat. Only the canonical,
+// fixed-width form is accepted (time.Parse alone takes "T9:00" for "T09:00"),
+// because timestamps are compared as text.
+func ParseTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeFormat, s)
+	if err == nil && FormatTime(t) != s {
+		err = fmt.Errorf("%q is not in the canonical form %s", s, TimeFormat)
+	}
+	return t, err
+}
 
 // NewID returns a random identifier of 16 hex digits, for events and sessions.
 func NewID() string {

@@ -67,7 +67,13 @@ func (EventCodec) Encode(v interface{}) ([]byte, error) {
 }
 
 // Decode implements goka.Codec; it returns a *Event.
-func (EventCodec) Decode(data []byte) (interface{}, error) { return DecodeEvent(data) }
+func (EventCodec) Decode(data []byte) (interface{}, error) {
+	e, err := DecodeEvent(data)
+	if err != nil {
+		return nil, err // a plain nil, not a nil *Event in an interface
+	}
+	return e, nil
+}
 
 // Raw is the goka codec that passes bytes through unchanged. Inputs are read
 // raw so that a record that does not decode reaches the callback, which sends

@@ -41,6 +41,9 @@ func (p *Presence) Validate() error {
 	if _, err := ParseTime(p.TS); err != nil {
 		return fmt.Errorf("%w: ts %q is not RFC 3339 UTC with milliseconds", ErrInvalid, p.TS)
 	}
+	if len(p.Session) > 64 || len(p.Server) > 64 {
+		return fmt.Errorf("%w: session and server are at most 64 bytes", ErrInvalid)
+	}
 	if p.Source < 0 {
 		return fmt.Errorf("%w: negative source cursor", ErrInvalid)
 	}
@@ -80,4 +83,10 @@ func (PresenceCodec) Encode(v interface{}) ([]byte, error) {
 }
 
 // Decode implements goka.Codec; it returns a *Presence.
-func (PresenceCodec) Decode(data []byte) (interface{}, error) { return DecodePresence(data) }
+func (PresenceCodec) Decode(data []byte) (interface{}, error) {
+	p, err := DecodePresence(data)
+	if err != nil {
+		return nil, err // a plain nil, not a nil *Presence in an interface
+	}
+	return p, nil
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -25,6 +26,13 @@ var ErrNotReady = errors.New("views: not ready")
 type Table[T any] struct {
 	view *goka.View
 	name string
+
+	// mu keeps reads out while the view shuts down: goka's View.Run clears
+	// its partitions on the way out, unsynchronized with readers. Readers
+	// hold it shared; Run takes it exclusively to set stopped before it
+	// lets goka stop.
+	mu      sync.RWMutex
+	stopped bool
 }
 
 // Option configures a Table.
@@ -100,16 +108,49 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 }
 
 // Run runs the view until ctx is done. It may be called once.
-func (t *Table[T]) Run(ctx context.Context) error { return t.view.Run(ctx) }
+func (t *Table[T]) Run(ctx context.Context) error {
+	inner, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+		}
+		t.mu.Lock()
+		t.stopped = true
+		t.mu.Unlock()
+		cancel()
+	}()
+	return t.view.Run(inner)
+}
 
 // Ready reports whether every partition of the view has recovered and is
 // serving. (goka's merged view state reports running as soon as the first
 // partition is, before the others have said anything, so it is not used.)
-func (t *Table[T]) Ready() bool { return t.view.Recovered() }
+func (t *Table[T]) Ready() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.ready()
+}
+
+// ready is Ready with mu held.
+func (t *Table[T]) ready() bool { return !t.stopped && t.view.Recovered() }
 
 // State returns the view's state in words, for readiness reports.
 func (t *Table[T]) State() string {
-	if t.Ready() {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.state()
+}
+
+// state is State with mu held.
+func (t *Table[T]) state() string {
+	if t.stopped {
+		return t.name + " stopped"
+	}
+	if t.ready() {
 		return t.name + " running"
 	}
 	switch t.view.CurrentState() {
@@ -143,8 +184,10 @@ func (t *Table[T]) WaitReady(ctx context.Context) error {
 
 // Get returns the row of key, or nil and no error if there is none.
 func (t *Table[T]) Get(key string) (*T, error) {
-	if !t.Ready() {
-		return nil, fmt.Errorf("%w: %s", ErrNotReady, t.State())
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if !t.ready() {
+		return nil, fmt.Errorf("%w: %s", ErrNotReady, t.state())
 	}
 	v, err := t.view.Get(key)
 	if err != nil || v == nil {
@@ -160,8 +203,10 @@ func (t *Table[T]) Get(key string) (*T, error) {
 // List returns the rows whose key starts with prefix, sorted by key, for
 // which keep returns true (nil keeps all), at most limit of them (0: all).
 func (t *Table[T]) List(prefix string, limit int, keep func(*T) bool) ([]*T, error) {
-	if !t.Ready() {
-		return nil, fmt.Errorf("%w: %s", ErrNotReady, t.State())
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if !t.ready() {
+		return nil, fmt.Errorf("%w: %s", ErrNotReady, t.state())
 	}
 	it, err := t.view.Iterator()
 	if err != nil {

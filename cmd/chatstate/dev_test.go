@@ -1,0 +1,196 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chatstate/chatstate/internal/testenv"
+)
+
+// bin is the chatstate binary built once for these tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "chatstate-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "chatstate")
+	if out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// syncBuffer collects a child's output; the child writes while tests read.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// devProcess is a running `chatstate dev`.
+type devProcess struct {
+	cmd    *exec.Cmd
+	broker string
+	url    string
+	log    *syncBuffer
+}
+
+func startDev(t *testing.T, dataDir string) *devProcess {
+	t.Helper()
+	d := &devProcess{broker: freeAddr(t), log: &syncBuffer{}}
+	httpAddr := freeAddr(t)
+	d.url = "http://" + httpAddr
+	d.cmd = exec.Command(bin, "dev", "--data-dir", dataDir, "--broker-addr", d.broker, "--http", httpAddr, "--server-id", "dev1")
+	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			_ = d.cmd.Process.Kill()
+			_ = d.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("chatstate dev output:\n%s", d.log)
+		}
+	})
+	testenv.WaitFor(t, 60*time.Second, func() error {
+		resp, err := http.Get(d.url + "/readyz")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("readyz %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return d
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (d *devProcess) stop(t *testing.T) {
+	t.Helper()
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- d.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("chatstate dev exited with %v\n%s", err, d.log)
+		}
+	case <-time.After(30 * time.Second):
+		_ = d.cmd.Process.Kill()
+		t.Fatalf("chatstate dev did not stop on SIGTERM\n%s", d.log)
+	}
+}
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+func TestDevKeepsEverythingAcrossRestart(t *testing.T) {
+	data := t.TempDir()
+	d := startDev(t, data)
+	if !strings.Contains(d.log.String(), "open http://") {
+		t.Errorf("no line telling where to point a browser:\n%s", d.log)
+	}
+	alice := testenv.Dial(t, d.url, "alice")
+	alice.Send(testenv.Frame{"op": "join", "room": "hist"})
+	snap := alice.Expect("snapshot", testenv.Frame{})
+	epoch := snap["epoch"]
+	alice.ExpectEvent("hist", "join", "alice")
+	var acked []int64
+	for i := range 3 {
+		alice.Send(testenv.Frame{"op": "send", "room": "hist", "text": fmt.Sprint("kept ", i), "ref": i})
+		acked = append(acked, alice.AckAndEcho(i))
+	}
+	d.stop(t)
+	// The clean stop said goodbye: the socket saw 1001.
+	if _, _, err := alice.WS.ReadMessage(); err == nil || !strings.Contains(err.Error(), "1001") {
+		t.Errorf("after stop the socket read %v, want close 1001", err)
+	}
+
+	d = startDev(t, data)
+	bob := testenv.Dial(t, d.url, "bob")
+	bob.Send(testenv.Frame{"op": "join", "room": "hist", "history": 10})
+	snap = bob.Expect("snapshot", testenv.Frame{"messages": 3, "members": "[]", "epoch": epoch})
+	var got []int64
+	for _, e := range snap["events"].([]any) {
+		got = append(got, int64(e.(map[string]any)["cursor"].(float64)))
+	}
+	if fmt.Sprint(got) != fmt.Sprint(acked) {
+		t.Fatalf("history after restart %v, acked %v", got, acked)
+	}
+
+	out, err := run(t, "--brokers", d.broker, "rooms", "--json", "hist")
+	var room map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &room) != nil || room["messages"] != 3.0 || room["epoch"] != epoch {
+		t.Fatalf("rooms hist: %v %s", err, out)
+	}
+	out, err = run(t, "--brokers", d.broker, "users", "--online")
+	if err != nil || !strings.Contains(out, "bob") || strings.Contains(out, "alice") {
+		t.Fatalf("users --online: %v %s", err, out)
+	}
+	d.stop(t)
+}
+
+func TestCommandLineErrors(t *testing.T) {
+	if out, err := run(t, "--help"); err != nil || !strings.Contains(out, "dev") {
+		t.Fatalf("--help: %v %s", err, out)
+	}
+	for _, args := range [][]string{
+		{"--brokers", freeAddr(t), "rooms"},
+		{"--log-level", "loud", "rooms"},
+		{"processor", "--groups", "nope"},
+		{"rooms", "a", "b"},
+	} {
+		out, err := run(t, args...)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		if err == nil || len(lines) != 1 || !strings.HasPrefix(lines[0], "chatstate: ") {
+			t.Errorf("%v: want exit 1 with one line, got %v %q", args, err, out)
+		}
+	}
+}
