@@ -32,7 +32,9 @@ func (s *Server) routes() {
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
+	m.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 	m.HandleFunc("GET /{$}", servePage)
+	m.Handle("GET /static/", staticFiles())
 	s.mux = m
 }
 

@@ -1,15 +1,30 @@
 package server
 
 import (
-	_ "embed"
+	"embed"
+	"io/fs"
 	"net/http"
 )
 
-//go:embed web/index.html
-var indexHTML []byte
+//go:embed web
+var webFiles embed.FS
 
 // servePage serves the chat web page.
 func servePage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(indexHTML)
+	http.ServeFileFS(w, r, webFiles, "web/index.html")
+}
+
+// staticFiles serves the page's scripts and styles under /static/.
+func staticFiles() http.Handler {
+	sub, err := fs.Sub(webFiles, "web/static")
+	if err != nil {
+		panic("server: embedded web/static missing: " + err.Error())
+	}
+	return http.StripPrefix("/static/", http.FileServerFS(sub))
+}
+
+// serveOpenAPI serves the OpenAPI 3 document of the HTTP API.
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	http.ServeFileFS(w, r, webFiles, "web/openapi.json")
 }
