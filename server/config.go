@@ -12,6 +12,10 @@ type Config struct {
 	// ServerID names this server in the events it writes. Zero value means
 	// "server".
 	ServerID string
+	// AuthSecret, when set, makes WebSocket clients prove who they are with
+	// ?token=JWT (HS256, sub = user, exp required); ?user= is then refused.
+	// Zero value: the identity is taken from ?user=.
+	AuthSecret string
 	// APIKey enables POST /api/rooms/{room}/messages for clients that send
 	// "Authorization: Bearer APIKey". Zero value: the endpoint answers 403.
 	APIKey string

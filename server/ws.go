@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/chatstate/chatstate/auth"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
@@ -13,9 +14,9 @@ import (
 
 // serveWS upgrades GET /ws and runs the connection until it closes.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	user := r.URL.Query().Get("user")
-	if err := codec.CheckName("user", user); err != nil {
-		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+	user, e := s.identify(r)
+	if e != nil {
+		writeError(w, e)
 		return
 	}
 	if !s.Ready() {
@@ -65,6 +66,27 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+}
+
+// identify returns the user a WebSocket request speaks for: from ?user=
+// without an auth secret, from the token with one.
+func (s *Server) identify(r *http.Request) (string, *Error) {
+	q := r.URL.Query()
+	if s.cfg.AuthSecret == "" {
+		user := q.Get("user")
+		if err := codec.CheckName("user", user); err != nil {
+			return "", errorf(CodeBadRequest, "%s", trimInvalid(err))
+		}
+		return user, nil
+	}
+	if q.Has("user") {
+		return "", errorf(CodeUnauthorized, "this server takes the identity from ?token=, not ?user=")
+	}
+	user, err := auth.Verify(s.cfg.AuthSecret, q.Get("token"))
+	if err != nil {
+		return "", errorf(CodeUnauthorized, "%v", err)
+	}
+	return user, nil
 }
 
 // checkOrigin allows requests without Origin (non-browser clients), from the

@@ -18,6 +18,7 @@ func newApp() *cli.App {
 			serverCommand(),
 			roomsCommand(),
 			usersCommand(),
+			tokenCommand(),
 		},
 		Before: setupLogging,
 		// Errors are printed once, by main, on one line.

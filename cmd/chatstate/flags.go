@@ -68,10 +68,8 @@ func serverFlags() []cli.Flag {
 }
 
 func serverConfig(c *cli.Context) (server.Config, error) {
-	if c.String("auth-secret") != "" {
-		return server.Config{}, fmt.Errorf("--auth-secret is not supported by this build yet")
-	}
 	return server.Config{
+		AuthSecret:     c.String("auth-secret"),
 		ServerID:       sanitizeID(c.String("server-id")),
 		APIKey:         c.String("api-key"),
 		AllowedOrigins: c.StringSlice("allowed-origins"),

@@ -26,7 +26,14 @@ type Frame map[string]any
 // the hello frame.
 func Dial(t *testing.T, base, user string) *Client {
 	t.Helper()
-	url := "ws" + strings.TrimPrefix(base, "http") + "/ws?user=" + user
+	return DialQuery(t, base, "user="+user, user)
+}
+
+// DialQuery connects with the given query string (such as token=...) and
+// expects a hello for user.
+func DialQuery(t *testing.T, base, query, user string) *Client {
+	t.Helper()
+	url := "ws" + strings.TrimPrefix(base, "http") + "/ws?" + query
 	ws, resp, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		body := ""
