@@ -49,11 +49,13 @@ func (c *conn) enqueue(frame []byte) {
 		return
 	}
 	if len(c.queue) >= c.srv.cfg.QueueSize {
+		c.srv.metrics.slowClients.Inc()
 		c.closeLocked(CloseSlowClient, "client too slow: its queue is full")
 		return
 	}
 	c.queue = append(c.queue, frame)
 	c.signal()
+	c.srv.metrics.deliveries.Inc()
 }
 
 // enqueueAlways queues a frame that answers a request; such frames are

@@ -23,6 +23,7 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	m.HandleFunc("GET /readyz", s.serveReady)
+	m.Handle("GET /metrics", s.metrics.handler())
 	m.HandleFunc("GET /api/rooms", s.ready_(s.listRooms))
 	m.HandleFunc("GET /api/rooms/{room}", s.ready_(s.getRoom))
 	m.HandleFunc("GET /api/rooms/{room}/events", s.ready_(s.roomEvents))

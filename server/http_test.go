@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -132,7 +133,18 @@ func TestHTTPAPI(t *testing.T) {
 			t.Errorf("%s: %d %v", p, st, out)
 		}
 	}
-	resp, err := http.Get(base + "/")
+	resp, err := http.Get(base + "/metrics")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("metrics: %v %v", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, name := range []string{"chatstate_connections ", "chatstate_produce_seconds_count 4", "chatstate_ready 1"} {
+		if !strings.Contains(string(body), name) {
+			t.Errorf("metrics lack %q", name)
+		}
+	}
+	resp, err = http.Get(base + "/")
 	if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("page: %v %v", resp, err)
 	}

@@ -41,6 +41,7 @@ func (c *conn) join(f *clientFrame) error {
 	c.enqueueAlways(mustJSON(snap))
 	sub.goLive(snap.Cursor)
 	c.rooms[f.Room] = sub
+	c.srv.metrics.joins.Inc()
 	return nil
 }
 

@@ -37,6 +37,7 @@ func (c *conn) handle(data []byte) {
 }
 
 func (c *conn) sendError(e *Error, ref json.RawMessage) {
+	c.srv.metrics.errors.WithLabelValues(e.Code).Inc()
 	if e.Code == CodeInternal {
 		c.srv.cfg.Logger.Error("request failed", "user", c.user, "session", c.session, "err", e.Message)
 		e = errorf(CodeInternal, "internal error")
@@ -91,6 +92,7 @@ func (c *conn) send(f *clientFrame) error {
 		return err
 	}
 	c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	c.srv.metrics.sends.Inc()
 	return nil
 }
 

@@ -43,6 +43,7 @@ type Server struct {
 	conns    map[*conn]struct{}
 	shutdown bool
 	mux      *http.ServeMux
+	metrics  *metrics
 }
 
 // New connects to Kafka, learns the epoch and the tail's start offsets, and
@@ -88,6 +89,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.users, err = views.NewUsers(kcfg, dir, vopts...); err != nil {
 		return nil, err
 	}
+	s.metrics = newMetrics(s)
 	s.routes()
 	ok = true
 	return s, nil
@@ -206,6 +208,8 @@ func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, err
 		msgs[i] = &sarama.ProducerMessage{Topic: string(s.kcfg.Names.Events), Key: sarama.StringEncoder(events[i].Room), Value: sarama.ByteEncoder(b)}
 	}
 	var err error
+	start := time.Now()
+	defer func() { s.metrics.produceSeconds.Observe(time.Since(start).Seconds()) }()
 	if len(msgs) == 1 {
 		_, _, err = s.prod.SendMessage(msgs[0])
 	} else {

@@ -55,6 +55,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
+	s.metrics.connects.Inc()
+	s.metrics.connections.Inc()
+	defer s.metrics.connections.Dec()
 
 	c.enqueueAlways(mustJSON(helloFrame{Op: "hello", User: user, Session: c.session, Server: s.cfg.ServerID, Epoch: s.epoch}))
 	go c.writeLoop()

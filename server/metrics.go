@@ -1,0 +1,52 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are one server's Prometheus metrics, in a registry of its own so
+// that several servers can live in one process (tests, dev).
+type metrics struct {
+	reg            *prometheus.Registry
+	connections    prometheus.Gauge
+	connects       prometheus.Counter
+	joins          prometheus.Counter
+	sends          prometheus.Counter
+	deliveries     prometheus.Counter
+	slowClients    prometheus.Counter
+	errors         *prometheus.CounterVec
+	produceSeconds prometheus.Histogram
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{
+		reg:         prometheus.NewRegistry(),
+		connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chatstate_connections", Help: "Open WebSocket connections."}),
+		connects:    prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_connections_total", Help: "WebSocket connections accepted."}),
+		joins:       prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_joins_total", Help: "Joins answered with a snapshot."}),
+		sends:       prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_messages_acked_total", Help: "Messages acknowledged after Kafka took them."}),
+		deliveries:  prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_deliveries_total", Help: "Event frames queued to clients."}),
+		slowClients: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_slow_client_disconnects_total", Help: "Connections closed with 4008 because their queue overflowed."}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "chatstate_request_errors_total", Help: "Error frames and HTTP errors, by code."},
+			[]string{"code"}),
+		produceSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "chatstate_produce_seconds", Help: "Time until Kafka acknowledged a write.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+	}
+	ready := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chatstate_ready", Help: "1 when the server serves state."}, func() float64 {
+		if s.Ready() {
+			return 1
+		}
+		return 0
+	})
+	m.reg.MustRegister(m.connections, m.connects, m.joins, m.sends, m.deliveries, m.slowClients, m.errors, m.produceSeconds, ready,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
