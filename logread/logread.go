@@ -95,6 +95,7 @@ func (r *Reader) Scan(ctx context.Context, room string, from, to int64, fn func(
 			if string(m.Key) != room {
 				continue
 			}
+			// Pass over what the processors send to the dead-letter topic.
 			e, err := codec.DecodeEvent(m.Value)
 			if err != nil || e.Room != room {
 				continue

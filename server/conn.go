@@ -26,7 +26,10 @@ type conn struct {
 	// any hub or queue lock.
 	mu    sync.Mutex
 	rooms map[string]*subscription
-	done  bool // cleanup ran: no more requests, no more leaves
+	// leaving holds the subscriptions of rooms left but whose own leave the
+	// tail has not delivered yet.
+	leaving map[string]*subscription
+	done    bool // cleanup ran: no more requests, no more leaves
 
 	// The outbound queue. qmu is taken under hub and subscription locks, so
 	// nothing here may take them.

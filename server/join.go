@@ -28,6 +28,12 @@ func (c *conn) join(f *clientFrame) error {
 		c.srv.hub.unsubscribe(old)
 		delete(c.rooms, f.Room)
 	}
+	// A room left a moment ago may still wait for its own leave; the new
+	// subscription delivers everything after its snapshot, that included.
+	if gone := c.leaving[f.Room]; gone != nil {
+		c.srv.hub.unsubscribe(gone)
+		delete(c.leaving, f.Room)
+	}
 	sub, last := c.srv.hub.subscribe(c, f.Room)
 	snap, err := c.srv.snapshot(ctx, f, last)
 	if err == nil && old == nil {

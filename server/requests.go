@@ -67,6 +67,7 @@ func (c *conn) leave(f *clientFrame) error {
 		return err
 	}
 	delete(c.rooms, f.Room)
+	c.leaving[f.Room] = sub
 	c.srv.hub.endAfter(sub, offs[0])
 	if len(f.Ref) > 0 {
 		c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
@@ -111,6 +112,10 @@ func (c *conn) cleanup() {
 		leaves = append(leaves, c.event(codec.Leave, room))
 	}
 	c.rooms = nil
+	for _, sub := range c.leaving {
+		c.srv.hub.unsubscribe(sub)
+	}
+	c.leaving = nil
 	if len(leaves) == 0 {
 		return
 	}

@@ -74,7 +74,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	}
 	s.reader = logread.New(client, kcfg)
 	s.hub = newHub(kcfg.Partitions)
-	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger}
+	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger, partitions: kcfg.Partitions}
 	if err := s.tail.open(kcfg.Partitions); err != nil {
 		return nil, err
 	}

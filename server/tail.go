@@ -8,6 +8,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/kafka"
 )
 
 // tail reads every partition of the events topic, without a consumer group,
@@ -19,6 +20,8 @@ type tail struct {
 	topic  string
 	hub    *hub
 	log    *slog.Logger
+	// partitions of the events topic, to recognize misplaced records.
+	partitions int
 	// start is the offset each partition was read from.
 	start []int64
 }
@@ -70,8 +73,10 @@ func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {
 		case err := <-pc.Errors():
 			t.log.Warn("tail read error", "err", err)
 		case m := <-pc.Messages():
+			// Pass over what the processors send to the dead-letter topic:
+			// what does not decode, and what sits in the wrong partition.
 			e, err := codec.DecodeEvent(m.Value)
-			if err != nil || string(m.Key) != e.Room {
+			if err != nil || string(m.Key) != e.Room || kafka.Partition(e.Room, t.partitions) != m.Partition {
 				continue
 			}
 			t.hub.dispatch(e.Room, m.Offset, func() []byte { return encodeEvent(m.Offset, e) })

@@ -43,6 +43,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		srv: s, ws: ws, user: user, session: codec.NewID(),
 		limiter:    rate.NewLimiter(rate.Limit(s.cfg.SendRate), s.cfg.SendBurst),
 		rooms:      map[string]*subscription{},
+		leaving:    map[string]*subscription{},
 		wake:       make(chan struct{}, 1),
 		writerDone: make(chan struct{}),
 	}
