@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	})
 	m.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 	m.HandleFunc("GET /{$}", servePage)
+	m.HandleFunc("GET /ops", serveOpsPage)
 	m.Handle("GET /static/", staticFiles())
 	s.mux = m
 }

@@ -59,6 +59,7 @@ var serverRoutes = []muxRoute{
 	{pattern: "GET /api/openapi.json", documented: true},
 	{pattern: "GET /{$}", documented: true},
 	{pattern: "GET /static/"}, // the page's scripts and styles
+	{pattern: "GET /ops"},     // the operator page
 }
 
 // docOp returns the operation key ("GET /api/rooms/{room}") of a mux pattern.

@@ -14,6 +14,11 @@ func servePage(w http.ResponseWriter, r *http.Request) {
 	http.ServeFileFS(w, r, webFiles, "web/index.html")
 }
 
+// serveOpsPage serves the read-only operator page.
+func serveOpsPage(w http.ResponseWriter, r *http.Request) {
+	http.ServeFileFS(w, r, webFiles, "web/ops.html")
+}
+
 // staticFiles serves the page's scripts and styles under /static/.
 func staticFiles() http.Handler {
 	sub, err := fs.Sub(webFiles, "web/static")
