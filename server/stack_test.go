@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -32,12 +33,15 @@ func runProcessors(t *testing.T, kcfg kafka.Config, dir string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
-	for _, mk := range []func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error){processors.NewRooms, processors.NewUsers} {
-		p, err := mk(kcfg, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { done <- p.Run(ctx) }()
+	for _, group := range []struct {
+		name string
+		mk   func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error)
+	}{{"rooms", processors.NewRooms}, {"users", processors.NewUsers}} {
+		go func() {
+			done <- processors.Supervise(ctx, group.name, slog.Default(), func() (*goka.Processor, error) {
+				return group.mk(kcfg, dir, goka.WithLogger(testLogger{t}))
+			})
+		}()
 	}
 	stopped := false
 	stop = func() {
@@ -55,6 +59,13 @@ func runProcessors(t *testing.T, kcfg kafka.Config, dir string) (stop func()) {
 	t.Cleanup(stop)
 	return stop
 }
+
+// testLogger sends goka's chatter to the test log, shown on failure only.
+type testLogger struct{ t *testing.T }
+
+func (l testLogger) Print(v ...any)                 { l.t.Log(v...) }
+func (l testLogger) Println(v ...any)               { l.t.Log(v...) }
+func (l testLogger) Printf(format string, v ...any) { l.t.Logf(format, v...) }
 
 func startServer(t *testing.T, kcfg kafka.Config, dir string, cfg server.Config) (*server.Server, *httptest.Server, func()) {
 	t.Helper()

@@ -54,7 +54,8 @@ func parseGroups(s string) ([]string, error) {
 	return out, nil
 }
 
-// runProcessors runs the named groups until ctx is done or one fails.
+// runProcessors runs the named groups until ctx is done, each restarted
+// after a failure (a broker outage, say).
 func runProcessors(ctx context.Context, kcfg kafka.Config, stateDir string, groups []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, name := range groups {
@@ -62,13 +63,12 @@ func runProcessors(ctx context.Context, kcfg kafka.Config, stateDir string, grou
 		if name == "users" {
 			mk = processors.NewUsers
 		}
-		p, err := mk(kcfg, stateDir, goka.WithLogger(gokaLogger()))
-		if err != nil {
-			return err
-		}
 		g.Go(func() error {
 			logger.Info("processor started", "group", name, "partitions", kcfg.Partitions)
-			if err := p.Run(gctx); err != nil {
+			err := processors.Supervise(gctx, name, logger, func() (*goka.Processor, error) {
+				return mk(kcfg, stateDir, goka.WithLogger(gokaLogger()))
+			})
+			if err != nil {
 				return fmt.Errorf("processor %s: %w", name, err)
 			}
 			logger.Info("processor stopped", "group", name)

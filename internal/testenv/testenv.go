@@ -33,6 +33,13 @@ func Kafka(t testing.TB, partitions int) kafka.Config {
 		t.Cleanup(b.Close)
 		brokers = []string{b.Addr()}
 	}
+	return configFor(t, brokers, partitions)
+}
+
+// configFor returns a configuration of unique names on brokers, with its
+// topics created.
+func configFor(t testing.TB, brokers []string, partitions int) kafka.Config {
+	t.Helper()
 	prefix := fmt.Sprintf("t%d-%d", time.Now().UnixNano()%1e9, seq.Add(1))
 	cfg, err := kafka.Config{Brokers: brokers, Names: kafka.NewNames(prefix), Partitions: partitions}.WithDefaults()
 	if err != nil {

@@ -1,0 +1,74 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/chatstate/chatstate/server"
+)
+
+func status(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestBrokerOutage stops the broker under a connected client: a send is
+// answered unavailable in bounded time with no ack, the socket stays open,
+// /readyz says 503, and everything resumes by itself once the broker is back.
+func TestBrokerOutage(t *testing.T) {
+	broker, kcfg := testenv.RestartableKafka(t, 2)
+	dir := t.TempDir()
+	runProcessors(t, kcfg, dir)
+	_, hs, _ := startServer(t, kcfg, dir, server.Config{ServerID: "s1"})
+	alice := testenv.Dial(t, hs.URL, "alice")
+	alice.Send(frame{"op": "join", "room": "r"})
+	alice.Expect("snapshot", frame{})
+	alice.ExpectEvent("r", "join", "alice")
+	alice.Send(frame{"op": "send", "room": "r", "text": "before", "ref": "b"})
+	alice.AckAndEcho("b")
+
+	broker.Stop()
+	start := time.Now()
+	alice.Send(frame{"op": "send", "room": "r", "text": "during", "ref": "d"})
+	alice.Expect("error", frame{"code": "unavailable", "ref": "d"})
+	t.Logf("send answered unavailable after %v", time.Since(start))
+	testenv.WaitFor(t, 30*time.Second, func() error {
+		if st := status(hs.URL + "/readyz"); st != 503 {
+			return fmt.Errorf("readyz %d during the outage", st)
+		}
+		return nil
+	})
+	alice.Send(frame{"op": "ping", "ref": "p"})
+	alice.Expect("pong", frame{"ref": "p"})
+
+	broker.Start()
+	testenv.WaitFor(t, 60*time.Second, func() error {
+		if st := status(hs.URL + "/readyz"); st != 200 {
+			return fmt.Errorf("readyz %d after the outage", st)
+		}
+		return nil
+	})
+	alice.Send(frame{"op": "send", "room": "r", "text": "after", "ref": "a"})
+	// The ack and the live event of "after"; nothing of "during" ever comes.
+	alice.AckAndEcho("a")
+	testenv.WaitFor(t, 60*time.Second, func() error {
+		var room map[string]any
+		if getJSON(t, hs.URL+"/api/rooms/r", &room) != 200 || room["messages"] != 2.0 {
+			return fmt.Errorf("room %v, want the 2 acked messages", room)
+		}
+		return nil
+	})
+	bob := testenv.Dial(t, hs.URL, "bob")
+	bob.Send(frame{"op": "join", "room": "r", "history": 10})
+	snap := bob.Expect("snapshot", frame{"messages": 2})
+	if _, texts := cursors(t, snap); fmt.Sprint(texts) != "[message:alice:before message:alice:after]" {
+		t.Fatalf("history %v", texts)
+	}
+}
