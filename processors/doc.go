@@ -17,7 +17,10 @@
 // separate writes of which a crash may keep either. Each row therefore
 // records how far it has applied its input (RoomState.Cursor,
 // UserRoom.Applied), skips what it has seen, and the rooms group emits the
-// derived records of a skipped event again (see ApplyRoom).
+// derived records of a skipped event again (see ApplyRoom). The row itself is
+// written again too: goka updates its local copy of the table before Kafka
+// acknowledges the table write, so after a crash the local copy may be ahead
+// of the table topic that views read.
 //
 // # Replay
 //

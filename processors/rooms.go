@@ -32,10 +32,13 @@ func roomsCallback(names kafka.Names, partitions int) goka.ProcessCallback {
 			deadLetter(ctx, names, raw, err)
 			return
 		}
-		s, effects, changed := ApplyRoom(codec.AsRoom(ctx.Value()), e, ctx.Offset())
-		if changed {
-			ctx.SetValue(s)
-		}
+		s, effects, _ := ApplyRoom(codec.AsRoom(ctx.Value()), e, ctx.Offset())
+		// The row is written even when a redelivered event left it as it
+		// was: goka updates its local copy before Kafka acknowledges the
+		// table write, so after a crash the local copy can be ahead of the
+		// table topic, and only writing it again brings the topic (and every
+		// view) up to it.
+		ctx.SetValue(s)
 		for i := range effects {
 			ctx.Emit(names.Presence, effects[i].User, &effects[i])
 		}

@@ -27,9 +27,9 @@ func usersCallback(names kafka.Names, partitions int) goka.ProcessCallback {
 			deadLetter(ctx, names, raw, err)
 			return
 		}
-		if s, changed := ApplyUser(codec.AsUser(ctx.Value()), p); changed {
-			ctx.SetValue(s)
-		}
+		// Written even when unchanged; see roomsCallback.
+		s, _ := ApplyUser(codec.AsUser(ctx.Value()), p)
+		ctx.SetValue(s)
 	}
 }
 

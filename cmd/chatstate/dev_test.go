@@ -73,12 +73,13 @@ type devProcess struct {
 	log    *syncBuffer
 }
 
-func startDev(t *testing.T, dataDir string) *devProcess {
+func startDev(t *testing.T, dataDir string, extra ...string) *devProcess {
 	t.Helper()
 	d := &devProcess{broker: freeAddr(t), log: &syncBuffer{}}
 	httpAddr := freeAddr(t)
 	d.url = "http://" + httpAddr
-	d.cmd = exec.Command(bin, "dev", "--data-dir", dataDir, "--broker-addr", d.broker, "--http", httpAddr, "--server-id", "dev1")
+	args := append([]string{"dev", "--data-dir", dataDir, "--broker-addr", d.broker, "--http", httpAddr, "--server-id", "dev1"}, extra...)
+	d.cmd = exec.Command(bin, args...)
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
