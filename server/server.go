@@ -36,14 +36,16 @@ type Server struct {
 	tail   *tail
 	epoch  string
 
-	ran      atomic.Bool
-	ready    atomic.Bool
-	waiting  atomic.Value // string: why the server is not ready
-	mu       sync.Mutex
-	conns    map[*conn]struct{}
-	shutdown bool
-	mux      *http.ServeMux
-	metrics  *metrics
+	ran     atomic.Bool
+	ready   atomic.Bool
+	waiting atomic.Value // string: why the server is not ready
+	// kafkaDown is the probe's last word: "" while a broker answers.
+	kafkaDown atomic.Value
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	shutdown  bool
+	mux       *http.ServeMux
+	metrics   *metrics
 }
 
 // New connects to Kafka, learns the epoch and the tail's start offsets, and
@@ -60,6 +62,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, kcfg: kcfg, client: client, conns: map[*conn]struct{}{}}
 	s.waiting.Store("starting")
+	s.kafkaDown.Store("")
 	ok := false
 	defer func() {
 		if !ok {
@@ -103,9 +106,14 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 // Ready reports whether the server serves state: the processors had caught
 // up with the log as it was at start, and both views have recovered.
-func (s *Server) Ready() bool { return s.ready.Load() && s.rooms.Ready() && s.users.Ready() }
+func (s *Server) Ready() bool {
+	return s.ready.Load() && s.kafkaDown.Load() == "" && s.rooms.Ready() && s.users.Ready()
+}
 
 func (s *Server) notReadyReason() string {
+	if down := s.kafkaDown.Load().(string); down != "" {
+		return down
+	}
 	if s.ready.Load() {
 		if !s.rooms.Ready() {
 			return s.rooms.State()
@@ -125,6 +133,7 @@ func (s *Server) Run(ctx context.Context) error {
 	defer s.closeKafka()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.tail.run(gctx) })
+	g.Go(func() error { s.probeKafka(gctx); return nil })
 	g.Go(func() error {
 		// The views start once the processors have folded everything the
 		// tail did not read: then every event is in a view or in the tail.

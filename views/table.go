@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -33,7 +34,18 @@ type Table[T any] struct {
 	// lets goka stop.
 	mu      sync.RWMutex
 	stopped bool
+
+	// recovered is set once every partition has recovered; downSince is
+	// when the view was last seen not running after that (unix ns, 0: up).
+	recovered atomic.Bool
+	downSince atomic.Int64
 }
+
+// reconnectGrace is how long a recovered view may report a partition not
+// running before it counts as not ready. goka passes every partition through
+// "connecting" for a moment when it moves from recovery to catching up, and
+// that must not flap readiness; a broker outage lasts longer.
+const reconnectGrace = 2 * time.Second
 
 // Option configures a Table.
 type Option func(*options)
@@ -136,7 +148,22 @@ func (t *Table[T]) Ready() bool {
 }
 
 // ready is Ready with mu held.
-func (t *Table[T]) ready() bool { return !t.stopped && t.view.Recovered() }
+func (t *Table[T]) ready() bool {
+	if t.stopped {
+		return false
+	}
+	if t.view.Recovered() {
+		t.recovered.Store(true)
+		t.downSince.Store(0)
+		return true
+	}
+	if !t.recovered.Load() {
+		return false
+	}
+	now := time.Now().UnixNano()
+	t.downSince.CompareAndSwap(0, now)
+	return now-t.downSince.Load() < int64(reconnectGrace)
+}
 
 // State returns the view's state in words, for readiness reports.
 func (t *Table[T]) State() string {
