@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -34,6 +35,9 @@ type Config struct {
 	// ClientID prefixes the client id of every connection. Zero value means
 	// "chatstate".
 	ClientID string
+	// Security is TLS and SASL towards the brokers. Zero value means
+	// plaintext without authentication.
+	Security Security
 }
 
 // WithDefaults returns c with its zero values filled in, or an error wrapping
@@ -60,6 +64,17 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.ClientID == "" {
 		c.ClientID = "chatstate"
 	}
+	if strings.Trim(c.ClientID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != "" {
+		return c, fmt.Errorf("%w: client id %q: use letters, digits, '.', '_' and '-'", ErrConfig, c.ClientID)
+	}
+	if c.Retention < 0 {
+		return c, fmt.Errorf("%w: negative retention", ErrConfig)
+	}
+	sec, err := c.Security.resolve()
+	if err != nil {
+		return c, err
+	}
+	c.Security = sec
 	return c, nil
 }
 
@@ -68,7 +83,8 @@ func (c Config) WithDefaults() (Config, error) {
 //   - producer: acks=all, idempotent (one request in flight), no batching
 //     delay, retries with backoff, FNV-1a hash partitioning as goka does;
 //   - consumer: streams start at the oldest offset, errors returned;
-//   - protocol version 2.8, which the embedded broker and Kafka 4 both speak.
+//   - protocol version 2.8, which the embedded broker and Kafka 4 both speak;
+//   - TLS and SASL as c.Security says.
 func (c Config) Sarama(clientID string) *sarama.Config {
 	s := goka.DefaultConfig()
 	s.ClientID = c.ClientID + "-" + clientID
@@ -95,6 +111,7 @@ func (c Config) Sarama(clientID string) *sarama.Config {
 	s.Consumer.Group.Session.Timeout = 10 * time.Second
 	s.Consumer.Group.Heartbeat.Interval = time.Second
 	s.Consumer.Group.Rebalance.Timeout = 10 * time.Second
+	c.Security.apply(s)
 	return s
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/IBM/sarama"
 )
@@ -20,33 +21,59 @@ type topicSpec struct {
 	configs map[string]string
 }
 
-func (c Config) topicSpecs() []topicSpec {
+// topicSpecs are the topics of c at replication factor repl: the streams
+// delete after the retention, the tables are compacted (goka recovers a
+// table by reading its topic from the start). With three or more replicas a
+// write acknowledged by acks=all is on at least two brokers.
+func (c Config) topicSpecs(repl int) []topicSpec {
 	retention := strconv.FormatInt(c.Retention.Milliseconds(), 10)
 	deleteAfter := map[string]string{"cleanup.policy": "delete", "retention.ms": retention}
 	compact := map[string]string{"cleanup.policy": "compact"}
+	if repl >= 3 {
+		deleteAfter["min.insync.replicas"] = "2"
+		compact["min.insync.replicas"] = "2"
+	}
 	n := c.Names
 	return []topicSpec{
 		{string(n.Events), deleteAfter},
 		{string(n.Presence), deleteAfter},
 		{string(n.DeadLetter), deleteAfter},
+		{string(n.Heartbeats), map[string]string{"cleanup.policy": "delete", "retention.ms": strconv.FormatInt(time.Hour.Milliseconds(), 10)}},
+		{string(n.ServersLoop()), deleteAfter},
 		{string(n.RoomsTable()), compact},
 		{string(n.UsersTable()), compact},
+		{string(n.ServersTable()), compact},
 	}
 }
 
 // EnsureTopics creates every topic of the deployment that does not exist yet,
 // with c.Partitions partitions, and checks the partition count of those that
-// do. It is idempotent and safe to run from several processes at once.
+// do. It returns once every broker it knows serves metadata of every topic
+// with a leader for each partition: a real cluster spreads a new topic to its
+// brokers asynchronously, and goka refuses a topic the broker it asks does not
+// know yet. It is idempotent and safe to run from several processes at once.
+// Unreachable brokers fail it within seconds, never a hang.
 func EnsureTopics(c Config) error {
 	c, err := c.WithDefaults()
 	if err != nil {
 		return err
 	}
-	admin, err := sarama.NewClusterAdmin(c.Brokers, c.Sarama("admin"))
+	// Admin requests never wait long on the broker's side (CreateTopics
+	// waits at most Admin.Timeout, 3 s): a short read timeout and no retry
+	// bound the time a silent broker can hold a start to about 12 s.
+	sc := c.Sarama("admin")
+	sc.Net.ReadTimeout = 4 * time.Second
+	sc.Metadata.Retry.Max = 0
+	client, err := sarama.NewClient(c.Brokers, sc)
 	if err != nil {
-		return fmt.Errorf("kafka: connect to %v: %w", c.Brokers, err)
+		return c.connectError(err)
 	}
-	defer admin.Close()
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		_ = client.Close()
+		return c.connectError(err)
+	}
+	defer admin.Close() // closes client too
 	existing, err := admin.ListTopics()
 	if err != nil {
 		return fmt.Errorf("kafka: list topics: %w", err)
@@ -59,7 +86,9 @@ func EnsureTopics(c Config) error {
 		}
 		repl = min(3, len(brokers))
 	}
-	for _, t := range c.topicSpecs() {
+	var names []string
+	for _, t := range c.topicSpecs(repl) {
+		names = append(names, t.name)
 		if d, ok := existing[t.name]; ok {
 			if int(d.NumPartitions) != c.Partitions {
 				return fmt.Errorf("%w: %s has %d partitions, configured %d", ErrPartitions, t.name, d.NumPartitions, c.Partitions)
@@ -75,11 +104,68 @@ func EnsureTopics(c Config) error {
 			ReplicationFactor: int16(repl),
 			ConfigEntries:     cfg,
 		}, false)
-		if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-			return fmt.Errorf("kafka: create topic %s: %w", t.name, err)
+		// A timed-out creation goes on in the controller: waitTopics sees it.
+		if err != nil && !errors.Is(err, sarama.ErrTopicAlreadyExists) && !errors.Is(err, sarama.ErrRequestTimedOut) {
+			return fmt.Errorf("kafka: create topic %s (replication %d): %w", t.name, repl, err)
 		}
 	}
-	return nil
+	return waitTopics(client, names, c.Partitions, topicWait)
+}
+
+// topicWait bounds how long EnsureTopics waits for new topics to spread.
+const topicWait = 30 * time.Second
+
+// waitTopics waits until every broker of client answers metadata of every
+// topic with partitions partitions, each with a leader.
+func waitTopics(client sarama.Client, topics []string, partitions int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		missing := ""
+		for _, b := range client.Brokers() {
+			if ok, _ := b.Connected(); !ok {
+				_ = b.Open(client.Config())
+			}
+			resp, err := b.GetMetadata(sarama.NewMetadataRequest(client.Config().Version, topics))
+			if err != nil {
+				missing = fmt.Sprintf("broker %s: %v", b.Addr(), err)
+				break
+			}
+			if missing = topicsMissing(resp, topics, partitions); missing != "" {
+				missing = fmt.Sprintf("broker %s: %s", b.Addr(), missing)
+				break
+			}
+		}
+		if missing == "" {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kafka: topics not ready within %v: %s", timeout, missing)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// topicsMissing says what of topics resp lacks, or "" if nothing.
+func topicsMissing(resp *sarama.MetadataResponse, topics []string, partitions int) string {
+	seen := map[string]*sarama.TopicMetadata{}
+	for _, t := range resp.Topics {
+		seen[t.Name] = t
+	}
+	for _, name := range topics {
+		t := seen[name]
+		if t == nil || !errors.Is(t.Err, sarama.ErrNoError) {
+			return "topic " + name + " unknown"
+		}
+		if len(t.Partitions) != partitions {
+			return fmt.Sprintf("topic %s has %d of %d partitions", name, len(t.Partitions), partitions)
+		}
+		for _, p := range t.Partitions {
+			if !errors.Is(p.Err, sarama.ErrNoError) || p.Leader < 0 {
+				return fmt.Sprintf("topic %s partition %d has no leader", name, p.ID)
+			}
+		}
+	}
+	return ""
 }
 
 // Epoch names the log that cursors belong to: a digest of the cluster id,

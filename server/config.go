@@ -30,10 +30,19 @@ type Config struct {
 	QueueSize int
 	// MaxRooms is how many rooms one connection may join. Zero value means 100.
 	MaxRooms int
+	// MaxConnsPerUser and MaxConnsPerAddr bound the open connections of one
+	// user and of one remote address; more are refused with 429. Zero values
+	// mean 20 and 200.
+	MaxConnsPerUser int
+	MaxConnsPerAddr int
 	// SendRate and SendBurst limit sends per connection. Zero values mean 10
 	// per second with a burst of 20.
 	SendRate  float64
 	SendBurst int
+	// SessionTTL bounds how long the sessions of a server that died without
+	// a goodbye stay in rooms; the server beats every SessionTTL/3. Zero
+	// value means 30 seconds.
+	SessionTTL time.Duration
 	// PingInterval is how often the server pings each connection; one that
 	// does not answer within another interval is dropped. Zero value means
 	// 25 seconds.
@@ -63,11 +72,20 @@ func (c Config) withDefaults() Config {
 	if c.MaxRooms == 0 {
 		c.MaxRooms = 100
 	}
+	if c.MaxConnsPerUser == 0 {
+		c.MaxConnsPerUser = 20
+	}
+	if c.MaxConnsPerAddr == 0 {
+		c.MaxConnsPerAddr = 200
+	}
 	if c.SendRate == 0 {
 		c.SendRate = 10
 	}
 	if c.SendBurst == 0 {
 		c.SendBurst = 20
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 30 * time.Second
 	}
 	if c.PingInterval == 0 {
 		c.PingInterval = 25 * time.Second

@@ -177,7 +177,10 @@ func (c *conn) readLoop() {
 			c.sendError(errorf(CodeBadRequest, "frames are JSON text"), nil)
 			continue
 		}
-		c.handle(data)
+		if c.isolate("request", func() { c.handle(data) }) {
+			c.drain()
+			return
+		}
 	}
 }
 

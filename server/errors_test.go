@@ -11,7 +11,9 @@ import (
 )
 
 func TestErrorCodesKeepConnection(t *testing.T) {
-	s := newStack(t, server.Config{})
+	// A refill of one token per 1000 s: the burst alone decides, however
+	// long each acks=all write takes (on a three-broker Kafka, tens of ms).
+	s := newStack(t, server.Config{SendRate: 0.001})
 	c := s.dial("carol")
 	cases := []struct {
 		name string

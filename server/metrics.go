@@ -18,6 +18,7 @@ type metrics struct {
 	sends          prometheus.Counter
 	deliveries     prometheus.Counter
 	slowClients    prometheus.Counter
+	invalid        prometheus.Counter
 	errors         *prometheus.CounterVec
 	produceSeconds prometheus.Histogram
 }
@@ -31,6 +32,8 @@ func newMetrics(s *Server) *metrics {
 		sends:       prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_messages_acked_total", Help: "Messages acknowledged after Kafka took them."}),
 		deliveries:  prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_deliveries_total", Help: "Event frames queued to clients."}),
 		slowClients: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_slow_client_disconnects_total", Help: "Connections closed with 4008 because their queue overflowed."}),
+		invalid: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_invalid_records_total",
+			Help: "Records of the events topic that do not decode or validate (the processors dead-letter them)."}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "chatstate_request_errors_total", Help: "Error frames and HTTP errors, by code."},
 			[]string{"code"}),
 		produceSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "chatstate_produce_seconds", Help: "Time until Kafka acknowledged a write.",
@@ -42,7 +45,7 @@ func newMetrics(s *Server) *metrics {
 		}
 		return 0
 	})
-	m.reg.MustRegister(m.connections, m.connects, m.joins, m.sends, m.deliveries, m.slowClients, m.errors, m.produceSeconds, ready,
+	m.reg.MustRegister(m.connections, m.connects, m.joins, m.sends, m.deliveries, m.slowClients, m.invalid, m.errors, m.produceSeconds, ready,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -48,7 +48,7 @@ func (c *conn) sendError(e *Error, ref json.RawMessage) {
 // event returns a new event of this connection's session.
 func (c *conn) event(typ codec.EventType, room string) codec.Event {
 	e := codec.NewEvent(typ, room, c.user)
-	e.Session, e.Server = c.session, c.srv.cfg.ServerID
+	e.Session, e.Server = c.session, c.srv.instance
 	return e
 }
 

@@ -32,9 +32,14 @@ type Server struct {
 	reader *logread.Reader
 	rooms  *views.Rooms
 	users  *views.Users
-	hub    *hub
-	tail   *tail
-	epoch  string
+	// servers is the view of the server instances, for presence expiry.
+	servers *views.Servers
+	// instance names this run of the server in the sessions it holds:
+	// server id, "/", a random part.
+	instance string
+	hub      *hub
+	tail     *tail
+	epoch    string
 
 	ran     atomic.Bool
 	ready   atomic.Bool
@@ -46,6 +51,7 @@ type Server struct {
 	shutdown  bool
 	mux       *http.ServeMux
 	metrics   *metrics
+	limits    connLimits
 }
 
 // New connects to Kafka, learns the epoch and the tail's start offsets, and
@@ -77,7 +83,9 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	}
 	s.reader = logread.New(client, kcfg)
 	s.hub = newHub(kcfg.Partitions)
-	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger, partitions: kcfg.Partitions}
+	s.metrics = newMetrics(s)
+	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
+		partitions: kcfg.Partitions, invalid: s.metrics.invalid}
 	if err := s.tail.open(kcfg.Partitions); err != nil {
 		return nil, err
 	}
@@ -92,7 +100,10 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.users, err = views.NewUsers(kcfg, dir, vopts...); err != nil {
 		return nil, err
 	}
-	s.metrics = newMetrics(s)
+	if s.servers, err = views.NewServers(kcfg, dir, vopts...); err != nil {
+		return nil, err
+	}
+	s.instance = cfg.ServerID + "/" + codec.NewID()[:8]
 	s.routes()
 	ok = true
 	return s, nil
@@ -143,10 +154,12 @@ func (s *Server) Run(ctx context.Context) error {
 		vg, vctx := errgroup.WithContext(gctx)
 		vg.Go(func() error { return s.rooms.Run(vctx) })
 		vg.Go(func() error { return s.users.Run(vctx) })
+		vg.Go(func() error { return s.servers.Run(vctx) })
 		vg.Go(func() error {
 			if s.rooms.WaitReady(vctx) == nil && s.users.WaitReady(vctx) == nil {
 				s.ready.Store(true)
-				s.cfg.Logger.Info("server ready", "server", s.cfg.ServerID, "epoch", s.epoch)
+				s.cfg.Logger.Info("server ready", "server", s.cfg.ServerID, "instance", s.instance, "epoch", s.epoch)
+				s.presenceLoop(vctx)
 			}
 			return nil
 		})
@@ -254,6 +267,12 @@ func (s *Server) goodbye() {
 		}()
 	}
 	wg.Wait()
+	// Clean goodbye: the sessions are left; nobody needs to expire them.
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.heartbeat(ctx, codec.Retire, s.instance, s.cfg.ServerID); err != nil {
+		s.cfg.Logger.Warn("could not retire this instance", "err", err)
+	}
 }
 
 func (s *Server) closeKafka() {

@@ -32,11 +32,11 @@ type stack struct {
 func runProcessors(t *testing.T, kcfg kafka.Config, dir string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 2)
+	done := make(chan error, 3)
 	for _, group := range []struct {
 		name string
 		mk   func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error)
-	}{{"rooms", processors.NewRooms}, {"users", processors.NewUsers}} {
+	}{{"rooms", processors.NewRooms}, {"users", processors.NewUsers}, {"servers", processors.NewServers}} {
 		go func() {
 			done <- processors.Supervise(ctx, group.name, slog.Default(), func() (*goka.Processor, error) {
 				return group.mk(kcfg, dir, goka.WithLogger(testLogger{t}))
@@ -50,7 +50,7 @@ func runProcessors(t *testing.T, kcfg kafka.Config, dir string) (stop func()) {
 		}
 		stopped = true
 		cancel()
-		for range 2 {
+		for range 3 {
 			if err := <-done; err != nil {
 				t.Errorf("processor: %v", err)
 			}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // tail reads every partition of the events topic, without a consumer group,
@@ -22,6 +24,8 @@ type tail struct {
 	log    *slog.Logger
 	// partitions of the events topic, to recognize misplaced records.
 	partitions int
+	// invalid counts the records passed over (the dead letters of the log).
+	invalid prometheus.Counter
 	// start is the offset each partition was read from.
 	start []int64
 }
@@ -64,6 +68,17 @@ func (t *tail) run(ctx context.Context) error {
 	return nil
 }
 
+// dispatch hands one event to the hub; a panic there is logged with its
+// stack and costs that event's delivery, not the process.
+func (t *tail) dispatch(e *codec.Event, offset int64) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.log.Error("panic while dispatching an event", "room", e.Room, "cursor", offset, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	t.hub.dispatch(e.Room, offset, func() []byte { return encodeEvent(offset, e) })
+}
+
 func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {
 	defer func() { _ = pc.Close() }()
 	for {
@@ -77,9 +92,10 @@ func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {
 			// what does not decode, and what sits in the wrong partition.
 			e, err := codec.DecodeEvent(m.Value)
 			if err != nil || string(m.Key) != e.Room || kafka.Partition(e.Room, t.partitions) != m.Partition {
+				t.invalid.Inc()
 				continue
 			}
-			t.hub.dispatch(e.Room, m.Offset, func() []byte { return encodeEvent(m.Offset, e) })
+			t.dispatch(e, m.Offset)
 		}
 	}
 }

@@ -23,6 +23,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
 		return
 	}
+	addr := remoteHost(r)
+	if e := s.limits.acquire(user, addr, s.cfg.MaxConnsPerUser, s.cfg.MaxConnsPerAddr); e != nil {
+		writeError(w, e)
+		return
+	}
+	defer s.limits.release(user, addr)
 	up := websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -61,7 +67,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	defer s.metrics.connections.Dec()
 
 	c.enqueueAlways(mustJSON(helloFrame{Op: "hello", User: user, Session: c.session, Server: s.cfg.ServerID, Epoch: s.epoch}))
-	go c.writeLoop()
+	go c.isolate("writer", c.writeLoop)
 	c.readLoop()
 	c.cleanup()
 	c.close(0, "")

@@ -73,6 +73,14 @@ type Rooms = Table[codec.RoomState]
 // Users is the view of the users table.
 type Users = Table[codec.UserState]
 
+// Servers is the view of the servers table.
+type Servers = Table[codec.ServerState]
+
+// NewServers returns a view of the servers table, stored under stateDir.
+func NewServers(cfg kafka.Config, stateDir string, opts ...Option) (*Servers, error) {
+	return newTable[codec.ServerState](cfg, cfg.Names.ServersTable(), codec.ServerCodec{}, stateDir, opts)
+}
+
 // NewRooms returns a view of the rooms table, stored under stateDir.
 func NewRooms(cfg kafka.Config, stateDir string, opts ...Option) (*Rooms, error) {
 	return newTable[codec.RoomState](cfg, cfg.Names.RoomsTable(), codec.RoomCodec{}, stateDir, opts)

@@ -39,7 +39,7 @@ func devCommand() *cli.Command {
 			procCtx, stopProc := context.WithCancel(context.Background())
 			procDone := make(chan error, 1)
 			go func() {
-				err := runProcessors(procCtx, kcfg, state, []string{"rooms", "users"})
+				err := runProcessors(procCtx, kcfg, state, []string{"rooms", "users", "servers"})
 				stopSrv() // a failed processor stops the whole process
 				procDone <- err
 			}()

@@ -65,36 +65,34 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// devProcess is a running `chatstate dev`.
-type devProcess struct {
-	cmd    *exec.Cmd
-	broker string
-	url    string
-	log    *syncBuffer
+// proc is a running chatstate command that serves HTTP.
+type proc struct {
+	cmd *exec.Cmd
+	url string
+	log *syncBuffer
 }
 
-func startDev(t *testing.T, dataDir string, extra ...string) *devProcess {
+// startProc runs chatstate with args, the last of them making it serve HTTP
+// on httpAddr, and waits until it is ready.
+func startProc(t *testing.T, httpAddr string, args ...string) *proc {
 	t.Helper()
-	d := &devProcess{broker: freeAddr(t), log: &syncBuffer{}}
-	httpAddr := freeAddr(t)
-	d.url = "http://" + httpAddr
-	args := append([]string{"dev", "--data-dir", dataDir, "--broker-addr", d.broker, "--http", httpAddr, "--server-id", "dev1"}, extra...)
-	d.cmd = exec.Command(bin, args...)
-	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
-	if err := d.cmd.Start(); err != nil {
+	p := &proc{url: "http://" + httpAddr, log: &syncBuffer{}}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			_ = d.cmd.Process.Kill()
-			_ = d.cmd.Wait()
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			_ = p.cmd.Wait()
 		}
 		if t.Failed() {
-			t.Logf("chatstate dev output:\n%s", d.log)
+			t.Logf("chatstate %s output:\n%s", args[0], p.log)
 		}
 	})
 	testenv.WaitFor(t, 60*time.Second, func() error {
-		resp, err := http.Get(d.url + "/readyz")
+		resp, err := http.Get(p.url + "/readyz")
 		if err != nil {
 			return err
 		}
@@ -104,11 +102,24 @@ func startDev(t *testing.T, dataDir string, extra ...string) *devProcess {
 		}
 		return nil
 	})
-	return d
+	return p
+}
+
+// devProcess is a running `chatstate dev`.
+type devProcess struct {
+	*proc
+	broker string
+}
+
+func startDev(t *testing.T, dataDir string, extra ...string) *devProcess {
+	t.Helper()
+	broker, httpAddr := freeAddr(t), freeAddr(t)
+	args := append([]string{"dev", "--data-dir", dataDir, "--broker-addr", broker, "--http", httpAddr, "--server-id", "dev1"}, extra...)
+	return &devProcess{proc: startProc(t, httpAddr, args...), broker: broker}
 }
 
 // stop sends SIGTERM and expects a clean exit.
-func (d *devProcess) stop(t *testing.T) {
+func (d *proc) stop(t *testing.T) {
 	t.Helper()
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

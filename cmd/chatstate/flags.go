@@ -12,14 +12,14 @@ import (
 )
 
 func globalFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "brokers", Value: "127.0.0.1:9092", EnvVars: env("brokers"), Usage: "Kafka bootstrap addresses, comma-separated"},
 		&cli.StringFlag{Name: "topic-prefix", Value: kafka.DefaultPrefix, EnvVars: env("topic-prefix"), Usage: "prefix of every topic and group"},
 		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: env("log-level"), Usage: "debug, info, warn, error"},
 		&cli.IntFlag{Name: "partitions", Value: kafka.DefaultPartitions, EnvVars: env("partitions"), Usage: "partitions of every topic (bounds processor parallelism)"},
 		&cli.IntFlag{Name: "replication", Value: 0, EnvVars: env("replication"), Usage: "replication factor of new topics (0: min(3, brokers))"},
 		&cli.DurationFlag{Name: "retention", Value: kafka.DefaultRetention, EnvVars: env("retention"), Usage: "retention of the events topic"},
-	}
+	}, kafkaConnFlags()...)
 }
 
 // kafkaConfig builds the Kafka configuration from the global flags, with
@@ -44,6 +44,8 @@ func kafkaConfig(c *cli.Context, brokers string) (kafka.Config, error) {
 		Partitions:  c.Int("partitions"),
 		Replication: c.Int("replication"),
 		Retention:   c.Duration("retention"),
+		ClientID:    c.String("client-id"),
+		Security:    kafkaSecurity(c),
 	}.WithDefaults()
 }
 
@@ -64,6 +66,7 @@ func serverFlags() []cli.Flag {
 		&cli.IntFlag{Name: "send-burst", Value: 20, EnvVars: env("send-burst"), Usage: "burst of messages per connection"},
 		&cli.IntFlag{Name: "queue-size", Value: 1024, EnvVars: env("queue-size"), Usage: "frames queued for a slow client before it is dropped (4008)"},
 		&cli.DurationFlag{Name: "ping-interval", Value: 25 * time.Second, EnvVars: env("ping-interval"), Usage: "how often each connection is pinged"},
+		&cli.DurationFlag{Name: "session-ttl", Value: 30 * time.Second, EnvVars: env("session-ttl"), Usage: "how long the sessions of a server that died without a goodbye stay"},
 	}
 }
 
@@ -78,6 +81,7 @@ func serverConfig(c *cli.Context) (server.Config, error) {
 		SendBurst:      c.Int("send-burst"),
 		QueueSize:      c.Int("queue-size"),
 		PingInterval:   c.Duration("ping-interval"),
+		SessionTTL:     c.Duration("session-ttl"),
 		Logger:         logger,
 		GokaLogger:     gokaLogger(),
 	}, nil

@@ -17,7 +17,7 @@ func processorCommand() *cli.Command {
 		Name:  "processor",
 		Usage: "run the goka processors as a worker of their consumer groups",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "groups", Value: "rooms,users", EnvVars: env("groups"), Usage: "which groups to run: rooms, users or both"},
+			&cli.StringFlag{Name: "groups", Value: "rooms,users,servers", EnvVars: env("groups"), Usage: "which groups to run, of rooms, users and servers (presence expiry)"},
 			stateDirFlag("./chatstate-state"),
 		},
 		Action: func(c *cli.Context) error {
@@ -41,11 +41,11 @@ func parseGroups(s string) ([]string, error) {
 	var out []string
 	for _, g := range strings.Split(s, ",") {
 		switch g = strings.TrimSpace(g); g {
-		case "rooms", "users":
+		case "rooms", "users", "servers":
 			out = append(out, g)
 		case "":
 		default:
-			return nil, fmt.Errorf("unknown group %q in --groups: use rooms, users or both", g)
+			return nil, fmt.Errorf("unknown group %q in --groups: use rooms, users, servers", g)
 		}
 	}
 	if len(out) == 0 {
@@ -59,10 +59,9 @@ func parseGroups(s string) ([]string, error) {
 func runProcessors(ctx context.Context, kcfg kafka.Config, stateDir string, groups []string) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, name := range groups {
-		mk := processors.NewRooms
-		if name == "users" {
-			mk = processors.NewUsers
-		}
+		mk := map[string]func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error){
+			"rooms": processors.NewRooms, "users": processors.NewUsers, "servers": processors.NewServers,
+		}[name]
 		g.Go(func() error {
 			logger.Info("processor started", "group", name, "partitions", kcfg.Partitions)
 			err := processors.Supervise(gctx, name, logger, func() (*goka.Processor, error) {

@@ -8,9 +8,9 @@ import (
 	"github.com/chatstate/chatstate/kafka"
 )
 
-// Broker is an embedded broker on a data dir of its own that a test can stop
+// RestartableBroker is an embedded broker on a data dir of its own that a test can stop
 // and start again on the same address, to play a broker outage.
-type Broker struct {
+type RestartableBroker struct {
 	t    testing.TB
 	addr string
 	dir  string
@@ -21,12 +21,12 @@ type Broker struct {
 // returns it with a configuration of unique names whose topics exist. Tests
 // that use it skip when CHATSTATE_TEST_BROKERS names an outside cluster,
 // which a test cannot stop.
-func RestartableKafka(t testing.TB, partitions int) (*Broker, kafka.Config) {
+func RestartableKafka(t testing.TB, partitions int) (*RestartableBroker, kafka.Config) {
 	t.Helper()
 	if os.Getenv("CHATSTATE_TEST_BROKERS") != "" {
 		t.Skip("needs an embedded broker it can stop; CHATSTATE_TEST_BROKERS names an outside cluster")
 	}
-	br := &Broker{t: t, dir: t.TempDir()}
+	br := &RestartableBroker{t: t, dir: t.TempDir()}
 	br.Start()
 	br.addr = br.b.Addr()
 	t.Cleanup(br.Stop)
@@ -34,7 +34,7 @@ func RestartableKafka(t testing.TB, partitions int) (*Broker, kafka.Config) {
 }
 
 // Start starts the broker (again), on the address it had before.
-func (br *Broker) Start() {
+func (br *RestartableBroker) Start() {
 	br.t.Helper()
 	if br.b != nil {
 		return
@@ -47,7 +47,7 @@ func (br *Broker) Start() {
 }
 
 // Stop stops the broker; its data stays for Start.
-func (br *Broker) Stop() {
+func (br *RestartableBroker) Stop() {
 	if br.b != nil {
 		br.b.Close()
 		br.b = nil

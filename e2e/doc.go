@@ -1,0 +1,14 @@
+// Package e2e holds the browser tests of chatstate: Go tests that drive a real
+// headless Chromium through the DevTools protocol (github.com/chromedp/chromedp)
+// against the chat page at GET / and the operator page at GET /ops, served by a
+// real server on the embedded broker with both processors running.
+//
+// The package has no code outside its tests. The tests look for Debian's
+// chromium (exec.LookPath("chromium"), then /usr/bin/chromium) and skip with
+// a message when it is missing, unless CHATSTATE_REQUIRE_BROWSER=1, which CI
+// sets: then a missing browser fails the run. They never download a browser.
+//
+// A failing scenario writes a screenshot and the HTML of each of its pages to
+// the test's artifact directory (a temporary directory, kept under the output
+// directory with go test -artifacts) and logs the path.
+package e2e

@@ -1,0 +1,217 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/kafka"
+	"golang.org/x/sync/errgroup"
+)
+
+// conn is a client and a consumer of whole partitions, with large fetches.
+type conn struct {
+	cfg      kafka.Config
+	client   sarama.Client
+	consumer sarama.Consumer
+}
+
+func dial(cfg kafka.Config, id string) (*conn, error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	sc := cfg.Sarama(id)
+	sc.Consumer.Fetch.Default = 8 << 20
+	sc.ChannelBufferSize = 4096
+	client, err := sarama.NewClient(cfg.Brokers, sc)
+	if err != nil {
+		return nil, fmt.Errorf("replay: connect to %v: %w", cfg.Brokers, err)
+	}
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("replay: consumer: %w", err)
+	}
+	return &conn{cfg: cfg, client: client, consumer: consumer}, nil
+}
+
+func (c *conn) close() {
+	_ = c.consumer.Close()
+	_ = c.client.Close()
+}
+
+// offsets returns the first retained and the next offset of every partition.
+func (c *conn) offsets(topic string) (start, end []int64, err error) {
+	n := c.cfg.Partitions
+	start, end = make([]int64, n), make([]int64, n)
+	for p := range int32(n) {
+		if start[p], err = c.client.GetOffset(topic, p, sarama.OffsetOldest); err == nil {
+			end[p], err = c.client.GetOffset(topic, p, sarama.OffsetNewest)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("replay: offsets of %s/%d: %w", topic, p, err)
+		}
+	}
+	return start, end, nil
+}
+
+// committed returns a group's committed offset of every partition of topic,
+// -1 where it has none.
+func (c *conn) committed(group, topic string) ([]int64, error) {
+	admin, err := sarama.NewClusterAdminFromClient(c.client)
+	if err != nil {
+		return nil, fmt.Errorf("replay: admin: %w", err)
+	}
+	// The admin shares the client; closing it would close the client.
+	parts := make([]int32, c.cfg.Partitions)
+	for i := range parts {
+		parts[i] = int32(i)
+	}
+	out := make([]int64, len(parts))
+	for i := range out {
+		out[i] = -1
+	}
+	resp, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: parts})
+	if errors.Is(err, sarama.ErrGroupIDNotFound) {
+		return out, nil // a group never started, or deleted by a rebuild
+	}
+	if err != nil {
+		return nil, fmt.Errorf("replay: offsets of group %s: %w", group, err)
+	}
+	for i, p := range parts {
+		if b := resp.GetBlock(topic, p); b != nil && errors.Is(b.Err, sarama.ErrNoError) {
+			out[i] = b.Offset
+		}
+	}
+	return out, nil
+}
+
+// scan reads [from[p], to[p]) of every partition of topic, one goroutine per
+// partition, calling fn(p) once per partition for the function that takes
+// its records in offset order. done counts the records read.
+func (c *conn) scan(ctx context.Context, topic string, from, to []int64, done *atomic.Int64, fn func(p int32) func(*sarama.ConsumerMessage)) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for p := range int32(len(from)) {
+		if from[p] >= to[p] {
+			continue
+		}
+		each := fn(p)
+		g.Go(func() error { return c.scanPartition(gctx, topic, p, from[p], to[p], done, each) })
+	}
+	return g.Wait()
+}
+
+func (c *conn) scanPartition(ctx context.Context, topic string, p int32, from, to int64, done *atomic.Int64, each func(*sarama.ConsumerMessage)) error {
+	pc, err := c.consumer.ConsumePartition(topic, p, from)
+	if err != nil {
+		return fmt.Errorf("replay: read %s/%d from %d: %w", topic, p, from, err)
+	}
+	defer pc.AsyncClose()
+	var n int64
+	defer func() { done.Add(n) }()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-pc.Errors():
+			return fmt.Errorf("replay: read %s/%d: %w", topic, p, err)
+		case m := <-pc.Messages():
+			if m.Offset >= to {
+				return nil
+			}
+			each(m)
+			if n++; n%4096 == 0 {
+				done.Add(n)
+				n = 0
+			}
+			if m.Offset >= to-1 {
+				return nil
+			}
+		}
+	}
+}
+
+// table is a copy of a table topic: the latest value of every key, read
+// straight from the topic, as the processors and views see it. A record in
+// a partition its key does not hash to is passed over, as goka never looks
+// there.
+type table struct {
+	topic string
+	rows  []map[string][]byte // per partition: key → latest value
+	next  []int64             // per partition: next offset to read
+}
+
+func newTable(topic string, partitions int) *table {
+	t := &table{topic: topic, rows: make([]map[string][]byte, partitions), next: make([]int64, partitions)}
+	for p := range t.rows {
+		t.rows[p] = map[string][]byte{}
+	}
+	return t
+}
+
+// update reads what was written since the last update, up to the end the
+// topic has now, and returns the keys that changed. pr may be nil.
+func (t *table) update(ctx context.Context, c *conn, pr *Progress) (map[string]bool, error) {
+	start, end, err := c.offsets(t.topic)
+	if err != nil {
+		return nil, err
+	}
+	n := len(t.rows)
+	changed := make([][]string, n)
+	from := make([]int64, n)
+	var total int64
+	for p := range from {
+		from[p] = max(t.next[p], start[p])
+		total += max(end[p]-from[p], 0)
+	}
+	if pr == nil {
+		pr = new(Progress)
+	}
+	pr.begin("reading "+t.topic, total)
+	err = c.scan(ctx, t.topic, from, end, &pr.Done, func(p int32) func(*sarama.ConsumerMessage) {
+		rows := t.rows[p]
+		return func(m *sarama.ConsumerMessage) {
+			k := string(m.Key)
+			old, known := rows[k]
+			if !known && kafka.Partition(k, n) != p {
+				return
+			}
+			if m.Value == nil {
+				delete(rows, k)
+			} else if v := append(old[:0:len(old)], m.Value...); v != nil {
+				rows[k] = v
+			} else {
+				rows[k] = []byte{}
+			}
+			changed[p] = append(changed[p], k)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	copy(t.next, end)
+	out := map[string]bool{}
+	for _, ks := range changed {
+		for _, k := range ks {
+			out[k] = true
+		}
+	}
+	return out, nil
+}
+
+// get returns the latest value of key, or nil.
+func (t *table) get(key string) []byte {
+	return t.rows[kafka.Partition(key, len(t.rows))][key]
+}
+
+// len returns the number of keys.
+func (t *table) len() int {
+	n := 0
+	for _, r := range t.rows {
+		n += len(r)
+	}
+	return n
+}

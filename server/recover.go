@@ -1,0 +1,27 @@
+package server
+
+import (
+	"runtime/debug"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// isolate runs fn and turns a panic into a logged error with its stack and a
+// closed connection, so that a bug reached through one client's input never
+// takes the process down. It reports whether fn panicked.
+func (c *conn) isolate(what string, fn func()) (panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = true
+			c.srv.cfg.Logger.Error("panic in a connection handler", "what", what, "user", c.user,
+				"session", c.session, "panic", r, "stack", string(debug.Stack()))
+			c.close(websocket.CloseInternalServerErr, "internal error")
+			// If the writer is what failed, nobody sends the close: let the
+			// read loop end soon anyway.
+			_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+		}
+	}()
+	fn()
+	return false
+}

@@ -1,0 +1,495 @@
+// chatstate operator page: a read-only view of the room and user tables and of
+// the server's readiness, refreshed every 2 seconds. Plain DOM; every piece of
+// data goes in through textContent.
+
+const REFRESH_MS = 2000;
+const ROOM_LIMIT = 1000;
+const FILTER_DELAY_MS = 250;
+
+const $ = (id) => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page element #${id} is missing`);
+  return el;
+};
+
+const el = {
+  updated: $('ops-updated'),
+  pause: $('ops-pause'),
+  ready: $('ops-ready'),
+  readyDetail: $('ops-ready-detail'),
+  filter: $('ops-filter'),
+  roomsTable: $('ops-rooms'),
+  roomsBody: $('ops-rooms-body'),
+  roomsCount: $('ops-rooms-count'),
+  roomsError: $('ops-rooms-error'),
+  roomsEmpty: $('ops-rooms-empty'),
+  roomsMore: $('ops-rooms-more'),
+  roomForm: $('ops-room-form'),
+  roomInput: $('ops-room-input'),
+  roomError: $('ops-room-error'),
+  roomEmpty: $('ops-room-empty'),
+  roomBody: $('ops-room-body'),
+  roomName: $('ops-room-name'),
+  roomCursor: $('ops-room-cursor'),
+  roomEpoch: $('ops-room-epoch'),
+  roomMessages: $('ops-room-messages'),
+  roomCreated: $('ops-room-created'),
+  roomUpdated: $('ops-room-updated'),
+  roomMembers: $('ops-room-members'),
+  roomMemberCount: $('ops-room-member-count'),
+  roomMembersEmpty: $('ops-room-members-empty'),
+  roomOpen: $('ops-room-open'),
+  usersBody: $('ops-users-body'),
+  usersCount: $('ops-users-count'),
+  usersError: $('ops-users-error'),
+  usersEmpty: $('ops-users-empty'),
+};
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const st = {
+  prefix: '',
+  sortKey: 'room',
+  sortDir: 1,
+  rooms: [],
+  selected: '',
+  paused: false,
+  timer: 0,
+  busy: false,
+  again: false,
+  filterTimer: 0,
+};
+
+// ------------------------------------------------------------------ helpers
+
+function setText(node, text) {
+  const s = String(text);
+  if (node.textContent !== s) node.textContent = s;
+}
+
+function showError(node, message) {
+  if (message) {
+    setText(node, message);
+    node.hidden = false;
+  } else {
+    node.hidden = true;
+  }
+}
+
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Local time of an RFC 3339 stamp, with how long ago it was. */
+function when(ts) {
+  if (!ts) return { text: '—', title: '' };
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return { text: String(ts), title: '' };
+  const secs = Math.max(0, Math.round((Date.now() - d.getTime()) / 1000));
+  let ago;
+  if (secs < 60) ago = `${secs} s ago`;
+  else if (secs < 3600) ago = `${Math.floor(secs / 60)} min ago`;
+  else if (secs < 86400) ago = `${Math.floor(secs / 3600)} h ago`;
+  else ago = `${Math.floor(secs / 86400)} d ago`;
+  return { text: `${d.toLocaleString()} (${ago})`, title: String(ts) };
+}
+
+function setWhen(node, ts) {
+  const w = when(ts);
+  setText(node, w.text);
+  if (node.title !== w.title) node.title = w.title;
+}
+
+/**
+ * Fetches JSON. Resolves to {ok, status, body}; an HTTP error keeps the
+ * server's {error: {code, message}}. Rejects only when the server could not
+ * be reached.
+ */
+async function getJSON(url) {
+  const res = await fetch(url, { cache: 'no-store', headers: { Accept: 'application/json' } });
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    body = null;
+  }
+  return { ok: res.ok, status: res.status, body };
+}
+
+function errorText(r) {
+  const e = r.body && r.body.error;
+  if (e && (e.message || e.code)) return `${e.code || 'error'}: ${e.message || ''} (HTTP ${r.status})`;
+  return `HTTP ${r.status}`;
+}
+
+const UNREACHABLE = 'The server cannot be reached — retrying.';
+
+/**
+ * Updates the rows of tbody in place, keyed, so that a focused control keeps
+ * its focus across refreshes.
+ */
+function reconcile(tbody, items, key, create, update) {
+  const existing = new Map();
+  for (const tr of tbody.children) existing.set(tr.dataset.key, tr);
+  let prev = null;
+  for (const item of items) {
+    const k = key(item);
+    let tr = existing.get(k);
+    if (tr) existing.delete(k);
+    else {
+      tr = create(item);
+      tr.dataset.key = k;
+    }
+    update(tr, item);
+    const want = prev ? prev.nextSibling : tbody.firstChild;
+    if (want !== tr) tbody.insertBefore(tr, want);
+    prev = tr;
+  }
+  for (const tr of existing.values()) tr.remove();
+}
+
+function cell(tr, className) {
+  const td = document.createElement('td');
+  if (className) td.className = className;
+  tr.append(td);
+  return td;
+}
+
+// ------------------------------------------------------------------ readiness
+
+async function loadReady() {
+  let r;
+  try {
+    r = await getJSON('/readyz');
+  } catch {
+    setReady('unreachable', 'unreachable', UNREACHABLE);
+    return false;
+  }
+  if (r.ok && r.body && r.body.status === 'ready') {
+    setReady('live', 'ready', '', `epoch ${r.body.epoch || '?'}`);
+  } else {
+    setReady('reconnecting', 'not ready', `Not ready: ${errorText(r)}`);
+  }
+  return true;
+}
+
+function setReady(state, label, detail, title = '') {
+  el.ready.dataset.state = state;
+  setText(el.ready, label);
+  el.ready.title = title || detail;
+  showError(el.readyDetail, detail);
+}
+
+// ------------------------------------------------------------------ rooms
+
+async function loadRooms() {
+  const q = new URLSearchParams({ limit: String(ROOM_LIMIT) });
+  if (st.prefix) q.set('prefix', st.prefix);
+  const prefix = st.prefix;
+  let r;
+  try {
+    r = await getJSON(`/api/rooms?${q}`);
+  } catch {
+    showError(el.roomsError, UNREACHABLE);
+    return false;
+  }
+  if (prefix !== st.prefix) return true; // the filter changed meanwhile
+  if (!r.ok) {
+    showError(el.roomsError, `The room list is unavailable: ${errorText(r)}`);
+    return true;
+  }
+  showError(el.roomsError, '');
+  st.rooms = Array.isArray(r.body && r.body.rooms) ? r.body.rooms.filter((x) => x && typeof x.room === 'string') : [];
+  renderRooms();
+  return true;
+}
+
+function sortValue(room, key) {
+  switch (key) {
+    case 'members':
+    case 'messages':
+    case 'cursor':
+      return Number(room[key]) || 0;
+    case 'updated': {
+      const t = Date.parse(room.updated || '');
+      return Number.isNaN(t) ? -Infinity : t;
+    }
+    default:
+      return String(room.room);
+  }
+}
+
+function sortedRooms() {
+  const key = st.sortKey;
+  const dir = st.sortDir;
+  return [...st.rooms].sort((a, b) => {
+    const x = sortValue(a, key);
+    const y = sortValue(b, key);
+    if (x < y) return -dir;
+    if (x > y) return dir;
+    return a.room < b.room ? -1 : a.room > b.room ? 1 : 0;
+  });
+}
+
+function renderRooms() {
+  reconcile(el.roomsBody, sortedRooms(), (r) => r.room, (r) => {
+    const tr = document.createElement('tr');
+    tr.dataset.room = r.room;
+    const nameCell = cell(tr, 'room-cell');
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'link-btn';
+    btn.textContent = r.room;
+    btn.setAttribute('aria-label', `Show room ${r.room}`);
+    btn.addEventListener('click', () => selectRoom(r.room));
+    nameCell.append(btn);
+    cell(tr, 'num members');
+    cell(tr, 'num messages');
+    cell(tr, 'updated');
+    cell(tr, 'num cursor');
+    return tr;
+  }, (tr, r) => {
+    setText(tr.querySelector('.members'), Number(r.members) || 0);
+    setText(tr.querySelector('.messages'), Number(r.messages) || 0);
+    setWhen(tr.querySelector('.updated'), r.updated);
+    setText(tr.querySelector('.cursor'), r.cursor ?? '');
+    const sel = r.room === st.selected;
+    tr.classList.toggle('is-selected', sel);
+    if (sel) tr.setAttribute('aria-current', 'true');
+    else tr.removeAttribute('aria-current');
+  });
+  setText(el.roomsCount, `(${st.rooms.length})`);
+  el.roomsEmpty.hidden = st.rooms.length > 0;
+  setText(el.roomsEmpty, st.prefix ? `No room starts with “${st.prefix}”.` : 'No rooms yet.');
+  el.roomsMore.hidden = st.rooms.length < ROOM_LIMIT;
+  setText(el.roomsMore, `Showing the first ${ROOM_LIMIT} rooms by name — narrow them with the filter.`);
+  for (const th of el.roomsTable.querySelectorAll('th[data-sort]')) {
+    if (th.dataset.sort === st.sortKey) th.setAttribute('aria-sort', st.sortDir > 0 ? 'ascending' : 'descending');
+    else th.removeAttribute('aria-sort');
+  }
+}
+
+for (const th of el.roomsTable.querySelectorAll('th[data-sort]')) {
+  th.querySelector('button').addEventListener('click', () => {
+    const key = th.dataset.sort;
+    if (st.sortKey === key) st.sortDir = -st.sortDir;
+    else {
+      st.sortKey = key;
+      // Names read best A→Z; numbers and times biggest or newest first.
+      st.sortDir = key === 'room' ? 1 : -1;
+    }
+    renderRooms();
+  });
+}
+
+el.filter.addEventListener('input', () => {
+  clearTimeout(st.filterTimer);
+  st.filterTimer = setTimeout(() => {
+    const prefix = el.filter.value.trim();
+    if (prefix === st.prefix) return;
+    st.prefix = prefix;
+    const url = new URL(location.href);
+    if (prefix) url.searchParams.set('prefix', prefix);
+    else url.searchParams.delete('prefix');
+    history.replaceState(null, '', url);
+    refreshNow();
+  }, FILTER_DELAY_MS);
+});
+
+// ------------------------------------------------------------------ one room
+
+function selectRoom(name) {
+  st.selected = name;
+  el.roomInput.value = name;
+  const url = new URL(location.href);
+  if (name) url.searchParams.set('room', name);
+  else url.searchParams.delete('room');
+  history.replaceState(null, '', url);
+  renderRooms();
+  refreshNow();
+}
+
+el.roomForm.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const name = el.roomInput.value.trim();
+  if (name && !NAME_RE.test(name)) {
+    showError(el.roomError, 'Room names use letters, digits, ".", "_" or "-" (up to 64 characters, starting with a letter or digit).');
+    return;
+  }
+  selectRoom(name);
+});
+
+async function loadRoom() {
+  const name = st.selected;
+  if (!name) {
+    el.roomBody.hidden = true;
+    el.roomEmpty.hidden = false;
+    showError(el.roomError, '');
+    return true;
+  }
+  let r;
+  try {
+    r = await getJSON(`/api/rooms/${encodeURIComponent(name)}`);
+  } catch {
+    showError(el.roomError, UNREACHABLE);
+    return false;
+  }
+  if (name !== st.selected) return true;
+  if (r.status === 404) {
+    el.roomBody.hidden = true;
+    el.roomEmpty.hidden = true;
+    showError(el.roomError, `There is no room ${name}: it was never used.`);
+    return true;
+  }
+  if (!r.ok || !r.body) {
+    showError(el.roomError, `Room ${name} is unavailable: ${errorText(r)}`);
+    return true;
+  }
+  showError(el.roomError, '');
+  renderRoom(r.body);
+  return true;
+}
+
+function renderRoom(room) {
+  el.roomEmpty.hidden = true;
+  el.roomBody.hidden = false;
+  setText(el.roomName, room.room);
+  setText(el.roomCursor, room.cursor ?? '');
+  setText(el.roomEpoch, room.epoch || '');
+  setText(el.roomMessages, Number(room.messages) || 0);
+  setWhen(el.roomCreated, room.created);
+  setWhen(el.roomUpdated, room.updated);
+  el.roomOpen.href = `/?room=${encodeURIComponent(room.room)}`;
+  const members = Array.isArray(room.members) ? room.members.filter((m) => m && typeof m.user === 'string') : [];
+  reconcile(el.roomMembers, members, (m) => m.user, (m) => {
+    const tr = document.createElement('tr');
+    tr.dataset.user = m.user;
+    cell(tr, 'user').textContent = m.user;
+    cell(tr, 'num sessions');
+    return tr;
+  }, (tr, m) => {
+    setText(tr.querySelector('.sessions'), Number(m.sessions) || 0);
+  });
+  setText(el.roomMemberCount, `(${members.length})`);
+  el.roomMembersEmpty.hidden = members.length > 0;
+}
+
+// ------------------------------------------------------------------ users
+
+async function loadUsers() {
+  let r;
+  try {
+    r = await getJSON('/api/users?online=true');
+  } catch {
+    showError(el.usersError, UNREACHABLE);
+    return false;
+  }
+  if (!r.ok) {
+    showError(el.usersError, `The user list is unavailable: ${errorText(r)}`);
+    return true;
+  }
+  showError(el.usersError, '');
+  const users = Array.isArray(r.body && r.body.users) ? r.body.users.filter((u) => u && typeof u.user === 'string') : [];
+  reconcile(el.usersBody, users, (u) => u.user, (u) => {
+    const tr = document.createElement('tr');
+    tr.dataset.user = u.user;
+    cell(tr, 'user').textContent = u.user;
+    cell(tr, 'rooms');
+    cell(tr, 'num sessions');
+    cell(tr, 'seen');
+    return tr;
+  }, (tr, u) => {
+    const rooms = Array.isArray(u.rooms) ? u.rooms.map(String) : [];
+    const td = tr.querySelector('.rooms');
+    const key = rooms.join('\n');
+    if (td.dataset.rooms !== key) {
+      td.dataset.rooms = key;
+      td.replaceChildren();
+      rooms.forEach((name, i) => {
+        if (i > 0) td.append(', ');
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'link-btn';
+        b.textContent = name;
+        b.setAttribute('aria-label', `Show room ${name}`);
+        b.addEventListener('click', () => selectRoom(name));
+        td.append(b);
+      });
+    }
+    setText(tr.querySelector('.sessions'), Number(u.sessions) || 0);
+    setWhen(tr.querySelector('.seen'), u.last_seen);
+  });
+  setText(el.usersCount, `(${users.length})`);
+  el.usersEmpty.hidden = users.length > 0;
+  setText(el.usersEmpty, 'Nobody is online.');
+  return true;
+}
+
+// ------------------------------------------------------------------ refresh
+
+async function refresh() {
+  if (st.busy) {
+    st.again = true;
+    return;
+  }
+  st.busy = true;
+  clearTimeout(st.timer);
+  try {
+    const results = await Promise.all([loadReady(), loadRooms(), loadRoom(), loadUsers()]);
+    const reached = results.every(Boolean);
+    const now = new Date().toLocaleTimeString();
+    setText(el.updated, reached ? `updated ${now}` : `server unreachable at ${now}`);
+    el.updated.dataset.state = reached ? 'ok' : 'failed';
+  } catch (err) {
+    setText(el.updated, `refresh failed: ${err && err.message ? err.message : err}`);
+    el.updated.dataset.state = 'failed';
+  } finally {
+    st.busy = false;
+  }
+  if (st.again) {
+    st.again = false;
+    refresh();
+    return;
+  }
+  schedule();
+}
+
+function schedule() {
+  clearTimeout(st.timer);
+  if (!st.paused && !document.hidden) st.timer = setTimeout(refresh, REFRESH_MS);
+}
+
+function refreshNow() {
+  clearTimeout(st.timer);
+  refresh();
+}
+
+el.pause.addEventListener('click', () => {
+  st.paused = !st.paused;
+  el.pause.setAttribute('aria-pressed', String(st.paused));
+  setText(el.pause, st.paused ? 'Resume' : 'Pause');
+  if (st.paused) {
+    clearTimeout(st.timer);
+    setText(el.updated, `paused at ${new Date().toLocaleTimeString()}`);
+  } else {
+    refreshNow();
+  }
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && !st.paused) refreshNow();
+});
+
+function init() {
+  const params = new URLSearchParams(location.search);
+  st.prefix = (params.get('prefix') || '').trim();
+  el.filter.value = st.prefix;
+  const room = (params.get('room') || '').trim();
+  if (NAME_RE.test(room)) {
+    st.selected = room;
+    el.roomInput.value = room;
+  }
+  refresh();
+}
+
+init();
