@@ -10,20 +10,20 @@ import (
 	"github.com/chatstate/chatstate/server"
 )
 
-// TestProcessorRestartMidStream stops both processors while clients send,
+// TestProcessorRestartMidStream stops the processors while 100 clients send,
 // starts new ones (one of them on a fresh state dir, so it recovers its
 // table from Kafka) and checks that no message is counted twice or lost.
 func TestProcessorRestartMidStream(t *testing.T) {
 	s := newStack(t, server.Config{SendRate: 1000, SendBurst: 1000})
-	const senders, perSender = 4, 40
+	const senders, perSender, rooms = 100, 10, 10
 	clients := make([]*client, senders)
 	for i := range clients {
 		clients[i] = s.dial(fmt.Sprintf("u%d", i))
-		clients[i].Send(frame{"op": "join", "room": fmt.Sprintf("room%d", i%2)})
+		clients[i].Send(frame{"op": "join", "room": fmt.Sprintf("room%d", i%rooms)})
 		clients[i].Expect("snapshot", frame{})
 	}
-	var acked [2]int
-	var lastAck [2]float64
+	var acked [rooms]int
+	var lastAck [rooms]float64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	restart := make(chan struct{})
@@ -35,7 +35,7 @@ func TestProcessorRestartMidStream(t *testing.T) {
 				if i == 0 && n == perSender/2 {
 					close(restart)
 				}
-				c.Send(frame{"op": "send", "room": fmt.Sprintf("room%d", i%2), "text": fmt.Sprint(n), "ref": n})
+				c.Send(frame{"op": "send", "room": fmt.Sprintf("room%d", i%rooms), "text": fmt.Sprint(n), "ref": n})
 			}
 		}()
 	}
@@ -50,8 +50,8 @@ func TestProcessorRestartMidStream(t *testing.T) {
 				if f["op"] == "ack" {
 					got++
 					mu.Lock()
-					acked[i%2]++
-					lastAck[i%2] = max(lastAck[i%2], f["cursor"].(float64))
+					acked[i%rooms]++
+					lastAck[i%rooms] = max(lastAck[i%rooms], f["cursor"].(float64))
 					mu.Unlock()
 				} else if f["op"] == "error" {
 					t.Errorf("%s: %v", c.User, f)
@@ -65,7 +65,7 @@ func TestProcessorRestartMidStream(t *testing.T) {
 	runProcessors(t, s.kcfg, t.TempDir())
 	wg.Wait()
 	rg.Wait()
-	for r := range 2 {
+	for r := range rooms {
 		testenv.WaitFor(t, 30*time.Second, func() error {
 			var room map[string]any
 			getJSON(t, fmt.Sprintf("%s/api/rooms/room%d", s.http.URL, r), &room)

@@ -1,0 +1,69 @@
+package server
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/chatstate/chatstate/codec"
+)
+
+// FuzzDecodeClientFrame feeds arbitrary bytes to the client frame decoder.
+// Invariants: it never panics; a refused frame gets a code of the contract
+// (bad_request or too_large) and a message; an accepted frame has a known op
+// and every field its op needs, valid: room names match the name rule, a
+// send's text is already normalized, history is within 0..500, after is at
+// least -1.
+func FuzzDecodeClientFrame(f *testing.F) {
+	for _, seed := range []string{
+		`{"op":"join","room":"lobby"}`,
+		`{"op":"join","room":"lobby","after":41,"epoch":"abc","history":10,"ref":"j1"}`,
+		`{"op":"leave","room":"lobby","ref":2}`,
+		`{"op":"send","room":"lobby","text":"  hi  ","ref":{"any":"json"}}`,
+		`{"op":"ping"}`,
+		`{"op":"send","room":"lobby","text":""}`,
+		`{"op":"join","room":"-x"}`,
+		`{"op":"join","room":"r","history":501}`,
+		`[1,2,3]`,
+		`{"op":"join","room":"r"} {"op":"ping"}`,
+		"not json",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, e := decodeClientFrame(data)
+		if fr == nil {
+			t.Fatal("nil frame")
+		}
+		if e != nil {
+			if !slices.Contains([]string{CodeBadRequest, CodeTooLarge}, e.Code) || e.Message == "" {
+				t.Fatalf("refusal %+v", e)
+			}
+			return
+		}
+		switch fr.Op {
+		case "ping":
+		case "join", "leave", "send":
+			if !codec.ValidName(fr.Room) {
+				t.Fatalf("accepted room %q", fr.Room)
+			}
+		default:
+			t.Fatalf("accepted op %q", fr.Op)
+		}
+		if fr.Op == "send" {
+			if fr.Text == nil {
+				t.Fatal("send without text accepted")
+			}
+			if n, err := codec.NormalizeText(*fr.Text); err != nil || n != *fr.Text {
+				t.Fatalf("send text %q not normalized", *fr.Text)
+			}
+		}
+		if fr.Op == "join" {
+			if fr.History != nil && (*fr.History < 0 || *fr.History > codec.HistoryLimit) {
+				t.Fatalf("history %d accepted", *fr.History)
+			}
+			if fr.After != nil && *fr.After < -1 {
+				t.Fatalf("after %d accepted", *fr.After)
+			}
+		}
+	})
+}
