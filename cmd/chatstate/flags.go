@@ -62,6 +62,8 @@ func serverFlags() []cli.Flag {
 		&cli.StringFlag{Name: "auth-secret", EnvVars: env("auth-secret"), Usage: "HS256 secret: clients must connect with ?token=JWT"},
 		&cli.StringSliceFlag{Name: "allowed-origins", EnvVars: env("allowed-origins"), Usage: "origins allowed to open a WebSocket (default: the server's own host)"},
 		&cli.IntFlag{Name: "max-rooms", Value: 100, EnvVars: env("max-rooms"), Usage: "rooms one connection may join"},
+		&cli.IntFlag{Name: "max-conns-per-user", Value: 20, EnvVars: env("max-conns-per-user"), Usage: "open connections of one user"},
+		&cli.IntFlag{Name: "max-conns-per-addr", Value: 200, EnvVars: env("max-conns-per-addr"), Usage: "open connections from one remote address"},
 		&cli.Float64Flag{Name: "send-rate", Value: 10, EnvVars: env("send-rate"), Usage: "messages per second per connection"},
 		&cli.IntFlag{Name: "send-burst", Value: 20, EnvVars: env("send-burst"), Usage: "burst of messages per connection"},
 		&cli.IntFlag{Name: "queue-size", Value: 1024, EnvVars: env("queue-size"), Usage: "frames queued for a slow client before it is dropped (4008)"},
@@ -72,18 +74,20 @@ func serverFlags() []cli.Flag {
 
 func serverConfig(c *cli.Context) (server.Config, error) {
 	return server.Config{
-		AuthSecret:     c.String("auth-secret"),
-		ServerID:       sanitizeID(c.String("server-id")),
-		APIKey:         c.String("api-key"),
-		AllowedOrigins: c.StringSlice("allowed-origins"),
-		MaxRooms:       c.Int("max-rooms"),
-		SendRate:       c.Float64("send-rate"),
-		SendBurst:      c.Int("send-burst"),
-		QueueSize:      c.Int("queue-size"),
-		PingInterval:   c.Duration("ping-interval"),
-		SessionTTL:     c.Duration("session-ttl"),
-		Logger:         logger,
-		GokaLogger:     gokaLogger(),
+		AuthSecret:      c.String("auth-secret"),
+		ServerID:        sanitizeID(c.String("server-id")),
+		APIKey:          c.String("api-key"),
+		AllowedOrigins:  c.StringSlice("allowed-origins"),
+		MaxRooms:        c.Int("max-rooms"),
+		MaxConnsPerUser: c.Int("max-conns-per-user"),
+		MaxConnsPerAddr: c.Int("max-conns-per-addr"),
+		SendRate:        c.Float64("send-rate"),
+		SendBurst:       c.Int("send-burst"),
+		QueueSize:       c.Int("queue-size"),
+		PingInterval:    c.Duration("ping-interval"),
+		SessionTTL:      c.Duration("session-ttl"),
+		Logger:          logger,
+		GokaLogger:      gokaLogger(),
 	}, nil
 }
 
