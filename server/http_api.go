@@ -30,14 +30,32 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/rooms/{room}/messages", s.ready_(s.postMessage))
 	m.HandleFunc("GET /api/users", s.ready_(s.listUsers))
 	m.HandleFunc("GET /api/users/{user}", s.ready_(s.getUser))
-	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errorf(CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
-	})
+	m.HandleFunc("/api/", s.apiFallback)
 	m.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 	m.HandleFunc("GET /{$}", servePage)
 	m.HandleFunc("GET /ops", serveOpsPage)
 	m.Handle("GET /static/", staticFiles())
 	s.mux = m
+}
+
+// apiFallback answers what no API route takes: 405 with Allow when the path
+// exists under another method, else 404.
+func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/api/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		writeError(w, errorf(CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]string{
+		"code": CodeBadRequest, "message": "method " + r.Method + " is not allowed here; use " + strings.Join(allow, " or ")}})
 }
 
 // ready_ answers 503 until the server is ready.
@@ -112,6 +130,10 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("room")
 	if err := codec.CheckName("room", name); err != nil {
 		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		return
+	}
+	if r.URL.Query().Has("at") {
+		s.getRoomAt(w, r, name)
 		return
 	}
 	row, err := s.rooms.Get(name)

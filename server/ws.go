@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/chatstate/chatstate/auth"
 	"github.com/chatstate/chatstate/codec"
@@ -32,6 +33,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	up := websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
+		// Idle connections hold no write buffer: it comes from the pool
+		// for each write and goes back after.
+		WriteBufferPool: &writeBuffers,
 		CheckOrigin:     s.checkOrigin,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			code := CodeBadRequest
@@ -98,6 +102,9 @@ func (s *Server) identify(r *http.Request) (string, *Error) {
 	}
 	return user, nil
 }
+
+// writeBuffers are the write buffers shared by every connection.
+var writeBuffers sync.Pool
 
 // checkOrigin allows requests without Origin (non-browser clients), from the
 // configured origins, or, when none are configured, from the server's own

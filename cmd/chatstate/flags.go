@@ -16,6 +16,8 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "brokers", Value: "127.0.0.1:9092", EnvVars: env("brokers"), Usage: "Kafka bootstrap addresses, comma-separated"},
 		&cli.StringFlag{Name: "topic-prefix", Value: kafka.DefaultPrefix, EnvVars: env("topic-prefix"), Usage: "prefix of every topic and group"},
 		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: env("log-level"), Usage: "debug, info, warn, error"},
+		&cli.StringFlag{Name: "log-format", Value: "text", EnvVars: env("log-format"), Usage: "text or json"},
+		&cli.StringFlag{Name: "debug-addr", EnvVars: env("debug-addr"), Usage: "serve pprof on this address (off when empty)"},
 		&cli.IntFlag{Name: "partitions", Value: kafka.DefaultPartitions, EnvVars: env("partitions"), Usage: "partitions of every topic (bounds processor parallelism)"},
 		&cli.IntFlag{Name: "replication", Value: 0, EnvVars: env("replication"), Usage: "replication factor of new topics (0: min(3, brokers))"},
 		&cli.DurationFlag{Name: "retention", Value: kafka.DefaultRetention, EnvVars: env("retention"), Usage: "retention of the events topic"},

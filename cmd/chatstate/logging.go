@@ -18,9 +18,17 @@ func setupLogging(c *cli.Context) error {
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return fmt.Errorf("bad --log-level %q: use debug, info, warn or error", c.String("log-level"))
 	}
-	logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.String("log-format") {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(os.Stderr, opts))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	default:
+		return fmt.Errorf("bad --log-format %q: use text or json", c.String("log-format"))
+	}
 	slog.SetDefault(logger)
-	return nil
+	return startDebug(c.String("debug-addr"))
 }
 
 // gokaLogger routes goka's messages (rebalances, recovery) to the process's
