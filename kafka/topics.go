@@ -58,15 +58,9 @@ func EnsureTopics(c Config) error {
 	if err != nil {
 		return err
 	}
-	// Admin requests never wait long on the broker's side (CreateTopics
-	// waits at most Admin.Timeout, 3 s): a short read timeout and no retry
-	// bound the time a silent broker can hold a start to about 12 s.
-	sc := c.Sarama("admin")
-	sc.Net.ReadTimeout = 4 * time.Second
-	sc.Metadata.Retry.Max = 0
-	client, err := sarama.NewClient(c.Brokers, sc)
+	client, err := connect(c)
 	if err != nil {
-		return c.connectError(err)
+		return err
 	}
 	admin, err := sarama.NewClusterAdminFromClient(client)
 	if err != nil {
@@ -110,6 +104,36 @@ func EnsureTopics(c Config) error {
 		}
 	}
 	return waitTopics(client, names, c.Partitions, topicWait)
+}
+
+// Ping connects to the brokers as c says and asks them for metadata: a
+// check that the brokers are reachable and take the credentials, bounded in
+// time like EnsureTopics. The error names how it connected.
+func Ping(c Config) error {
+	c, err := c.WithDefaults()
+	if err != nil {
+		return err
+	}
+	client, err := connect(c)
+	if err != nil {
+		return err
+	}
+	return client.Close()
+}
+
+// connect returns a client for administrative requests. Those never wait
+// long on the broker's side (CreateTopics waits at most Admin.Timeout, 3 s):
+// a short read timeout and no retry bound the time a silent broker can hold
+// a start to about 12 s.
+func connect(c Config) (sarama.Client, error) {
+	sc := c.Sarama("admin")
+	sc.Net.ReadTimeout = 4 * time.Second
+	sc.Metadata.Retry.Max = 0
+	client, err := sarama.NewClient(c.Brokers, sc)
+	if err != nil {
+		return nil, c.connectError(err)
+	}
+	return client, nil
 }
 
 // topicWait bounds how long EnsureTopics waits for new topics to spread.

@@ -78,10 +78,17 @@ func roomDiffs(key string, row, f *codec.RoomState) []Difference {
 // sessionsEqual compares session → server maps; nil equals empty.
 func sessionsEqual(a, b map[string]string) bool { return maps.Equal(a, b) }
 
+// userFold is the fold of one user's presence records: per room, and the
+// latest ts of all.
+type userFold struct {
+	room     func(room string) *codec.UserRoom // nil if none
+	lastSeen string
+}
+
 // userDiffs compares a user's row with the fold of the records its row has
 // applied. skip tells which rooms cannot be verified; the user's LastSeen
 // then only must not be older than the fold's.
-func userDiffs(key string, row, f *codec.UserState, skip func(room string) bool) (out []Difference, partial bool) {
+func userDiffs(key string, row *codec.UserState, f userFold, skip func(room string) bool) (out []Difference, partial bool) {
 	add := func(field string, t, l any) {
 		out = append(out, Difference{Table: "users", Key: key, Field: field, InTable: js(t), InLog: js(l)})
 	}
@@ -95,8 +102,8 @@ func userDiffs(key string, row, f *codec.UserState, skip func(room string) bool)
 		}
 		ur := row.Rooms[room]
 		applied, sessions := int64(-1), map[string]string(nil)
-		if f != nil && f.Rooms[room] != nil {
-			applied, sessions = f.Rooms[room].Applied, f.Rooms[room].Sessions
+		if fr := f.room(room); fr != nil {
+			applied, sessions = fr.Applied, fr.Sessions
 		}
 		if ur == nil { // "room": null, which no processor writes
 			ur = &codec.UserRoom{Applied: -1}
@@ -108,10 +115,7 @@ func userDiffs(key string, row, f *codec.UserState, skip func(room string) bool)
 			add("rooms."+room+".sessions", nonNil(ur.Sessions), nonNil(sessions))
 		}
 	}
-	seen := ""
-	if f != nil {
-		seen = f.LastSeen
-	}
+	seen := f.lastSeen
 	if seen > row.LastSeen || (!partial && seen != row.LastSeen) {
 		add("last_seen", row.LastSeen, seen)
 	}

@@ -48,25 +48,31 @@
 //   - Rooms whose early events retention has deleted cannot be verified from
 //     the log: a room in a partition that no longer starts at offset 0 whose
 //     row disagrees with the fold of the retained events, and whose row says
-//     it was created before its first retained event (or which has no
-//     retained events at all), is reported in Report.Unverifiable, not as a
-//     difference. A room created after the cut is verified like any other.
-//     (A cut between two events of one room stamped in the same millisecond,
-//     or a server clock running behind another's, can still show as a
-//     difference; retention cuts whole segments, so this is rare.) Users are
-//     compared without unverifiable rooms; their LastSeen then only must not
-//     be older than the fold's.
+//     it was created before its first retained event (or whose row's cursor
+//     is below the first retained offset, with no event of the room left up
+//     to it), is reported in Report.Unverifiable, not as a difference. A room
+//     created after the cut is verified like any other. (A cut between two
+//     events of one room stamped in the same millisecond, or a server clock
+//     running behind another's, can still show as a difference; retention
+//     cuts whole segments, so this is rare.) Users are compared without
+//     unverifiable rooms; their LastSeen then only must not be older than
+//     the fold's.
 //
 // # Rebuild
 //
 // PlanRebuild refuses while members of the processors' consumer groups are
-// running (RunningError names them). Execute deletes both consumer groups
-// (their committed offsets: the next processor starts from the log start),
-// deletes the records of the presence topic (they are derived and will be
-// emitted again), and writes a tombstone for every key of both table topics.
-// Tombstones rather than deleting the topics work alike on the embedded broker
-// and on Apache Kafka (which refuses DeleteRecords on compacted topics), keep
-// the topics' ids and settings, and clear every local copy too: a processor
-// or view restarted with an old state directory recovers from its stored
-// offset, reads the tombstones and drops its stale rows.
+// running (RunningError names them). Execute deletes the rooms and users
+// consumer groups (their committed offsets: the next processor starts from
+// the log start), deletes the records of the presence topic (they are
+// derived and will be emitted again), and writes a tombstone for every key
+// of the rooms and users table topics. The servers group and its table are
+// kept: it reads the presence records emitted again, and since adding and
+// removing a session are idempotent and a session's records come in its
+// room's order, each server's sessions end as they were.
+//
+// Tombstones rather than deleting the topics work alike on the embedded
+// broker and on Apache Kafka (which refuses DeleteRecords on compacted
+// topics), keep the topics' ids and settings, and clear every local copy
+// too: a processor or view restarted with an old state directory recovers
+// from its stored offset, reads the tombstones and drops its stale rows.
 package replay

@@ -25,6 +25,7 @@ func (v *verifier) checkPresence(ctx context.Context) error {
 	}
 	rows := v.userRows
 	if !v.usersCaughtUp(v.usersCommitted) {
+		v.o.Progress.begin("waiting for the users processors", 0)
 		caught := false
 		for i := 0; i < v.o.Retries && !caught; i++ {
 			select {

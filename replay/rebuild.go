@@ -25,6 +25,7 @@ type Member struct {
 // RunningError refuses a rebuild while processors run; it names them.
 type RunningError struct{ Members []Member }
 
+// Error names every running member on one line.
 func (e *RunningError) Error() string {
 	var b strings.Builder
 	b.WriteString("processors are running; stop them first:")
@@ -55,7 +56,8 @@ type RebuildPlan struct {
 }
 
 // PlanRebuild reads what a rebuild of cfg's tables would change. It fails
-// with a *RunningError while members of the processors' groups run.
+// with a *RunningError while members of any of the processors' groups
+// (rooms, users, servers) run.
 func PlanRebuild(ctx context.Context, cfg kafka.Config) (*RebuildPlan, error) {
 	c, err := dial(cfg, "rebuild")
 	if err != nil {
@@ -116,7 +118,9 @@ func (c *conn) refuseRunning() error {
 		return fmt.Errorf("replay: admin: %w", err)
 	}
 	n := c.cfg.Names
-	descs, err := admin.DescribeConsumerGroups([]string{string(n.RoomsGroup), string(n.UsersGroup)})
+	// The servers group is not reset, but it reads the presence records
+	// that the reset deletes and the rooms processors emit again.
+	descs, err := admin.DescribeConsumerGroups([]string{string(n.RoomsGroup), string(n.UsersGroup), string(n.ServersGroup)})
 	if err != nil {
 		return fmt.Errorf("replay: describe groups: %w", err)
 	}
@@ -157,6 +161,8 @@ func (p *RebuildPlan) Describe(w io.Writer) {
 		}
 		fmt.Fprintf(w, "write %d tombstones to %s, one for every key\n", n, topic)
 	}
+	fmt.Fprintf(w, "keep consumer group %s and %s: it applies the presence records emitted again, which leave each server's sessions as they are\n",
+		p.cfg.Names.ServersGroup, p.cfg.Names.ServersTable())
 	if len(p.Truncated) > 0 {
 		fmt.Fprintf(w, "warning: retention deleted the start of %s (first offsets by partition: %v): the rebuilt tables will lack those events\n", p.cfg.Names.Events, p.Truncated)
 	}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/processors"
 )
@@ -15,7 +18,8 @@ import (
 // NoCursor is the Bound.Cursor of a replay to the end of the log.
 const NoCursor int64 = math.MaxInt64
 
-// Errors of Room; each is wrapped with the details.
+// Errors of Room. The errors Room returns match them with errors.Is and
+// say what happened in their own words.
 var (
 	// ErrBeyondEnd: the cursor is past the last offset of the room's partition.
 	ErrBeyondEnd = errors.New("replay: cursor beyond the end of the log")
@@ -39,12 +43,14 @@ type Bound struct {
 // RoomOptions configure Room.
 type RoomOptions struct {
 	Bound Bound
-	// Row is the room's current table row, or nil. When the bound is at or
-	// after its cursor (and there is no time bound and no event list asked
-	// for), the fold continues from it; otherwise it is the reference that
+	// Row is the room's current table row, or nil: the reference that
 	// tells whether retention deleted the room's beginning. Room may modify
 	// it.
 	Row *codec.RoomState
+	// FromRow lets the fold continue from Row when the bound is at or after
+	// its cursor (and there is no time bound and no event list asked for),
+	// instead of folding the partition from its start.
+	FromRow bool
 	// MaxRead, if positive, refuses (ErrTooMuch) a replay that would read
 	// more offsets of the partition than this.
 	MaxRead int64
@@ -78,21 +84,21 @@ func Room(ctx context.Context, r *logread.Reader, room string, o RoomOptions) (*
 	b := o.Bound
 	switch {
 	case b.Cursor < 0:
-		return nil, fmt.Errorf("%w: room %s had no events at or before cursor %d", ErrNoEvents, room, b.Cursor)
+		return nil, failf(ErrNoEvents, "room %s had no events at or before cursor %d", room, b.Cursor)
 	case b.Cursor != NoCursor && b.Cursor >= end:
-		return nil, fmt.Errorf("%w: cursor %d is beyond the end of the log (the last offset of partition %d is %d)", ErrBeyondEnd, b.Cursor, res.Partition, end-1)
+		return nil, failf(ErrBeyondEnd, "cursor %d is beyond the end of the log (the last offset of partition %d is %d)", b.Cursor, res.Partition, end-1)
 	case b.Cursor < start:
-		return nil, fmt.Errorf("%w: cursor %d is no longer in the log: retention deleted the offsets of partition %d below %d", ErrRetention, b.Cursor, res.Partition, start)
+		return nil, failf(ErrRetention, "cursor %d is no longer in the log: retention deleted the offsets of partition %d below %d", b.Cursor, res.Partition, start)
 	}
 	to := min(b.Cursor, end-1)
 	from := start
 	var s *codec.RoomState
-	if row := o.Row; row != nil && b.Until.IsZero() && !o.Events && row.Cursor <= to && row.Cursor+1 >= start {
+	if row := o.Row; o.FromRow && row != nil && b.Until.IsZero() && !o.Events && row.Cursor <= to && row.Cursor+1 >= start {
 		s, from, res.FromRow = row, row.Cursor+1, true
 	}
 	if n := to - from + 1; o.MaxRead > 0 && n > o.MaxRead {
-		return nil, fmt.Errorf("%w: room %s as of cursor %d needs %d records of partition %d read, more than the limit of %d",
-			ErrTooMuch, room, to, n, res.Partition, o.MaxRead)
+		return nil, failf(ErrTooMuch, "room %s as of cursor %d needs %d records of partition %d read, more than the limit of %d",
+			room, to, n, res.Partition, o.MaxRead)
 	}
 	until := ""
 	if !b.Until.IsZero() {
@@ -117,14 +123,27 @@ func Room(ctx context.Context, r *logread.Reader, room string, o RoomOptions) (*
 		if start > 0 {
 			note = fmt.Sprintf(" (retention deleted the offsets of partition %d below %d)", res.Partition, start)
 		}
-		return nil, fmt.Errorf("%w: room %s had no events at or before %s%s", ErrNoEvents, room, describe(b), note)
+		return nil, failf(ErrNoEvents, "room %s had no events at or before %s%s", room, describe(b), note)
 	}
 	if !res.FromRow && start > 0 && o.Row != nil && o.Row.Created != s.Created {
-		return nil, fmt.Errorf("%w: retention deleted the beginning of room %s (created %s; partition %d now starts at offset %d, at %s): its state as of %s cannot be replayed",
-			ErrRetention, room, o.Row.Created, res.Partition, start, s.Created, describe(b))
+		return nil, failf(ErrRetention, "retention deleted the beginning of room %s (created %s; its first retained event is of %s, partition %d starts at offset %d): its state as of %s cannot be replayed",
+			room, o.Row.Created, s.Created, res.Partition, start, describe(b))
 	}
 	res.State = s
 	return res, nil
+}
+
+// roomError is an error of Room: its message, matching its kind.
+type roomError struct {
+	kind error
+	msg  string
+}
+
+func (e *roomError) Error() string { return e.msg }
+func (e *roomError) Unwrap() error { return e.kind }
+
+func failf(kind error, format string, args ...any) error {
+	return &roomError{kind: kind, msg: fmt.Sprintf(format, args...)}
 }
 
 // describe renders a bound for messages.
@@ -138,4 +157,35 @@ func describe(b Bound) string {
 		return fmt.Sprintf("cursor %d", b.Cursor)
 	}
 	return fmt.Sprintf("cursor %d and %s", b.Cursor, codec.FormatTime(b.Until))
+}
+
+// RoomRow returns the room's row as the rooms table topic of cfg holds it
+// now, or nil if it has none; it reads the one partition of the topic that
+// holds the room.
+func RoomRow(ctx context.Context, cfg kafka.Config, room string) (*codec.RoomState, error) {
+	c, err := dial(cfg, "replay-row")
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	topic := string(c.cfg.Names.RoomsTable())
+	start, end, err := c.offsets(topic)
+	if err != nil {
+		return nil, err
+	}
+	p := kafka.Partition(room, c.cfg.Partitions)
+	var raw []byte
+	err = c.scanPartition(ctx, topic, p, start[p], end[p], new(atomic.Int64), func(m *sarama.ConsumerMessage) {
+		if string(m.Key) == room {
+			raw = append([]byte(nil), m.Value...)
+		}
+	})
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	v, err := codec.RoomCodec{}.Decode(raw)
+	if err != nil {
+		return nil, fmt.Errorf("replay: the row of room %s in %s: %w", room, topic, err)
+	}
+	return codec.AsRoom(v), nil
 }

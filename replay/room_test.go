@@ -98,9 +98,13 @@ func TestRoomReplay(t *testing.T) {
 	if err := json.Unmarshal([]byte(steps[2].state), &row); err != nil {
 		t.Fatal(err)
 	}
-	res, err := room(replay.RoomOptions{Bound: replay.Bound{Cursor: replay.NoCursor}, Row: &row})
+	res, err := room(replay.RoomOptions{Bound: replay.Bound{Cursor: replay.NoCursor}, Row: &row, FromRow: true})
 	if err != nil || !res.FromRow || jsonOf(t, res.State) != last.state || res.Read != res.End-1-steps[2].cursor {
 		t.Fatalf("from the row: %v %+v", err, res)
+	}
+	_ = json.Unmarshal([]byte(steps[2].state), &row)
+	if res, err := room(replay.RoomOptions{Bound: replay.Bound{Cursor: replay.NoCursor}, Row: &row}); err != nil || res.FromRow || jsonOf(t, res.State) != last.state {
+		t.Fatalf("with the row as a reference only: %v %+v", err, res)
 	}
 
 	for _, tc := range []struct {
@@ -141,7 +145,7 @@ func TestRoomReplay(t *testing.T) {
 	}
 	// From the row, the end of the log is still known.
 	cp := final
-	if res, err := room(replay.RoomOptions{Bound: replay.Bound{Cursor: replay.NoCursor}, Row: &cp}); err != nil || jsonOf(t, res.State) != last.state {
+	if res, err := room(replay.RoomOptions{Bound: replay.Bound{Cursor: replay.NoCursor}, Row: &cp, FromRow: true}); err != nil || jsonOf(t, res.State) != last.state {
 		t.Errorf("from the row after retention: %v %+v", err, res)
 	}
 }

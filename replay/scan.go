@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/kafka"
@@ -24,8 +25,15 @@ func dial(cfg kafka.Config, id string) (*conn, error) {
 		return nil, err
 	}
 	sc := cfg.Sarama(id)
-	sc.Consumer.Fetch.Default = 8 << 20
-	sc.ChannelBufferSize = 4096
+	// Fetches small enough that a partition's channel takes a whole one at
+	// once: sarama fetches again only when every partition has taken the
+	// last fetch, so the next is on its way while the fold works.
+	sc.Consumer.Fetch.Default = 1 << 20
+	sc.ChannelBufferSize = 16384
+	// A partition is read whole, as fast as it is folded: never pause one
+	// for being slow to take a fetch (sarama's default is 100 ms, after which
+	// the partition sits out fetches and the read stalls).
+	sc.Consumer.MaxProcessingTime = time.Minute
 	client, err := sarama.NewClient(cfg.Brokers, sc)
 	if err != nil {
 		return nil, fmt.Errorf("replay: connect to %v: %w", cfg.Brokers, err)
@@ -140,20 +148,22 @@ func (c *conn) scanPartition(ctx context.Context, topic string, p int32, from, t
 // there.
 type table struct {
 	topic string
-	rows  []map[string][]byte // per partition: key → latest value
-	next  []int64             // per partition: next offset to read
+	rows  []map[string]*[]byte // per partition: key → latest value
+	next  []int64              // per partition: next offset to read
+	read  bool                 // the first update is done
 }
 
 func newTable(topic string, partitions int) *table {
-	t := &table{topic: topic, rows: make([]map[string][]byte, partitions), next: make([]int64, partitions)}
+	t := &table{topic: topic, rows: make([]map[string]*[]byte, partitions), next: make([]int64, partitions)}
 	for p := range t.rows {
-		t.rows[p] = map[string][]byte{}
+		t.rows[p] = map[string]*[]byte{}
 	}
 	return t
 }
 
 // update reads what was written since the last update, up to the end the
-// topic has now, and returns the keys that changed. pr may be nil.
+// topic has now, and returns the keys that changed (none on the first
+// update). pr may be nil.
 func (t *table) update(ctx context.Context, c *conn, pr *Progress) (map[string]bool, error) {
 	start, end, err := c.offsets(t.topic)
 	if err != nil {
@@ -174,25 +184,35 @@ func (t *table) update(ctx context.Context, c *conn, pr *Progress) (map[string]b
 	err = c.scan(ctx, t.topic, from, end, &pr.Done, func(p int32) func(*sarama.ConsumerMessage) {
 		rows := t.rows[p]
 		return func(m *sarama.ConsumerMessage) {
-			k := string(m.Key)
-			old, known := rows[k]
-			if !known && kafka.Partition(k, n) != p {
+			if t.read {
+				changed[p] = append(changed[p], string(m.Key))
+			}
+			// A known key's value is overwritten in place: no allocation
+			// for the key, and none for the value unless it grew.
+			if v := rows[string(m.Key)]; v != nil {
+				if m.Value == nil {
+					delete(rows, string(m.Key))
+				} else {
+					*v = append((*v)[:0], m.Value...)
+				}
 				return
 			}
 			if m.Value == nil {
-				delete(rows, k)
-			} else if v := append(old[:0:len(old)], m.Value...); v != nil {
-				rows[k] = v
-			} else {
-				rows[k] = []byte{}
+				return
 			}
-			changed[p] = append(changed[p], k)
+			k := string(m.Key)
+			if kafka.Partition(k, n) != p {
+				return
+			}
+			v := append(make([]byte, 0, len(m.Value)), m.Value...)
+			rows[k] = &v
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
 	copy(t.next, end)
+	t.read = true
 	out := map[string]bool{}
 	for _, ks := range changed {
 		for _, k := range ks {
@@ -204,14 +224,8 @@ func (t *table) update(ctx context.Context, c *conn, pr *Progress) (map[string]b
 
 // get returns the latest value of key, or nil.
 func (t *table) get(key string) []byte {
-	return t.rows[kafka.Partition(key, len(t.rows))][key]
-}
-
-// len returns the number of keys.
-func (t *table) len() int {
-	n := 0
-	for _, r := range t.rows {
-		n += len(r)
+	if v := t.rows[kafka.Partition(key, len(t.rows))][key]; v != nil {
+		return *v
 	}
-	return n
+	return nil
 }

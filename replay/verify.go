@@ -3,69 +3,11 @@ package replay
 import (
 	"context"
 	"fmt"
-	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 )
-
-// Options configure Verify.
-type Options struct {
-	// Progress, if not nil, is kept up to date while Verify runs.
-	Progress *Progress
-	// Wait is the pause between checks of whether the users processors have
-	// caught up, and Retries how many checks are made. Zero values: 250 ms
-	// and 40.
-	Wait    time.Duration
-	Retries int
-}
-
-// Progress tells how far Verify has come; safe to read while it runs.
-type Progress struct {
-	phase atomic.Value // string
-	// Done and Total count the records of the current phase.
-	Done, Total atomic.Int64
-}
-
-// Phase names what Verify is doing.
-func (p *Progress) Phase() string {
-	s, _ := p.phase.Load().(string)
-	return s
-}
-
-func (p *Progress) begin(phase string, total int64) {
-	p.Done.Store(0)
-	p.Total.Store(total)
-	p.phase.Store(phase)
-}
-
-// Report is the outcome of Verify.
-type Report struct {
-	// Records is the number of records of the events topic read.
-	Records int64 `json:"records"`
-	// Rooms and Users are the numbers of table rows compared.
-	Rooms int `json:"rooms"`
-	Users int `json:"users"`
-	// Differences lists every difference, sorted by table, key and field.
-	Differences []Difference `json:"differences"`
-	// Unverifiable are the rooms whose early events retention deleted, and
-	// PartialUsers the users compared without those rooms; both sorted.
-	Unverifiable []string `json:"unverifiable"`
-	PartialUsers []string `json:"partial_users"`
-	// Truncated maps each partition of the events topic that no longer
-	// starts at offset 0 to its first retained offset.
-	Truncated map[int32]int64 `json:"truncated"`
-	// Unprocessed counts the events the rooms processors had not committed
-	// when Verify began; rooms are compared at the cursor of their rows.
-	Unprocessed int64 `json:"unprocessed"`
-	// Notes say what could not be checked, in words.
-	Notes []string `json:"notes"`
-}
-
-// OK reports whether the tables agree with the log.
-func (r *Report) OK() bool { return len(r.Differences) == 0 }
 
 // Verify folds the events topic of cfg and compares the fold with both
 // tables, as the package documentation describes. The error is about
@@ -154,7 +96,8 @@ func (v *verifier) snapshot(ctx context.Context) error {
 func decodeRows[T any](v *verifier, t *table, name string, decode func([]byte) (any, error), as func(any) *T) map[string]*T {
 	out := map[string]*T{}
 	for _, rows := range t.rows {
-		for k, raw := range rows {
+		for k, row := range rows {
+			raw := *row
 			x, err := decode(raw)
 			if err != nil {
 				v.bad[name+"/"+k] = true
@@ -200,6 +143,22 @@ func (v *verifier) truncated(room string) bool {
 	return v.f.start[kafka.Partition(room, len(v.f.start))] > 0
 }
 
+// lostBeginning reports whether retention may have deleted events of a
+// room its row reflects: its partition no longer starts at 0, and either
+// the row's cursor is below the first retained offset and no events of the
+// room are left up to it, or the row says the room was created before its
+// first retained event.
+func (v *verifier) lostBeginning(room string, row, f *codec.RoomState) bool {
+	start := v.f.start[kafka.Partition(room, len(v.f.start))]
+	if start == 0 {
+		return false
+	}
+	if f == nil {
+		return row.Cursor < start
+	}
+	return row.Created < f.Created
+}
+
 // skipUserRoom reports whether users' presence in room cannot be verified.
 func (v *verifier) skipUserRoom(room string) bool { return v.truncated(room) && !v.ok[room] }
 
@@ -221,7 +180,7 @@ func (v *verifier) compareRooms() {
 		switch {
 		case len(d) == 0:
 			v.ok[room] = true
-		case v.truncated(room) && (f == nil || row.Created < f.Created):
+		case v.lostBeginning(room, row, f):
 			v.unverifiable[room] = true
 		default:
 			v.diff(d...)
@@ -245,10 +204,9 @@ func (v *verifier) compareRooms() {
 }
 
 func (v *verifier) compareUsers() {
-	fold := mergeUsers(v.f.parts)
 	partial := map[string]bool{}
 	for user, row := range v.userRows {
-		d, part := userDiffs(user, row, fold[user], v.skipUserRoom)
+		d, part := userDiffs(user, row, v.userFold(user), v.skipUserRoom)
 		v.diff(d...)
 		if part {
 			partial[user] = true
@@ -257,35 +215,19 @@ func (v *verifier) compareUsers() {
 	v.rep.PartialUsers = sortedKeys(partial)
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (v *verifier) finish() {
-	r := v.rep
-	r.Unverifiable = sortedKeys(v.unverifiable)
-	for p, s := range v.f.start {
-		if s > 0 {
-			r.Truncated[int32(p)] = s
+// userFold returns a user's fold without merging the partitions' partial
+// states: a room's part is in the room's partition.
+func (v *verifier) userFold(user string) userFold {
+	f := userFold{room: func(room string) *codec.UserRoom {
+		if s := v.f.parts[kafka.Partition(room, len(v.f.parts))].users[user]; s != nil {
+			return s.Rooms[room]
 		}
-		r.Unprocessed += v.f.end[p] - max(v.committed[p], s)
-	}
+		return nil
+	}}
 	for _, pf := range v.f.parts {
-		r.Records += pf.records
+		if s := pf.users[user]; s != nil {
+			f.lastSeen = max(f.lastSeen, s.LastSeen)
+		}
 	}
-	sort.Slice(r.Differences, func(i, j int) bool {
-		a, b := r.Differences[i], r.Differences[j]
-		if a.Table != b.Table {
-			return a.Table < b.Table
-		}
-		if a.Key != b.Key {
-			return a.Key < b.Key
-		}
-		return a.Field < b.Field
-	})
+	return f
 }

@@ -198,7 +198,7 @@ func TestOpenAPIRoutes(t *testing.T) {
 func checkBounds(t *testing.T, pattern string, p *openapi3.Parameter, use paramUse) {
 	t.Helper()
 	s := p.Schema.Value
-	if use.def == nil { // a plain string parameter
+	if !use.integer { // a plain string parameter
 		if !s.Type.Is(openapi3.TypeString) {
 			t.Errorf("%s ?%s=: the handler reads a string, the document says %v", pattern, p.Name, s.Type)
 		}
@@ -258,8 +258,13 @@ type serverSource struct {
 }
 
 // paramUse is one query parameter a handler reads: with intParam or
-// int64Param (def and lo set, hi for intParam only), or as a plain string.
-type paramUse struct{ def, lo, hi *int64 }
+// int64Param (integer; def, lo and hi as the literals passed, hi for
+// intParam only; a default that is not a literal, such as ?at='s, means the
+// parameter has none), or as a plain string.
+type paramUse struct {
+	def, lo, hi *int64
+	integer     bool
+}
 
 func parseServerSource(t *testing.T) *serverSource {
 	t.Helper()
@@ -440,7 +445,7 @@ func (src *serverSource) queryParams(handler ast.Expr) map[string]paramUse {
 			case *ast.Ident:
 				if (fn.Name == "intParam" && len(call.Args) == 5) || (fn.Name == "int64Param" && len(call.Args) == 4) {
 					if name, ok := stringLit(call.Args[1]); ok {
-						u := paramUse{def: intLit(call.Args[2]), lo: intLit(call.Args[3])}
+						u := paramUse{def: intLit(call.Args[2]), lo: intLit(call.Args[3]), integer: true}
 						if len(call.Args) == 5 {
 							u.hi = intLit(call.Args[4])
 						}
@@ -684,6 +689,13 @@ func TestOpenAPIResponses(t *testing.T) {
 		{method: "GET", target: "/api/users/a%2Fb", status: 400, docRejects: true},
 		{method: "POST", target: "/api/rooms/news/messages", header: bearer("k3y"), body: `{"user":"bot","text":"hello"}`, status: 200},
 		{method: "POST", target: "/api/rooms/fresh/messages", header: bearer("k3y"), body: `{"user":"bot","text":"first","extra":1}`, status: 200},
+		// As of a cursor: fresh's message is the first record of its
+		// partition, which never shares.
+		{method: "GET", target: "/api/rooms/news?at=1", status: 200},
+		{method: "GET", target: "/api/rooms/never?at=0", status: 404},
+		{method: "GET", target: "/api/rooms/news?at=1000000", status: 400},
+		{method: "GET", target: "/api/rooms/news?at=x", status: 400, docRejects: true},
+		{method: "GET", target: "/api/rooms/-x?at=0", status: 400, docRejects: true},
 		{method: "POST", target: "/api/rooms/news/messages", header: jsonBody, body: `{"user":"bot","text":"hi"}`, status: 401, docRejects: true},
 		{method: "POST", target: "/api/rooms/news/messages", header: bearer("nope"), body: `{"user":"bot","text":"hi"}`, status: 401},
 		{method: "POST", target: "/api/rooms/news/messages", header: bearer("k3y"), body: `hi`, status: 400, docRejects: true},

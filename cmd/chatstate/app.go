@@ -18,7 +18,11 @@ func newApp() *cli.App {
 			serverCommand(),
 			roomsCommand(),
 			usersCommand(),
+			replayCommand(),
+			verifyCommand(),
+			rebuildCommand(),
 			tokenCommand(),
+			topicsCommand(),
 		},
 		Before: setupLogging,
 		// Errors are printed once, by main, on one line.

@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -99,14 +100,14 @@ func (d *deployment) assignment(group string) (map[string][]int32, error) {
 // none twice.
 func (d *deployment) waitShared(t *testing.T, names ...string) map[string][]int32 {
 	t.Helper()
-	var last map[string][]int32
+	all := map[string][]int32{}
 	for _, group := range []string{"rooms", "users"} {
+		var a map[string][]int32
 		testenv.WaitFor(t, 90*time.Second, func() error {
-			a, err := d.assignment(group)
-			if err != nil {
+			var err error
+			if a, err = d.assignment(group); err != nil {
 				return err
 			}
-			last = a
 			if len(a) != len(names) {
 				return fmt.Errorf("%s group: members %v, want %v", group, a, names)
 			}
@@ -128,8 +129,9 @@ func (d *deployment) waitShared(t *testing.T, names ...string) map[string][]int3
 			}
 			return nil
 		})
+		maps.Copy(all, a)
 	}
-	return last
+	return all
 }
 
 // checkLog checks every room the chatters used against the log and the

@@ -25,6 +25,9 @@ func kafkaConnFlags() []cli.Flag {
 // kafkaSecurity is the Security the flags ask for; kafka.Config.WithDefaults
 // checks it and reads its files.
 func kafkaSecurity(c *cli.Context) kafka.Security {
+	if c.Bool("kafka-tls-insecure-skip-verify") {
+		logger.Warn("TLS to the brokers without verifying their certificates (--kafka-tls-insecure-skip-verify): for development only")
+	}
 	return kafka.Security{
 		TLS:                c.Bool("kafka-tls"),
 		CAFile:             c.String("kafka-tls-ca"),

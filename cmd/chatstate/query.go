@@ -31,6 +31,10 @@ func withTable[T any](c *cli.Context, mk func(kafka.Config, string, ...views.Opt
 	if err != nil {
 		return err
 	}
+	// A clear, quick reason when the brokers are out of reach or refuse us.
+	if err := kafka.Ping(kcfg); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "chatstate-query-")
 	if err != nil {
 		return err

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/chatstate/chatstate/replay"
+	"github.com/urfave/cli/v2"
+)
+
+func rebuildCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "rebuild",
+		Usage: "reset the processors' groups and clear the tables, so that the next processors recompute them from the log",
+		Description: "Refuses while processors of the groups run. Deletes both consumer groups, the records of the\n" +
+			"presence topic, and writes a tombstone for every key of both tables; then start the processors.",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be done and change nothing"},
+			&cli.BoolFlag{Name: "force", Usage: "rebuild even though retention deleted the start of the events topic"},
+		},
+		Action: func(c *cli.Context) error {
+			kcfg, err := kafkaConfig(c, "")
+			if err != nil {
+				return err
+			}
+			plan, err := replay.PlanRebuild(c.Context, kcfg)
+			if err != nil {
+				return err
+			}
+			if c.Bool("dry-run") {
+				fmt.Println("dry run, nothing changed; a rebuild would:")
+				plan.Describe(os.Stdout)
+				return nil
+			}
+			fmt.Println("rebuilding:")
+			plan.Describe(os.Stdout)
+			if err := plan.Execute(c.Context, c.Bool("force")); err != nil {
+				if errors.Is(err, replay.ErrTruncated) {
+					return fmt.Errorf("%w; run with --force to rebuild anyway", err)
+				}
+				return err
+			}
+			fmt.Println("done: start the processors (chatstate processor) to recompute the tables from the log")
+			return nil
+		},
+	}
+}

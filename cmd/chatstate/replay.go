@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/replay"
+	"github.com/chatstate/chatstate/server"
+	"github.com/urfave/cli/v2"
+)
+
+func replayCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "replay",
+		Usage: "a room's state as of a cursor or a time, folded from the log with the processors' functions",
+		Description: "Prints the room as GET /api/rooms/{room} does, or with --events the events folded.\n" +
+			"--until folds the room's events up to, not including, the first one stamped later than TIME.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "room", Required: true, Usage: "the room"},
+			&cli.Int64Flag{Name: "until-cursor", Usage: "the last `CURSOR` to fold", DefaultText: "the end of the log"},
+			&cli.StringFlag{Name: "until", Usage: "fold the events stamped (event ts) at or before this RFC 3339 `TIME`"},
+			&cli.BoolFlag{Name: "events", Usage: "print the events folded instead of the state"},
+		},
+		Action: func(c *cli.Context) error {
+			kcfg, err := kafkaConfig(c, "")
+			if err != nil {
+				return err
+			}
+			room := c.String("room")
+			if err := codec.CheckName("room", room); err != nil {
+				return err
+			}
+			b := replay.Bound{Cursor: replay.NoCursor}
+			if c.IsSet("until-cursor") {
+				b.Cursor = c.Int64("until-cursor")
+			}
+			if s := c.String("until"); s != "" {
+				if b.Until, err = time.Parse(time.RFC3339Nano, s); err != nil {
+					return fmt.Errorf("bad --until %q: use RFC 3339, such as 2024-05-01T14:02:00Z", s)
+				}
+			}
+			client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("replay"))
+			if err != nil {
+				return fmt.Errorf("connect to kafka %v: %w", kcfg.Brokers, err)
+			}
+			defer client.Close()
+			r := logread.New(client, kcfg)
+			opts := replay.RoomOptions{Bound: b, Events: c.Bool("events")}
+			if start, _, err := r.Bounds(room); err != nil {
+				return err
+			} else if start > 0 {
+				// Retention cut the partition: the row tells whether the
+				// room began before the cut.
+				if opts.Row, err = replay.RoomRow(c.Context, kcfg, room); err != nil {
+					return err
+				}
+			}
+			res, err := replay.Room(c.Context, r, room, opts)
+			if err != nil {
+				return err
+			}
+			if c.Bool("events") {
+				return printJSON(map[string]any{"events": entries(res.Events)})
+			}
+			epoch, err := kafka.Epoch(client, kcfg)
+			if err != nil {
+				return err
+			}
+			return printJSON(server.RoomOf(res.State, epoch))
+		},
+	}
+}
+
+// entry is an event with its cursor, as GET /api/rooms/{room}/events shows it.
+type entry struct {
+	Cursor int64        `json:"cursor"`
+	Event  codec.Public `json:"event"`
+}
+
+func entries(es []logread.Entry) []entry {
+	out := make([]entry, len(es))
+	for i, e := range es {
+		out[i] = entry{Cursor: e.Cursor, Event: e.Event.Public()}
+	}
+	return out
+}

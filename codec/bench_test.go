@@ -1,0 +1,184 @@
+package codec_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chatstate/chatstate/codec"
+)
+
+// The benchmarks of this file measure the codecs on the hot paths: every
+// event is encoded once by the server and decoded (and validated) by the
+// tail of every server, the rooms processor and every log read; every event
+// makes the rooms processor decode and encode its room's row, and every
+// presence record the users processor its user's row. B/row is the size
+// of what goes to Kafka. Run them with
+//
+//	go test -run '^$' -bench . -benchmem ./codec
+
+func benchMessage() *codec.Event {
+	e := codec.NewEvent(codec.Message, "lobby", "alice")
+	e.Text = strings.Repeat("x", 200)
+	e.Server = "server-1"
+	return &e
+}
+
+// benchRoom is a room of members users, one session each, whose history
+// window holds recent message cursors (codec.HistoryLimit once the room
+// has seen that many messages).
+func benchRoom(members, recent int) *codec.RoomState {
+	r := codec.NewRoomState("lobby")
+	for i := range members {
+		r.Members[fmt.Sprintf("bench-1a2b3c4d-%d", i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
+	}
+	for i := range recent {
+		r.Recent = append(r.Recent, int64(1_000_000+3*i))
+	}
+	r.Cursor, r.Messages = 1_002_000, int64(recent)
+	r.Created, r.Updated = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
+	return r
+}
+
+func BenchmarkEventEncode(b *testing.B) {
+	e := benchMessage()
+	b.ReportAllocs()
+	var n int
+	for range b.N {
+		v, err := codec.EventCodec{}.Encode(e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(v)
+	}
+	b.ReportMetric(float64(n), "B/record")
+}
+
+// BenchmarkEventDecode is DecodeEvent: strict decoding and validation.
+func BenchmarkEventDecode(b *testing.B) {
+	raw, err := codec.EventCodec{}.Encode(benchMessage())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := codec.DecodeEvent(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var roomShapes = []struct{ members, recent int }{{10, 0}, {10, codec.HistoryLimit}, {100, codec.HistoryLimit}}
+
+func BenchmarkRoomEncode(b *testing.B) {
+	for _, sh := range roomShapes {
+		b.Run(fmt.Sprintf("members=%d/recent=%d", sh.members, sh.recent), func(b *testing.B) {
+			r := benchRoom(sh.members, sh.recent)
+			b.ReportAllocs()
+			var n int
+			for range b.N {
+				v, err := codec.RoomCodec{}.Encode(r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(v)
+			}
+			b.ReportMetric(float64(n), "B/row")
+		})
+	}
+}
+
+func BenchmarkRoomDecode(b *testing.B) {
+	for _, sh := range roomShapes {
+		b.Run(fmt.Sprintf("members=%d/recent=%d", sh.members, sh.recent), func(b *testing.B) {
+			raw, err := codec.RoomCodec{}.Encode(benchRoom(sh.members, sh.recent))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for range b.N {
+				if _, err := (codec.RoomCodec{}).Decode(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(raw)), "B/row")
+		})
+	}
+}
+
+func benchPresence() *codec.Presence {
+	return &codec.Presence{V: codec.Version, Op: codec.Seen, User: "alice", Room: "lobby", Source: 1_002_000, TS: "2026-01-02T00:00:00.000Z"}
+}
+
+func BenchmarkPresenceEncode(b *testing.B) {
+	p := benchPresence()
+	b.ReportAllocs()
+	var n int
+	for range b.N {
+		v, err := codec.PresenceCodec{}.Encode(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(v)
+	}
+	b.ReportMetric(float64(n), "B/record")
+}
+
+func BenchmarkPresenceDecode(b *testing.B) {
+	raw, err := codec.PresenceCodec{}.Encode(benchPresence())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := codec.DecodePresence(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchUser is a user seen in rooms rooms, online in one of them.
+func benchUser(rooms int) *codec.UserState {
+	u := codec.NewUserState("alice")
+	for i := range rooms {
+		u.Rooms[fmt.Sprintf("room-%d", i)] = &codec.UserRoom{Applied: int64(1000 + i)}
+	}
+	u.Rooms["room-0"].Sessions = map[string]string{codec.NewID(): "server-1/abcdef12"}
+	u.LastSeen = "2026-01-02T00:00:00.000Z"
+	return u
+}
+
+func BenchmarkUserEncode(b *testing.B) {
+	for _, rooms := range []int{1, 20} {
+		b.Run(fmt.Sprintf("rooms=%d", rooms), func(b *testing.B) {
+			u := benchUser(rooms)
+			b.ReportAllocs()
+			var n int
+			for range b.N {
+				v, err := codec.UserCodec{}.Encode(u)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(v)
+			}
+			b.ReportMetric(float64(n), "B/row")
+		})
+	}
+}
+
+func BenchmarkUserDecode(b *testing.B) {
+	for _, rooms := range []int{1, 20} {
+		b.Run(fmt.Sprintf("rooms=%d", rooms), func(b *testing.B) {
+			raw, err := codec.UserCodec{}.Encode(benchUser(rooms))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for range b.N {
+				if _, err := (codec.UserCodec{}).Decode(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

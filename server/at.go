@@ -1,0 +1,56 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+
+	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/replay"
+)
+
+// atScanLimit bounds the offsets of the room's partition one
+// GET /api/rooms/{room}?at= reads.
+const atScanLimit = 200000
+
+// atUnset stands for an absent ?at=; getRoom only calls getRoomAt with one.
+const atUnset = math.MinInt64
+
+// getRoomAt answers GET /api/rooms/{room}?at=CURSOR: the room as of the
+// cursor, folded from the log with the processors' fold (replay.Room). A
+// cursor at or after the row's continues from the row; an earlier one folds
+// the room's partition from its first retained offset. Either way at most
+// atScanLimit offsets are read, else 400. A cursor past the end of the log
+// is 400; one that retention deleted, or a room whose beginning it deleted,
+// is 404, as is a room without events at or before the cursor.
+func (s *Server) getRoomAt(w http.ResponseWriter, r *http.Request, name string) {
+	at, e := int64Param(r, "at", atUnset, 0)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	row, err := s.rooms.Get(name)
+	if err != nil {
+		writeError(w, errorf(CodeUnavailable, "%v", err))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadTimeout)
+	defer cancel()
+	res, err := replay.Room(ctx, s.reader, name, replay.RoomOptions{
+		Bound: replay.Bound{Cursor: at}, Row: row, FromRow: true, MaxRead: atScanLimit})
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, RoomOf(res.State, s.epoch))
+	case errors.Is(err, replay.ErrBeyondEnd):
+		writeError(w, errorf(CodeBadRequest, "%v", err))
+	case errors.Is(err, replay.ErrTooMuch):
+		writeError(w, errorf(CodeBadRequest, "%v; use `chatstate replay` for such cursors", err))
+	case errors.Is(err, replay.ErrRetention), errors.Is(err, replay.ErrNoEvents):
+		writeError(w, errorf(CodeNotFound, "%v", err))
+	case errors.Is(err, logread.ErrUnavailable):
+		writeError(w, errorf(CodeUnavailable, "%v", err))
+	default:
+		writeError(w, errorf(CodeInternal, "%v", err))
+	}
+}

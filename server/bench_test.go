@@ -1,0 +1,248 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/gorilla/websocket"
+)
+
+// The benchmarks of this file measure the server's hot paths without Kafka:
+// the fan-out of one event to the subscriptions of a room, through the hub
+// into the connections' queues and (BenchmarkFanoutSockets) on through the
+// write loops onto real loopback sockets; the encoding of event and
+// snapshot frames; the decoding of a client's send. Run them with
+//
+//	go test -run '^$' -bench . -benchmem ./server
+
+// benchServer is a server with what the fan-out needs and nothing that
+// talks to Kafka.
+func benchServer(queueSize int) *Server {
+	s := &Server{cfg: Config{QueueSize: queueSize}.withDefaults(), conns: map[*conn]struct{}{}}
+	s.metrics = newMetrics(s)
+	s.hub = newHub(8)
+	return s
+}
+
+// benchConn is a connection without a socket (ws is nil): what dispatch and
+// enqueue touch.
+func benchConn(s *Server, i int) *conn {
+	return &conn{
+		srv: s, user: fmt.Sprintf("u%d", i), session: codec.NewID(),
+		rooms: map[string]*subscription{}, leaving: map[string]*subscription{},
+		wake: make(chan struct{}, 1), writerDone: make(chan struct{}),
+	}
+}
+
+// benchEvent is a message event with a text of 200 bytes.
+func benchEvent(room string) *codec.Event {
+	e := codec.NewEvent(codec.Message, room, "alice")
+	e.Text = strings.Repeat("x", 200)
+	e.Server = "bench"
+	return &e
+}
+
+// takeQueue does what the write loop does with a connection's queue when it
+// wakes: take the batch and leave an empty queue behind.
+func takeQueue(c *conn) int {
+	select {
+	case <-c.wake:
+	default:
+	}
+	c.qmu.Lock()
+	n := len(c.queue)
+	c.queue = nil
+	c.qmu.Unlock()
+	return n
+}
+
+// reportPerDelivery adds ns/delivery and allocs/delivery to a benchmark of
+// b.N dispatches to n subscribers; m0 is the memory stats at the start.
+func reportPerDelivery(b *testing.B, n int, m0 *runtime.MemStats) {
+	var m1 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	deliveries := float64(b.N) * float64(n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/deliveries, "ns/delivery")
+	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/deliveries, "allocs/delivery")
+	b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/deliveries, "B/delivery")
+}
+
+// BenchmarkFanoutQueues dispatches one event to the 1,000 live subscriptions
+// of a room (hub.dispatch: one frame encoded, queued to every connection),
+// and then empties every queue as the write loops do when they keep up.
+// One op is one event: 1,000 deliveries.
+func BenchmarkFanoutQueues(b *testing.B) {
+	const n = 1000
+	s := benchServer(0)
+	conns := make([]*conn, n)
+	for i := range conns {
+		conns[i] = benchConn(s, i)
+		sub, _ := s.hub.subscribe(conns[i], "lobby")
+		sub.goLive(-1)
+	}
+	e := benchEvent("lobby")
+	b.ReportAllocs()
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	b.ResetTimer()
+	for i := range b.N {
+		cursor := int64(i)
+		s.hub.dispatch("lobby", cursor, func() []byte { return encodeEvent(cursor, e) })
+		for _, c := range conns {
+			if takeQueue(c) != 1 {
+				b.Fatal("a delivery is missing")
+			}
+		}
+	}
+	b.StopTimer()
+	reportPerDelivery(b, n, &m0)
+}
+
+// BenchmarkFanoutSockets is the whole path of a delivery inside the server:
+// hub.dispatch of one event to 1,000 connections, their write loops, and
+// gorilla/websocket writing each frame to a real loopback TCP socket, read
+// and discarded by a client in the same process. One op is one event: 1,000
+// deliveries. allocs/delivery here includes the reading clients' (gorilla
+// allocates a reader per message).
+func BenchmarkFanoutSockets(b *testing.B) {
+	const n = 1000
+	s := benchServer(1 << 30) // never close a connection as slow here
+	accepted := make(chan *websocket.Conn, n)
+	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		accepted <- ws
+	}))
+	defer hs.Close()
+
+	var received atomic.Int64
+	var clients []*websocket.Conn
+	var conns []*conn
+	defer func() {
+		for _, c := range conns {
+			c.close(0, "")
+			<-c.writerDone
+			_ = c.ws.Close()
+		}
+		for _, ws := range clients {
+			_ = ws.Close()
+		}
+	}()
+	url := "ws" + strings.TrimPrefix(hs.URL, "http")
+	for i := range n {
+		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			b.Fatalf("dial %d: %v", i, err)
+		}
+		clients = append(clients, ws)
+		go func() {
+			for {
+				_, r, err := ws.NextReader()
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, r)
+				received.Add(1)
+			}
+		}()
+		c := benchConn(s, i)
+		c.ws = <-accepted
+		conns = append(conns, c)
+		go c.writeLoop()
+		sub, _ := s.hub.subscribe(c, "lobby")
+		sub.goLive(-1)
+	}
+	e := benchEvent("lobby")
+	b.ReportAllocs()
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	b.ResetTimer()
+	for i := range b.N {
+		cursor := int64(i)
+		s.hub.dispatch("lobby", cursor, func() []byte { return encodeEvent(cursor, e) })
+	}
+	want := int64(b.N) * n
+	deadline := time.Now().Add(time.Minute)
+	for received.Load() < want {
+		if time.Now().After(deadline) {
+			b.Fatalf("received %d of %d deliveries", received.Load(), want)
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
+	b.StopTimer()
+	reportPerDelivery(b, n, &m0)
+}
+
+// BenchmarkEncodeEventFrame is the one encoding of an event frame that each
+// dispatch does, with a 200-byte text.
+func BenchmarkEncodeEventFrame(b *testing.B) {
+	e := benchEvent("lobby")
+	b.ReportAllocs()
+	var size int
+	for i := range b.N {
+		size = len(encodeEvent(int64(i), e))
+	}
+	b.ReportMetric(float64(size), "B/frame")
+}
+
+// benchRoom is a room of members users, one session each, with a full
+// history window.
+func benchRoom(members int) *codec.RoomState {
+	r := codec.NewRoomState("lobby")
+	for i := range members {
+		r.Members[fmt.Sprintf("user-%04d", i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
+	}
+	for i := range codec.HistoryLimit {
+		r.Recent = append(r.Recent, int64(1_000_000+2*i))
+	}
+	r.Cursor, r.Messages = 1_001_000, 5000
+	r.Created, r.Updated = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
+	return r
+}
+
+// BenchmarkSnapshotFrame builds and encodes the snapshot a join answers,
+// from a room of 100 members, without the Kafka reads: with no history,
+// and with the default 50 messages of history.
+func BenchmarkSnapshotFrame(b *testing.B) {
+	room := benchRoom(100)
+	e := benchEvent("lobby")
+	for _, history := range []int{0, 50} {
+		b.Run(fmt.Sprintf("members=100/history=%d", history), func(b *testing.B) {
+			b.ReportAllocs()
+			var size int
+			for range b.N {
+				snap := &snapshotFrame{Op: "snapshot", Room: room.Room, Cursor: room.Cursor, Epoch: "epoch",
+					Members: room.MemberList(), Messages: room.Messages}
+				for k := range history {
+					snap.Events = append(snap.Events, entryJSON{Cursor: room.Recent[k], Event: e.Public()})
+				}
+				snap.Events = entries(snap.Events)
+				size = len(mustJSON(snap))
+			}
+			b.ReportMetric(float64(size), "B/frame")
+		})
+	}
+}
+
+// BenchmarkDecodeClientFrame is the parse and check of a client's send with
+// a 200-byte text: the first step of every message sent over WebSocket.
+func BenchmarkDecodeClientFrame(b *testing.B) {
+	frame := []byte(`{"op":"send","room":"lobby","ref":42,"text":"` + strings.Repeat("x", 200) + `"}`)
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := decodeClientFrame(frame); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
