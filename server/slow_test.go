@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,17 +14,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/server"
 	"github.com/gorilla/websocket"
 )
 
-// TestSlowClientIsClosed4008 stalls one client in a busy room: its queue
-// fills and it is closed with 4008, while another member receives every
-// message. The queue is not made tiny: on a loaded machine a healthy
-// client's writer may wait some milliseconds for a CPU, and a queue of a
-// dozen frames would drop it too.
+// TestSlowClientIsClosed4008 stalls one client in a busy room of 50 active
+// ones: its queue fills and it is closed with 4008, while every active member
+// receives every message (their delivery latency is reported, not asserted:
+// the machine is shared). Kernel buffers are made small on both ends so
+// that the stall shows soon; the queue is not made tiny, since on a loaded
+// machine a healthy client's writer may wait some milliseconds for a CPU.
 func TestSlowClientIsClosed4008(t *testing.T) {
-	s := newStack(t, server.Config{APIKey: "k", QueueSize: 256})
+	s := &stack{t: t, kcfg: testenv.Kafka(t, 4), dir: t.TempDir()}
+	s.stopProc = runProcessors(t, s.kcfg, s.dir)
+	s.srv, s.http, s.stopSrv = startServerSized(t, s.kcfg, s.dir, server.Config{ServerID: "s1", APIKey: "k", QueueSize: 128}, 16<<10)
 	// The stalled client's socket gets a small receive buffer; with the
 	// kernel's autotuning it could swallow tens of megabytes first.
 	dialer := *websocket.DefaultDialer
@@ -43,11 +49,15 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 	defer ws.Close()
 	stalled := &client{T: t, WS: ws, User: "stalled"}
 	stalled.Expect("hello", frame{})
-	active := s.dial("active")
-	for _, c := range []*client{stalled, active} {
+	members := []*client{stalled}
+	for i := range 50 {
+		members = append(members, s.dial(fmt.Sprintf("active%d", i)))
+	}
+	for _, c := range members {
 		c.Send(frame{"op": "join", "room": "busy"})
 		c.Expect("snapshot", frame{})
 	}
+	actives := members[1:]
 	slowClosed := func() bool {
 		resp, err := http.Get(s.http.URL + "/metrics")
 		if err != nil {
@@ -55,25 +65,39 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		return strings.Contains(string(b), "\nchatstate_slow_client_disconnects_total 1\n")
+		return !strings.Contains(string(b), "\nchatstate_slow_client_disconnects_total 0\n")
 	}
-	// The active client counts messages as they come.
-	var received atomic.Int64
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		for {
-			_ = active.WS.SetReadDeadline(time.Now().Add(30 * time.Second))
-			_, data, err := active.WS.ReadMessage()
-			if err != nil {
-				return
+	// Each active member counts messages as they come, and the worst
+	// delivery latency: every text starts with its send time.
+	received := make([]atomic.Int64, len(actives))
+	var worst atomic.Int64
+	var readers sync.WaitGroup
+	for i, c := range actives {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				_ = c.WS.SetReadDeadline(time.Now().Add(30 * time.Second))
+				var f struct {
+					Event struct{ Type, Text string }
+				}
+				if c.WS.ReadJSON(&f) != nil {
+					return
+				}
+				if f.Event.Type != "message" {
+					continue
+				}
+				received[i].Add(1)
+				sent, _, _ := strings.Cut(f.Event.Text, "|")
+				if ns, err := strconv.ParseInt(sent, 10, 64); err == nil {
+					lat := time.Now().UnixNano() - ns
+					for old := worst.Load(); lat > old && !worst.CompareAndSwap(old, lat); old = worst.Load() {
+					}
+				}
 			}
-			if strings.Contains(string(data), `"type":"message"`) {
-				received.Add(1)
-			}
-		}
-	}()
-	text := strings.Repeat("z", 4000)
+		}()
+	}
+	pad := strings.Repeat("z", 4000)
 	var posted atomic.Int64
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -87,6 +111,7 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 					return
 				default:
 				}
+				text := fmt.Sprintf("%d|%s", time.Now().UnixNano(), pad)
 				if st, out := post(t, s.http.URL+"/api/rooms/busy/messages", "k", `{"user":"pub","text":"`+text+`"}`); st != 200 {
 					t.Errorf("post: %d %v", st, out)
 					return
@@ -113,16 +138,20 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != server.CloseSlowClient || ce.Text == "" {
 		t.Fatalf("stalled client ended with %v, want close 4008 with a reason", err)
 	}
-	// Meanwhile the active member got every message.
+	// Meanwhile every active member got every message.
 	want := posted.Load()
-	deadline = time.Now().Add(30 * time.Second)
-	for received.Load() < want && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	for i := range actives {
+		deadline = time.Now().Add(30 * time.Second)
+		for received[i].Load() < want && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := received[i].Load(); got != want {
+			t.Errorf("%s received %d of %d messages", actives[i].User, got, want)
+		}
 	}
-	if got := received.Load(); got != want {
-		t.Fatalf("active client received %d of %d messages", got, want)
+	for _, c := range actives {
+		_ = c.WS.Close()
 	}
-	_ = active.WS.Close()
-	<-readerDone
-	t.Logf("posted %d messages", want)
+	readers.Wait()
+	t.Logf("posted %d messages; worst delivery latency among the active members %v", want, time.Duration(worst.Load()))
 }

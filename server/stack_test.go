@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -69,6 +70,28 @@ func (l testLogger) Printf(format string, v ...any) { l.t.Logf(format, v...) }
 
 func startServer(t *testing.T, kcfg kafka.Config, dir string, cfg server.Config) (*server.Server, *httptest.Server, func()) {
 	t.Helper()
+	return startServerSized(t, kcfg, dir, cfg, 0)
+}
+
+// smallSendBuffers gives every accepted connection a small kernel send
+// buffer, so that a client that stops reading fills the server's queue soon.
+type smallSendBuffers struct {
+	net.Listener
+	size int
+}
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(l.size)
+	}
+	return c, err
+}
+
+// startServerSized is startServer with the kernel send buffer of each
+// connection set to sendBuffer bytes (0: the system's default).
+func startServerSized(t *testing.T, kcfg kafka.Config, dir string, cfg server.Config, sendBuffer int) (*server.Server, *httptest.Server, func()) {
+	t.Helper()
 	srv, err := server.New(cfg, kcfg, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +99,11 @@ func startServer(t *testing.T, kcfg kafka.Config, dir string, cfg server.Config)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	if sendBuffer > 0 {
+		hs.Listener = smallSendBuffers{hs.Listener, sendBuffer}
+	}
+	hs.Start()
 	stopped := false
 	stop := func() {
 		if stopped {
