@@ -165,7 +165,8 @@ func waitCaughtUp(t testing.TB, cfg kafka.Config) {
 	})
 }
 
-// writeRow writes a row straight into a table topic, as a corruption would.
+// writeRow writes a row straight into a table topic, as a corruption would;
+// a nil value deletes the row.
 func writeRow(t testing.TB, cfg kafka.Config, topic, key string, value []byte) {
 	t.Helper()
 	sc := cfg.Sarama("test-corrupt")
@@ -176,6 +177,9 @@ func writeRow(t testing.TB, cfg kafka.Config, topic, key string, value []byte) {
 	}
 	defer prod.Close()
 	msg := &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(value), Partition: kafka.Partition(key, cfg.Partitions)}
+	if value == nil {
+		msg.Value = nil // a tombstone
+	}
 	if _, _, err := prod.SendMessage(msg); err != nil {
 		t.Fatal(err)
 	}
@@ -193,4 +197,23 @@ func deleteBefore(t testing.TB, cfg kafka.Config, p int32, offset int64) {
 	if err := admin.DeleteRecords(string(cfg.Names.Events), map[int32]int64{p: offset}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// topicEnd returns the sum of the end offsets of a topic's partitions.
+func topicEnd(t testing.TB, cfg kafka.Config, topic string) int64 {
+	t.Helper()
+	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-end"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	var n int64
+	for p := range int32(cfg.Partitions) {
+		end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += end
+	}
+	return n
 }

@@ -2,6 +2,8 @@ package replay
 
 import (
 	"context"
+	"hash/maphash"
+	"sync"
 	"sync/atomic"
 
 	"github.com/IBM/sarama"
@@ -40,7 +42,7 @@ func FoldLog(ctx context.Context, cfg kafka.Config, done *atomic.Int64) (*Log, e
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{Rooms: map[string]*codec.RoomState{}, Users: mergeUsers(f.parts), Start: f.start, End: f.end}
+	l := &Log{Rooms: map[string]*codec.RoomState{}, Users: f.users.all(), Start: f.start, End: f.end}
 	for _, pf := range f.parts {
 		l.Records += pf.records
 		for room, rf := range pf.rooms {
@@ -56,9 +58,10 @@ func FoldLog(ctx context.Context, cfg kafka.Config, done *atomic.Int64) (*Log, e
 type bounds struct {
 	// room returns the last cursor of the room to fold; nil: all.
 	room func(room string) int64
-	// user returns the last source cursor of the user's records of the room
-	// to fold; nil: all.
-	user func(user, room string) int64
+	// user returns the user's table row: its rooms' Applied watermarks are
+	// the last source cursors of the user's records to fold (none for a
+	// room it lacks); nil: all.
+	user func(user string) *codec.UserState
 	// committed is the rooms group's committed offset per partition; nil
 	// leaves progress untracked.
 	committed []int64
@@ -71,7 +74,6 @@ type userRoom struct{ user, room string }
 type roomFold struct {
 	state *codec.RoomState // up to bound
 	bound int64
-	first int64 // offset of the room's first valid event read, -1 if none
 	// lastCommitted is the offset of its last event below the rooms group's
 	// committed offset, -1 if none.
 	lastCommitted int64
@@ -86,15 +88,19 @@ type partFold struct {
 	committed int64
 	records   int64
 	rooms     map[string]*roomFold
-	users     map[string]*codec.UserState // only this partition's rooms
-	// required holds, per user and room, the source of the last presence
-	// record derived from an event below the committed offset.
-	required map[userRoom]int64
+	users     *userFolds
+	// behind holds, per user and room, the source of the last presence
+	// record derived from an event below the committed offset that the
+	// user's row (as bounds.user says) has not applied: the candidates for
+	// a users table that lags or lost a record. Only those are kept, so a
+	// healthy system keeps next to none.
+	behind map[userRoom]int64
 }
 
 // folded is the fold of every partition.
 type folded struct {
 	parts      []*partFold
+	users      *userFolds
 	start, end []int64
 }
 
@@ -107,12 +113,12 @@ func (c *conn) foldEvents(ctx context.Context, b *bounds, done *atomic.Int64) (*
 	if err != nil {
 		return nil, err
 	}
-	f := &folded{parts: make([]*partFold, len(start)), start: start, end: end}
+	f := &folded{parts: make([]*partFold, len(start)), users: newUserFolds(b.user), start: start, end: end}
 	for p := range f.parts {
 		pf := &partFold{part: int32(p), n: len(start), b: b, committed: -1,
-			rooms: map[string]*roomFold{}, users: map[string]*codec.UserState{}}
+			rooms: map[string]*roomFold{}, users: f.users}
 		if b.committed != nil {
-			pf.committed, pf.required = b.committed[p], map[userRoom]int64{}
+			pf.committed, pf.behind = b.committed[p], map[userRoom]int64{}
 		}
 		f.parts[p] = pf
 	}
@@ -135,7 +141,7 @@ func (f *partFold) add(m *sarama.ConsumerMessage) {
 		return
 	}
 	if rf == nil {
-		rf = &roomFold{bound: NoCursor, first: -1, lastCommitted: -1}
+		rf = &roomFold{bound: NoCursor, lastCommitted: -1}
 		f.rooms[e.Room] = rf
 		if kafka.Partition(e.Room, f.n) != f.part {
 			rf.foreign = true
@@ -146,9 +152,6 @@ func (f *partFold) add(m *sarama.ConsumerMessage) {
 		}
 	}
 	off := m.Offset
-	if rf.first < 0 {
-		rf.first = off
-	}
 	below := off < f.committed
 	if below {
 		rf.lastCommitted = off
@@ -161,31 +164,84 @@ func (f *partFold) add(m *sarama.ConsumerMessage) {
 	}
 	for i := range effects {
 		p := &effects[i]
-		if below && f.required != nil {
-			f.required[userRoom{p.User, p.Room}] = p.Source
+		if !f.users.apply(p) && below && f.behind != nil {
+			f.behind[userRoom{p.User, p.Room}] = p.Source
 		}
-		if f.b.user != nil && p.Source > f.b.user(p.User, p.Room) {
-			continue
-		}
-		f.users[p.User], _ = processors.ApplyUser(f.users[p.User], p)
 	}
 }
 
-// mergeUsers joins the users of every partition: a room lives in one
-// partition, so their rooms are disjoint, and LastSeen is the latest.
-func mergeUsers(parts []*partFold) map[string]*codec.UserState {
+// userFolds are the users' states, shared by the partitions' folds: a
+// user's presence records come from the partitions of all the user's rooms.
+// Each partition's fold applies the records of its rooms in cursor order;
+// how those of different partitions interleave changes nothing, since a
+// room's part of the state is its own and LastSeen is the latest ts.
+type userFolds struct {
+	seed maphash.Seed
+	// row returns the user's table row, whose Applied watermarks bound the
+	// fold; nil: no bound.
+	row    func(user string) *codec.UserState
+	shards [64]struct {
+		mu sync.Mutex
+		m  map[string]*userEntry
+	}
+}
+
+// userEntry is one user's fold, with the table row that bounds it: one
+// lookup finds both, which matters at a million records.
+type userEntry struct {
+	state, row *codec.UserState
+}
+
+func newUserFolds(row func(user string) *codec.UserState) *userFolds {
+	u := &userFolds{seed: maphash.MakeSeed(), row: row}
+	for i := range u.shards {
+		u.shards[i].m = map[string]*userEntry{}
+	}
+	return u
+}
+
+// apply folds one presence record with processors.ApplyUser, unless it is
+// beyond what the user's row has applied; it reports whether it folded it.
+func (u *userFolds) apply(p *codec.Presence) bool {
+	sh := &u.shards[maphash.String(u.seed, p.User)%uint64(len(u.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	f := sh.m[p.User]
+	if f == nil {
+		f = &userEntry{}
+		if u.row != nil {
+			f.row = u.row(p.User)
+		}
+		sh.m[p.User] = f
+	}
+	if u.row != nil {
+		if f.row == nil || f.row.Rooms[p.Room] == nil || p.Source > f.row.Rooms[p.Room].Applied {
+			return false
+		}
+	}
+	f.state, _ = processors.ApplyUser(f.state, p)
+	return true
+}
+
+// get returns a user's state, or nil; call it once the fold is done.
+func (u *userFolds) get(user string) *codec.UserState {
+	sh := &u.shards[maphash.String(u.seed, user)%uint64(len(u.shards))]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if f := sh.m[user]; f != nil {
+		return f.state
+	}
+	return nil
+}
+
+// all returns every user's state.
+func (u *userFolds) all() map[string]*codec.UserState {
 	out := map[string]*codec.UserState{}
-	for _, pf := range parts {
-		for name, s := range pf.users {
-			m := out[name]
-			if m == nil {
-				out[name] = s
-				continue
+	for i := range u.shards {
+		for k, f := range u.shards[i].m {
+			if f.state != nil {
+				out[k] = f.state
 			}
-			for r, ur := range s.Rooms {
-				m.Rooms[r] = ur
-			}
-			m.LastSeen = max(m.LastSeen, s.LastSeen)
 		}
 	}
 	return out

@@ -13,14 +13,15 @@ import (
 // record derived from an event the rooms processors had committed when
 // Verify began. Those records were in the presence topic before the end
 // Verify read from it then, so once the users processors have committed that
-// end, the users table read afterwards must hold them. Verify waits for the
+// end, the users table read afterwards must hold them. Only the records the
+// snapshot of the users table lacks are checked again; Verify waits for the
 // users processors a bounded time and otherwise says it could not check.
 func (v *verifier) checkPresence(ctx context.Context) error {
-	required := map[userRoom]int64{}
+	behind := map[userRoom]int64{}
 	for _, pf := range v.f.parts {
-		maps.Copy(required, pf.required) // a room lives in one partition: no overlap
+		maps.Copy(behind, pf.behind) // a room lives in one partition: no overlap
 	}
-	if len(required) == 0 {
+	if len(behind) == 0 {
 		return nil
 	}
 	rows := v.userRows
@@ -66,7 +67,7 @@ func (v *verifier) checkPresence(ctx context.Context) error {
 	for _, d := range v.rep.Differences {
 		reported[d.Table+"\x00"+d.Key+"\x00"+d.Field] = true
 	}
-	for k, want := range required {
+	for k, want := range behind {
 		if v.skipUserRoom(k.room) || v.bad["users/"+k.user] {
 			continue
 		}

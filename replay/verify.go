@@ -34,7 +34,7 @@ func Verify(ctx context.Context, cfg kafka.Config, o Options) (*Report, error) {
 		return nil, err
 	}
 	o.Progress.begin("folding "+string(v.n.Events), v.eventsTotal())
-	v.f, err = c.foldEvents(ctx, &bounds{room: v.roomBound, user: v.userBound, committed: v.committed}, &o.Progress.Done)
+	v.f, err = c.foldEvents(ctx, &bounds{room: v.roomBound, user: v.userRow, committed: v.committed}, &o.Progress.Done)
 	if err != nil {
 		return nil, err
 	}
@@ -131,12 +131,7 @@ func (v *verifier) roomBound(room string) int64 {
 	return -1
 }
 
-func (v *verifier) userBound(user, room string) int64 {
-	if row := v.userRows[user]; row != nil && row.Rooms[room] != nil {
-		return row.Rooms[room].Applied
-	}
-	return -1
-}
+func (v *verifier) userRow(user string) *codec.UserState { return v.userRows[user] }
 
 // truncated reports whether the room's partition no longer starts at 0.
 func (v *verifier) truncated(room string) bool {
@@ -215,19 +210,11 @@ func (v *verifier) compareUsers() {
 	v.rep.PartialUsers = sortedKeys(partial)
 }
 
-// userFold returns a user's fold without merging the partitions' partial
-// states: a room's part is in the room's partition.
+// userFold returns a user's fold.
 func (v *verifier) userFold(user string) userFold {
-	f := userFold{room: func(room string) *codec.UserRoom {
-		if s := v.f.parts[kafka.Partition(room, len(v.f.parts))].users[user]; s != nil {
-			return s.Rooms[room]
-		}
-		return nil
-	}}
-	for _, pf := range v.f.parts {
-		if s := pf.users[user]; s != nil {
-			f.lastSeen = max(f.lastSeen, s.LastSeen)
-		}
+	s := v.f.users.get(user)
+	if s == nil {
+		return userFold{room: func(string) *codec.UserRoom { return nil }}
 	}
-	return f
+	return userFold{room: func(room string) *codec.UserRoom { return s.Rooms[room] }, lastSeen: s.LastSeen}
 }

@@ -23,6 +23,7 @@ type config struct {
 	Duration  time.Duration
 	Warmup    time.Duration
 	Drain     time.Duration
+	Settle    time.Duration // longest wait for the server to go quiet after connecting
 	Payload   int
 	ServerPID int
 	JSONOnly  bool
@@ -46,6 +47,7 @@ func flags() []cli.Flag {
 		&cli.DurationFlag{Name: "duration", Value: 30 * time.Second, Usage: "measured publishing time (idle: how long connections are held)"},
 		&cli.DurationFlag{Name: "warmup", Value: 5 * time.Second, Usage: "publishing before the measurement; counted for loss, not for latency"},
 		&cli.DurationFlag{Name: "drain", Value: 10 * time.Second, Usage: "longest wait for outstanding deliveries after publishing"},
+		&cli.DurationFlag{Name: "settle", Value: 30 * time.Second, Usage: "after connecting, wait until the server (--server-pid) uses under 0.2 cores, at most this long"},
 		&cli.IntFlag{Name: "payload", Value: 200, Usage: "message text size in bytes (64 to 4096)"},
 		&cli.IntFlag{Name: "server-pid", Usage: "pid of the server on this machine, to sample its CPU time and RSS from /proc"},
 		&cli.BoolFlag{Name: "json-only", Usage: "print only the one-line JSON report"},
@@ -70,6 +72,7 @@ func configFrom(c *cli.Context) (config, error) {
 		Duration:        c.Duration("duration"),
 		Warmup:          c.Duration("warmup"),
 		Drain:           c.Duration("drain"),
+		Settle:          c.Duration("settle"),
 		Payload:         c.Int("payload"),
 		ServerPID:       c.Int("server-pid"),
 		JSONOnly:        c.Bool("json-only"),

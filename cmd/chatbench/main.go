@@ -7,7 +7,9 @@
 //
 // It prints a readable table and a final one-line JSON report, and exits 0
 // unless a delivery was lost or duplicated or the run could not be carried
-// out (then 1). See BENCHMARKS.md and scripts/bench for the workloads.
+// out (then 1). `chatbench fill` writes a synthetic log straight to Kafka,
+// to measure recovery. See BENCHMARKS.md and scripts/bench for the
+// workloads.
 package main
 
 import (
@@ -24,9 +26,10 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	app := &cli.App{
-		Name:  "chatbench",
-		Usage: "measure a running chatstate: delivery latency, loss, throughput, server CPU and memory",
-		Flags: flags(),
+		Name:     "chatbench",
+		Usage:    "measure a running chatstate: delivery latency, loss, throughput, server CPU and memory",
+		Flags:    flags(),
+		Commands: []*cli.Command{fillCommand()},
 		Action: func(c *cli.Context) error {
 			cfg, err := configFrom(c)
 			if err != nil {

@@ -28,6 +28,7 @@ type report struct {
 	ConnectSeconds float64 `json:"connect_s"`
 	ConnectLatency summary `json:"connect_latency"`
 	JoinRetries    int64   `json:"join_retries"`
+	SettleSeconds  float64 `json:"settle_s"`
 
 	Published         int            `json:"published"`
 	Acked             int            `json:"acked"`
@@ -46,6 +47,10 @@ type report struct {
 	Disconnected    map[string]int `json:"disconnected,omitempty"`
 	DeliveriesPerS  float64        `json:"deliveries_per_s"`
 	DeliveryLatency summary        `json:"delivery_latency"`
+	// From the server's /metrics over the publishing window: the mean time
+	// Kafka took to acknowledge a write, and the event frames it queued.
+	ServerProduceMeanMs float64 `json:"server_produce_mean_ms"`
+	ServerQueued        int64   `json:"server_queued_deliveries"`
 
 	ServerSampled         bool    `json:"server_sampled"`
 	ServerCPUSeconds      float64 `json:"server_cpu_s"`
@@ -159,6 +164,7 @@ func (r *report) table(w io.Writer) {
 	c := r.ConnectLatency
 	p("connect", "%d of %d connected and joined in %.2f s (per client p50 %.1f ms, p99 %.1f ms, max %.1f ms); %d joins retried",
 		r.Connected, r.Clients, r.ConnectSeconds, c.P50, c.P99, c.Max, r.JoinRetries)
+	p("settle", "%.1f s until the server was quiet (under 0.2 cores) after the joins", r.SettleSeconds)
 	if r.Rate > 0 {
 		p("published", "%d sent, %d acked, %d failed%s; publisher at most %.1f ms behind schedule",
 			r.Published, r.Acked, r.PublishFailed, sortedCounts(r.PublishErrors), r.PublisherMaxLagMs)
@@ -171,6 +177,10 @@ func (r *report) table(w io.Writer) {
 		}{{"  delivery", r.DeliveryLatency}, {"  ack", r.AckLatency}} {
 			fmt.Fprintf(w, "%-12s %9.3f %9.3f %9.3f %9.3f %9.3f %9d\n", row.name, row.s.P50, row.s.P90, row.s.P99, row.s.P999, row.s.Max, row.s.Count)
 		}
+	}
+	if r.Rate > 0 && r.ServerProduceMeanMs > 0 {
+		p("server side", "Kafka acknowledged its writes in %.2f ms on average; it queued %d event frames (all kinds)",
+			r.ServerProduceMeanMs, r.ServerQueued)
 	}
 	if len(r.Disconnected) > 0 {
 		p("dropped", "the server closed clients:%s", sortedCounts(r.Disconnected))

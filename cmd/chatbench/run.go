@@ -40,8 +40,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		}
 		return rep, fmt.Errorf("%d of %d clients could not connect, e.g. %s", failed, cfg.Clients, strings.Join(failures, "; "))
 	}
-	// Let the joins' own events reach the other members before measuring.
-	sleep(ctx, time.Second)
+	// Let the joins' own events reach the other members, and the server
+	// digest the join storm, before measuring.
+	rep.SettleSeconds = settle(ctx, cfg.ServerPID, cfg.Settle).Seconds()
 	s1 := sampleProc(cfg.ServerPID)
 
 	var window time.Duration
@@ -50,6 +51,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		window = cfg.Duration
 	} else {
 		pub := newPublisher(cfg, f, led)
+		m0 := scrapeMetrics(cfg.URL)
 		stopDuring := startDuring(cfg.During)
 		start := time.Now()
 		pub.run(ctx)
@@ -58,6 +60,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		rep.PublisherMaxLagMs = float64(pub.lag()) / float64(time.Millisecond)
 		f.drain(ctx, cfg.Drain)
 		window = time.Since(start)
+		m1 := scrapeMetrics(cfg.URL)
+		rep.ServerProduceMeanMs = produceMeanMs(m0, m1)
+		rep.ServerQueued = int64(m1.deliveries - m0.deliveries)
 	}
 	s2 := sampleProc(cfg.ServerPID)
 	f.closeAll(10 * time.Second)
@@ -164,4 +169,22 @@ func startDuring(cmd string) (stop func()) {
 			<-done
 		}
 	}
+}
+
+// settle waits at least a second, then, with a server pid, until the
+// server uses less than a fifth of a core over a second, at most limit
+// in all. It returns how long it waited.
+func settle(ctx context.Context, pid int, limit time.Duration) time.Duration {
+	start := time.Now()
+	sleep(ctx, time.Second)
+	prev := sampleProc(pid)
+	for prev.Failed == "" && time.Since(start) < limit && ctx.Err() == nil {
+		sleep(ctx, time.Second)
+		cur := sampleProc(pid)
+		if cur.Failed != "" || (cur.CPU-prev.CPU).Seconds()/cur.At.Sub(prev.At).Seconds() < 0.2 {
+			break
+		}
+		prev = cur
+	}
+	return time.Since(start)
 }
