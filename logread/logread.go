@@ -75,12 +75,23 @@ func (r *Reader) Scan(ctx context.Context, room string, from, to int64, fn func(
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	defer consumer.Close()
 	pc, err := consumer.ConsumePartition(r.topic, r.Partition(room), from)
 	if err != nil {
+		_ = consumer.Close()
 		return 0, 0, fmt.Errorf("%w: read %s from %d: %w", ErrUnavailable, r.topic, from, err)
 	}
-	defer func() { _ = pc.Close() }()
+	// Closing waits for the consumer's pending long poll to return; the
+	// caller need not wait for that, so the close happens in the background.
+	defer func() {
+		go func() {
+			pc.AsyncClose()
+			for range pc.Messages() {
+			}
+			for range pc.Errors() {
+			}
+			_ = consumer.Close()
+		}()
+	}()
 	for last < to {
 		select {
 		case <-ctx.Done():

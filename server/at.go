@@ -21,9 +21,9 @@ const atUnset = math.MinInt64
 // cursor, folded from the log with the processors' fold (replay.Room). A
 // cursor at or after the row's continues from the row; an earlier one folds
 // the room's partition from its first retained offset. Either way at most
-// atScanLimit offsets are read, else 400. A cursor past the end of the log
-// is 400; one that retention deleted, or a room whose beginning it deleted,
-// is 404, as is a room without events at or before the cursor.
+// atScanLimit offsets are read, else 400. A cursor past the end of the log,
+// one that retention deleted, a room whose beginning it deleted, and a room
+// without events at or before the cursor are 404.
 func (s *Server) getRoomAt(w http.ResponseWriter, r *http.Request, name string) {
 	at, e := int64Param(r, "at", atUnset, 0)
 	if e != nil {
@@ -43,7 +43,9 @@ func (s *Server) getRoomAt(w http.ResponseWriter, r *http.Request, name string) 
 	case err == nil:
 		writeJSON(w, http.StatusOK, RoomOf(res.State, s.epoch))
 	case errors.Is(err, replay.ErrBeyondEnd):
-		writeError(w, errorf(CodeBadRequest, "%v", err))
+		// Not written yet: no state exists at that cursor (a valid request
+		// about something that is not there, hence 404 rather than 400).
+		writeError(w, errorf(CodeNotFound, "%v", err))
 	case errors.Is(err, replay.ErrTooMuch):
 		writeError(w, errorf(CodeBadRequest, "%v; use `chatstate replay` for such cursors", err))
 	case errors.Is(err, replay.ErrRetention), errors.Is(err, replay.ErrNoEvents):

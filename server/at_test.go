@@ -127,7 +127,7 @@ func TestRoomAt(t *testing.T) {
 		status int
 	}{
 		{end - 1, 200}, // the end of the log, from the row
-		{end, 400},     // not written yet
+		{end, 404},     // not written yet
 		{before, 404},  // before the room's first event
 	} {
 		st, body := at(tc.at)

@@ -693,7 +693,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		// partition, which never shares.
 		{method: "GET", target: "/api/rooms/news?at=1", status: 200},
 		{method: "GET", target: "/api/rooms/never?at=0", status: 404},
-		{method: "GET", target: "/api/rooms/news?at=1000000", status: 400},
+		{method: "GET", target: "/api/rooms/news?at=1000000", status: 404},
 		{method: "GET", target: "/api/rooms/news?at=x", status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms/-x?at=0", status: 400, docRejects: true},
 		{method: "POST", target: "/api/rooms/news/messages", header: jsonBody, body: `{"user":"bot","text":"hi"}`, status: 401, docRejects: true},
