@@ -30,22 +30,26 @@ func (s *Server) heartbeat(ctx context.Context, op codec.HeartbeatOp, instance, 
 	return err
 }
 
-// presenceLoop beats, and sweeps once the servers view is ready, until ctx
-// is done.
+// presenceLoop beats every SessionTTL/3 and, once the servers view is
+// ready, sweeps every sweepEvery (at most), until ctx is done.
 func (s *Server) presenceLoop(ctx context.Context) {
-	every := s.cfg.SessionTTL / 3
-	tick := time.NewTicker(every)
+	beatEvery := s.cfg.SessionTTL / 3
+	tick := time.NewTicker(min(beatEvery, sweepEvery))
 	defer tick.Stop()
-	cleared := false
 	expired := map[string]time.Time{} // instance/room/session → when written
+	var lastBeat time.Time
 	for {
-		if err := s.heartbeat(ctx, codec.Beat, s.instance, s.cfg.ServerID); err != nil {
-			s.cfg.Logger.Warn("heartbeat not written", "err", err)
+		if time.Since(lastBeat) >= beatEvery {
+			if err := s.heartbeat(ctx, codec.Beat, s.instance, s.cfg.ServerID); err != nil {
+				s.cfg.Logger.Warn("heartbeat not written", "err", err)
+			} else {
+				lastBeat = time.Now()
+			}
 		}
 		if s.servers.Ready() {
-			if !cleared {
-				cleared = s.expirePrevious(ctx, expired)
-			}
+			// Every round, not once: a session the previous instance
+			// opened just before it died may reach the table only later.
+			s.expirePrevious(ctx, expired)
 			s.sweep(ctx, expired)
 		}
 		select {
@@ -56,19 +60,22 @@ func (s *Server) presenceLoop(ctx context.Context) {
 	}
 }
 
+// sweepEvery is the longest pause between two sweeps; a sweep reads the
+// servers view, which holds one row per server instance.
+const sweepEvery = time.Second
+
 // expirePrevious expires the sessions of this server id's earlier
 // instances, alive or not: a server that starts again takes over its id.
-func (s *Server) expirePrevious(ctx context.Context, expired map[string]time.Time) bool {
+func (s *Server) expirePrevious(ctx context.Context, expired map[string]time.Time) {
 	rows, err := s.servers.List("", 0, func(r *codec.ServerState) bool {
 		return r.Server == s.cfg.ServerID && r.Instance != s.instance
 	})
 	if err != nil {
-		return false
+		return
 	}
 	for _, r := range rows {
 		s.expireInstance(ctx, r, expired)
 	}
-	return true
 }
 
 // sweep expires the sessions of silent instances, if this instance is the
