@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -124,8 +125,9 @@ func TestServersShareRooms(t *testing.T) {
 	// Both servers answer the same, once their views have the leave.
 	var one, two map[string]any
 	testenv.WaitFor(t, 30*time.Second, func() error {
-		getJSON(t, s1.url+"/api/rooms/both", &one)
-		getJSON(t, s2.url+"/api/rooms/both", &two)
+		if err := errors.Join(fetchJSON(s1.url+"/api/rooms/both", &one), fetchJSON(s2.url+"/api/rooms/both", &two)); err != nil {
+			return err
+		}
 		a, b := fmt.Sprint(one), fmt.Sprint(two)
 		if a != b {
 			return fmt.Errorf("s1 says %s, s2 says %s", a, b)

@@ -145,15 +145,24 @@ func roomMessages(t *testing.T, base, room string) (texts []string, last int64) 
 
 func getJSON(t *testing.T, url string, into any) {
 	t.Helper()
+	if err := fetchJSON(url, into); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fetchJSON is getJSON for polling loops: a not-yet answer is an error to
+// retry, not a failure.
+func fetchJSON(url string, into any) error {
 	resp, err := http.Get(url)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 {
-		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+		return fmt.Errorf("GET %s: %d", url, resp.StatusCode)
 	}
 	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+		return fmt.Errorf("GET %s: %w", url, err)
 	}
+	return nil
 }

@@ -179,7 +179,9 @@ func checkLog(t *testing.T, urls []string, chatters []*chatter) map[string]int {
 					Messages int
 					Cursor   int64
 				}
-				getJSON(t, u+"/api/rooms/"+room, &info)
+				if err := fetchJSON(u+"/api/rooms/"+room, &info); err != nil {
+					return err
+				}
 				if info.Messages != len(texts) || info.Cursor < last {
 					return fmt.Errorf("%s on %s: %d messages at cursor %d; the log holds %d up to %d", room, u, info.Messages, info.Cursor, len(texts), last)
 				}
@@ -230,7 +232,9 @@ func checkMembers(t *testing.T, urls []string, chatters []*chatter) {
 						Sessions int
 					}
 				}
-				getJSON(t, u+"/api/rooms/"+room, &info)
+				if err := fetchJSON(u+"/api/rooms/"+room, &info); err != nil {
+					return err
+				}
 				var got []string
 				for _, m := range info.Members {
 					if m.Sessions != 1 {
@@ -243,7 +247,9 @@ func checkMembers(t *testing.T, urls []string, chatters []*chatter) {
 				}
 			}
 			var us struct{ Users []struct{ User string } }
-			getJSON(t, u+"/api/users?online=true", &us)
+			if err := fetchJSON(u+"/api/users?online=true", &us); err != nil {
+				return err
+			}
 			var got []string
 			for _, x := range us.Users {
 				got = append(got, x.User)
