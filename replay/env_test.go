@@ -12,41 +12,12 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
-	"github.com/chatstate/chatstate/processors"
 	"github.com/lovoo/goka"
 )
 
 // t0 is the time of the first event a writer writes; each further event is
 // stamped one millisecond later.
 var t0 = time.Date(2024, 5, 1, 14, 0, 0, 0, time.UTC)
-
-// runProcessors runs both processors with their tables under dir until stop
-// is called or the test ends.
-func runProcessors(t testing.TB, cfg kafka.Config, dir string) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 2)
-	for _, mk := range []func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error){processors.NewRooms, processors.NewUsers} {
-		p, err := mk(cfg, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { done <- p.Run(ctx) }()
-	}
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			for range 2 {
-				if err := <-done; err != nil {
-					t.Errorf("processor: %v", err)
-				}
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
 
 // writer writes events to the events topic as a server does, with
 // deterministic, increasing timestamps.

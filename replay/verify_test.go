@@ -48,7 +48,7 @@ func fold(t *testing.T, cfg kafka.Config) *replay.Log {
 // difference, and neither is a users table behind the rooms table.
 func TestVerifyUnderTraffic(t *testing.T) {
 	cfg := testenv.Kafka(t, 4)
-	runProcessors(t, cfg, t.TempDir())
+	testenv.RunProcessors(t, cfg, t.TempDir())
 	w := newWriter(t, cfg)
 	w.traffic(context.Background(), 1, 8, 6, 200)
 	waitCaughtUp(t, cfg)
@@ -83,7 +83,7 @@ func TestVerifyUnderTraffic(t *testing.T) {
 func TestCorruptionThenRebuild(t *testing.T) {
 	cfg := testenv.Kafka(t, 4)
 	dir := t.TempDir()
-	stop := runProcessors(t, cfg, dir)
+	stop := testenv.RunProcessors(t, cfg, dir)
 	w := newWriter(t, cfg)
 	w.traffic(context.Background(), 3, 6, 5, 250)
 	waitCaughtUp(t, cfg)
@@ -165,7 +165,7 @@ func TestCorruptionThenRebuild(t *testing.T) {
 	}
 
 	written := topicEnd(t, cfg, string(cfg.Names.RoomsTable()))
-	runProcessors(t, cfg, dir) // the old state directory, with the stale rows
+	testenv.RunProcessors(t, cfg, dir) // the old state directory, with the stale rows
 	waitCaughtUp(t, cfg)
 	rep = verify(t, cfg)
 	if !rep.OK() || rep.Rooms != len(l.Rooms) || rep.Users != len(l.Users) {
@@ -187,7 +187,7 @@ func TestCorruptionThenRebuild(t *testing.T) {
 // verified, and a corrupted one among them is still found.
 func TestVerifyRetention(t *testing.T) {
 	cfg := testenv.Kafka(t, 4)
-	runProcessors(t, cfg, t.TempDir())
+	testenv.RunProcessors(t, cfg, t.TempDir())
 	w := newWriter(t, cfg)
 	var old []string
 	for i := range 6 {

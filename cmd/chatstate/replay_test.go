@@ -1,12 +1,10 @@
 package main_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,33 +16,6 @@ import (
 	"github.com/chatstate/chatstate/server"
 	"github.com/lovoo/goka"
 )
-
-// startProcessors runs both processors in this process until stop.
-func startProcessors(t *testing.T, cfg kafka.Config, dir string) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 2)
-	for _, mk := range []func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error){processors.NewRooms, processors.NewUsers} {
-		p, err := mk(cfg, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { done <- p.Run(ctx) }()
-	}
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			for range 2 {
-				if err := <-done; err != nil {
-					t.Errorf("processor: %v", err)
-				}
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop
-}
 
 // caughtUp waits until both groups have committed the end of their input.
 func caughtUp(t *testing.T, cfg kafka.Config, client sarama.Client) {
@@ -81,7 +52,7 @@ func caughtUp(t *testing.T, cfg kafka.Config, client sarama.Client) {
 func TestReplayVerifyRebuildCommands(t *testing.T) {
 	cfg := testenv.Kafka(t, 4)
 	dir := t.TempDir()
-	stop := startProcessors(t, cfg, dir)
+	stop := testenv.RunProcessors(t, cfg, dir)
 	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test"))
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +165,7 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 	if out := cmd(true, "rebuild"); !strings.Contains(out, "done") {
 		t.Fatalf("rebuild: %s", out)
 	}
-	startProcessors(t, cfg, dir) // the old state directory
+	testenv.RunProcessors(t, cfg, dir) // the old state directory
 	caughtUp(t, cfg, client)
 	if out := cmd(true, "verify"); !strings.Contains(out, "compared 2 rooms and 3 users") || !strings.Contains(out, "no differences") {
 		t.Fatalf("verify after the rebuild: %s", out)
