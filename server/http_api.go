@@ -8,13 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/logread"
 )
-
-func timeNowPlus(d time.Duration) time.Time { return time.Now().Add(d) }
 
 func (s *Server) routes() {
 	m := http.NewServeMux()
