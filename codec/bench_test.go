@@ -24,18 +24,17 @@ func benchMessage() *codec.Event {
 	return &e
 }
 
-// benchRoom is a room of members users, one session each, whose history
-// window holds recent message cursors (codec.HistoryLimit once the room
-// has seen that many messages).
+// benchRoom is a room of members users, one session each, that has seen
+// recent messages (its history marks are full from codec.HistoryLimit on).
 func benchRoom(members, recent int) *codec.RoomState {
 	r := codec.NewRoomState("lobby")
 	for i := range members {
 		r.Members[fmt.Sprintf("bench-1a2b3c4d-%d", i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
 	}
 	for i := range recent {
-		r.Recent = append(r.Recent, int64(1_000_000+3*i))
+		r.AddMessage(int64(1_000_000 + 3*i))
 	}
-	r.Cursor, r.Messages = 1_002_000, int64(recent)
+	r.Cursor = 1_002_000
 	r.Created, r.Updated = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
 	return r
 }

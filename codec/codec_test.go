@@ -247,8 +247,8 @@ func TestDecodeEvent(t *testing.T) {
 }
 
 func TestCodecRoundTrips(t *testing.T) {
-	room := &codec.RoomState{V: 1, Room: "lobby", Cursor: 42, Messages: 3, Created: goodTS, Updated: goodTS,
-		Members: map[string]map[string]string{"alice": {"s1": "srv1", "s2": ""}}, Recent: []int64{3, 9, 42}}
+	room := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: 42, Messages: 33, Created: goodTS, Updated: goodTS,
+		Members: map[string]map[string]string{"alice": {"s1": "srv1", "s2": ""}}, Marks: []int64{3, 42}}
 	user := &codec.UserState{V: 1, User: "alice", LastSeen: goodTS, Rooms: map[string]*codec.UserRoom{
 		"lobby": {Sessions: map[string]string{"s1": "srv1"}, Applied: 7}, "old": {Applied: 2}}}
 	pres := &codec.Presence{V: 1, Op: codec.AddSession, User: "alice", Room: "lobby", Session: "s1", Server: "srv1", Source: 7, TS: goodTS}
@@ -335,7 +335,7 @@ func TestStateDecodeStrict(t *testing.T) {
 		wantErr error
 	}{
 		{"room unknown field", codec.RoomCodec{}.Decode, `{"v":1,"room":"r","x":1}`, codec.ErrDecode},
-		{"room version 2", codec.RoomCodec{}.Decode, `{"v":2,"room":"r"}`, codec.ErrDecode},
+		{"room version 3", codec.RoomCodec{}.Decode, `{"v":3,"room":"r"}`, codec.ErrDecode},
 		{"user missing version", codec.UserCodec{}.Decode, `{"user":"u"}`, codec.ErrDecode},
 		{"dead letter trailing", codec.DeadLetterCodec{}.Decode, `{"v":1}{}`, codec.ErrDecode},
 		{"presence wrong type", codec.PresenceCodec{}.Decode, `{"v":1,"source":"1"}`, codec.ErrDecode},

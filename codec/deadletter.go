@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"encoding/json"
 	"fmt"
 )
 
@@ -33,7 +32,7 @@ type DeadLetterCodec struct{}
 // Encode implements goka.Codec.
 func (DeadLetterCodec) Encode(v interface{}) ([]byte, error) {
 	if d, ok := v.(*DeadLetter); ok {
-		return json.Marshal(d)
+		return encode(d)
 	}
 	return nil, fmt.Errorf("codec: DeadLetterCodec cannot encode %T", v)
 }

@@ -13,7 +13,9 @@
 //
 // # Dependencies
 //
-// The package depends on the standard library only. The codecs satisfy
+// Besides the standard library the package uses the JSON v2 prototype,
+// github.com/go-json-experiment/json, for its speed and its strict defaults
+// (see json.go). The codecs satisfy
 // goka.Codec structurally; type assertions on goka's interface{} values live
 // here, in the As* helpers.
 package codec

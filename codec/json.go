@@ -1,11 +1,10 @@
 package codec
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
+	"github.com/go-json-experiment/json"
 )
 
 // ErrDecode is wrapped by every decoding error of this package.
@@ -15,16 +14,37 @@ var ErrDecode = errors.New("codec: cannot decode")
 // can check the version after decoding.
 type versioned interface{ version() int }
 
+// The records are read and written with the JSON v2 prototype
+// (go-json-experiment/json) rather than encoding/json: it decodes the rows
+// several times faster, and it is stricter by default (member names match
+// exactly, duplicate names and invalid UTF-8 are refused, and nothing may
+// follow the value).
+
+// decodeOptions refuse members the type does not know.
+var decodeOptions = json.RejectUnknownMembers(true)
+
+// encodeOptions sort map keys, so that one state always encodes to the same
+// bytes, and write nil slices and maps as null, as encoding/json did (a dead
+// letter keeps a missing value apart from an empty one).
+var encodeOptions = json.JoinOptions(json.Deterministic(true), json.FormatNilSliceAsNull(true), json.FormatNilMapAsNull(true))
+
+// encode renders v as JSON.
+func encode(v any) ([]byte, error) { return json.Marshal(v, encodeOptions) }
+
+// unmarshalStrict decodes one JSON value into v, refusing unknown members
+// and trailing data. The error wraps ErrDecode.
+func unmarshalStrict(data []byte, v any) error {
+	if err := json.Unmarshal(data, v, decodeOptions); err != nil {
+		return fmt.Errorf("%w: %w", ErrDecode, err)
+	}
+	return nil
+}
+
 // decodeStrict decodes one JSON object into v, refusing unknown fields,
 // trailing data and any version other than the current one.
 func decodeStrict(data []byte, v versioned) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %w", ErrDecode, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: trailing data after the object", ErrDecode)
+	if err := unmarshalStrict(data, v); err != nil {
+		return err
 	}
 	if got := v.version(); got != Version {
 		return fmt.Errorf("%w: version %d, this build reads %d", ErrDecode, got, Version)
@@ -33,7 +53,6 @@ func decodeStrict(data []byte, v versioned) error {
 }
 
 func (e *Event) version() int      { return e.V }
-func (s *RoomState) version() int  { return s.V }
 func (s *UserState) version() int  { return s.V }
 func (p *Presence) version() int   { return p.V }
 func (d *DeadLetter) version() int { return d.V }
@@ -59,9 +78,9 @@ type EventCodec struct{}
 func (EventCodec) Encode(v interface{}) ([]byte, error) {
 	switch e := v.(type) {
 	case *Event:
-		return json.Marshal(e)
+		return encode(e)
 	case Event:
-		return json.Marshal(&e)
+		return encode(&e)
 	}
 	return nil, fmt.Errorf("codec: EventCodec cannot encode %T", v)
 }

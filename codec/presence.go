@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"encoding/json"
 	"fmt"
 )
 
@@ -77,7 +76,7 @@ type PresenceCodec struct{}
 // Encode implements goka.Codec.
 func (PresenceCodec) Encode(v interface{}) ([]byte, error) {
 	if p, ok := v.(*Presence); ok {
-		return json.Marshal(p)
+		return encode(p)
 	}
 	return nil, fmt.Errorf("codec: PresenceCodec cannot encode %T", v)
 }

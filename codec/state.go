@@ -1,56 +1,9 @@
 package codec
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 )
-
-// HistoryLimit is how many recent message cursors a room row keeps, and so
-// the largest history a join may ask for.
-const HistoryLimit = 500
-
-// RoomState is a row of the rooms table, keyed by room: the fold of every
-// event of the room up to and including Cursor.
-type RoomState struct {
-	V    int    `json:"v"`
-	Room string `json:"room"`
-	// Cursor is the offset of the last event applied; an event at or below it
-	// changes nothing (exactly-once effect under redelivery).
-	Cursor int64 `json:"cursor"`
-	// Members maps user → session → server for every live session.
-	Members map[string]map[string]string `json:"members"`
-	// Messages is the total number of messages ever posted.
-	Messages int64 `json:"messages"`
-	// Created and Updated are the timestamps of the first and last event.
-	Created string `json:"created"`
-	Updated string `json:"updated"`
-	// Recent holds the cursors of the last HistoryLimit messages, oldest
-	// first, so that history can be read from the log without a scan.
-	Recent []int64 `json:"recent"`
-}
-
-// NewRoomState returns the state of a room before its first event.
-func NewRoomState(room string) *RoomState {
-	return &RoomState{V: Version, Room: room, Cursor: -1, Members: map[string]map[string]string{}}
-}
-
-// Member is one entry of a room's member list.
-type Member struct {
-	User     string `json:"user"`
-	Sessions int    `json:"sessions"`
-}
-
-// MemberList returns the members sorted by user, with their session counts.
-// It never returns nil.
-func (s *RoomState) MemberList() []Member {
-	out := make([]Member, 0, len(s.Members))
-	for u, ss := range s.Members {
-		out = append(out, Member{User: u, Sessions: len(ss)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].User < out[j].User })
-	return out
-}
 
 // UserRoom is a user's presence in one room, as the users table keeps it.
 type UserRoom struct {
@@ -100,42 +53,13 @@ func (s *UserState) SessionCount() int {
 	return len(seen)
 }
 
-// RoomCodec is the goka codec of *RoomState.
-type RoomCodec struct{}
-
-// Encode implements goka.Codec.
-func (RoomCodec) Encode(v interface{}) ([]byte, error) {
-	if s, ok := v.(*RoomState); ok {
-		return json.Marshal(s)
-	}
-	return nil, fmt.Errorf("codec: RoomCodec cannot encode %T", v)
-}
-
-// Decode implements goka.Codec; it returns a *RoomState.
-func (RoomCodec) Decode(data []byte) (interface{}, error) {
-	s := new(RoomState)
-	if err := decodeStrict(data, s); err != nil {
-		return nil, err
-	}
-	if s.Members == nil {
-		s.Members = map[string]map[string]string{}
-	}
-	return s, nil
-}
-
-// AsRoom returns the *RoomState held by a goka value, or nil.
-func AsRoom(v interface{}) *RoomState {
-	s, _ := v.(*RoomState)
-	return s
-}
-
 // UserCodec is the goka codec of *UserState.
 type UserCodec struct{}
 
 // Encode implements goka.Codec.
 func (UserCodec) Encode(v interface{}) ([]byte, error) {
 	if s, ok := v.(*UserState); ok {
-		return json.Marshal(s)
+		return encode(s)
 	}
 	return nil, fmt.Errorf("codec: UserCodec cannot encode %T", v)
 }

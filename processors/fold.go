@@ -39,13 +39,7 @@ func ApplyRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomSta
 			}
 		}
 	case codec.Message:
-		s.Messages++
-		s.Recent = append(s.Recent, offset)
-		if over := len(s.Recent) - codec.HistoryLimit; over > 0 {
-			// Copy rather than reslice so the dropped prefix is not kept
-			// alive by the backing array.
-			s.Recent = append([]int64(nil), s.Recent[over:]...)
-		}
+		s.AddMessage(offset)
 	}
 	s.Cursor = offset
 	s.Updated = e.TS

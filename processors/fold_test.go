@@ -53,7 +53,7 @@ func TestApplyRoom(t *testing.T) {
 		members  members
 		list     []codec.Member
 		messages int64
-		recent   []int64
+		marks    []int64
 		cursor   int64
 		created  string
 	}{
@@ -75,8 +75,8 @@ func TestApplyRoom(t *testing.T) {
 			members{"alice": {"s1": "srv-s1"}}, []codec.Member{{User: "alice", Sessions: 1}}, 0, nil, 7, ts(0)},
 		{"leave of unknown user on new room", []step{L("zed", "z1", 3)},
 			members{}, []codec.Member{}, 0, nil, 3, ts(3)},
-		{"messages count and append to recent", []step{J("alice", "s1", 0), M("alice", 2), M("bob", 5), M("alice", 6)},
-			members{"alice": {"s1": "srv-s1"}}, []codec.Member{{User: "alice", Sessions: 1}}, 3, []int64{2, 5, 6}, 6, ts(0)},
+		{"messages count, the first is marked", []step{J("alice", "s1", 0), M("alice", 2), M("bob", 5), M("alice", 6)},
+			members{"alice": {"s1": "srv-s1"}}, []codec.Member{{User: "alice", Sessions: 1}}, 3, []int64{2}, 6, ts(0)},
 		{"message first sets created", []step{M("alice", 10), J("bob", "b", 11)},
 			members{"bob": {"b": "srv-b"}}, []codec.Member{{User: "bob", Sessions: 1}}, 1, []int64{10}, 11, ts(10)},
 	}
@@ -97,8 +97,8 @@ func TestApplyRoom(t *testing.T) {
 					t.Fatalf("step %d: updated %q cursor %d, want %q %d", i, s.Updated, s.Cursor, st.e.TS, st.off)
 				}
 			}
-			want := &codec.RoomState{V: 1, Room: "lobby", Cursor: c.cursor, Members: c.members, Messages: c.messages,
-				Created: c.created, Updated: c.steps[len(c.steps)-1].e.TS, Recent: c.recent}
+			want := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: c.cursor, Members: c.members, Messages: c.messages,
+				Created: c.created, Updated: c.steps[len(c.steps)-1].e.TS, Marks: c.marks}
 			if !reflect.DeepEqual(s, want) || !reflect.DeepEqual(s.MemberList(), c.list) {
 				t.Fatalf("state %s %v, want %s %v", js(t, s), s.MemberList(), js(t, want), c.list)
 			}
@@ -106,19 +106,22 @@ func TestApplyRoom(t *testing.T) {
 	}
 }
 
-func TestApplyRoomRecentCapped(t *testing.T) {
-	for _, n := range []int{codec.HistoryLimit - 1, codec.HistoryLimit, codec.HistoryLimit + 1, 2*codec.HistoryLimit + 7} {
+func TestApplyRoomMarks(t *testing.T) {
+	keep := codec.HistoryLimit/codec.MarkEvery + 2
+	for _, n := range []int{1, codec.MarkEvery, codec.MarkEvery + 1, codec.HistoryLimit, keep * codec.MarkEvery, keep*codec.MarkEvery + 1, 2*codec.HistoryLimit + 7} {
 		t.Run(fmt.Sprint(n, " messages"), func(t *testing.T) {
 			var s *codec.RoomState
-			var offs []int64
+			var want []int64
 			for i := 0; i < n; i++ {
 				off := int64(3*i + 1) // cursors increase but are not contiguous
-				offs = append(offs, off)
+				if i%codec.MarkEvery == 0 {
+					want = append(want, off)
+				}
 				s, _, _ = processors.ApplyRoom(s, ev(codec.Message, "lobby", "alice", "", i), off)
 			}
-			want := offs[max(0, n-codec.HistoryLimit):]
-			if s.Messages != int64(n) || !reflect.DeepEqual(s.Recent, want) {
-				t.Fatalf("messages %d recent len %d [%v..], want %d, len %d [%v..]", s.Messages, len(s.Recent), s.Recent[0], n, len(want), want[0])
+			want = want[max(0, len(want)-keep):]
+			if s.Messages != int64(n) || !reflect.DeepEqual(s.Marks, want) {
+				t.Fatalf("messages %d marks %v, want %d, %v", s.Messages, s.Marks, n, want)
 			}
 		})
 	}

@@ -15,11 +15,15 @@ import (
 func RoomsGraph(names kafka.Names, partitions int) *goka.GroupGraph {
 	return goka.DefineGroup(names.RoomsGroup,
 		goka.Input(names.Events, codec.Raw{}, roomsCallback(names, partitions)),
-		goka.Persist(codec.RoomCodec{}),
+		goka.Persist(newRowCache(codec.RoomCodec{}, rowCacheBytes)),
 		goka.Output(names.Presence, codec.PresenceCodec{}),
 		goka.Output(names.DeadLetter, codec.DeadLetterCodec{}),
 	)
 }
+
+// rowCacheBytes bounds the encoded rows each group's row cache keeps: about
+// 10,000 rows of a room of ten, and a few times that in memory decoded.
+const rowCacheBytes = 8 << 20
 
 func roomsCallback(names kafka.Names, partitions int) goka.ProcessCallback {
 	return func(ctx goka.Context, msg interface{}) {

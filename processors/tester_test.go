@@ -118,12 +118,12 @@ func TestRoomsGroupFoldsEvents(t *testing.T) {
 		want = append(want, presenceOf(e, int64(i)))
 	}
 	expectPresence(t, pt, want...)
-	wantLobby := &codec.RoomState{V: 1, Room: "lobby", Cursor: 5, Members: members{"alice": {"s1": "srv-s1"}},
-		Messages: 2, Created: ts(0), Updated: ts(5), Recent: []int64{1, 4}}
+	wantLobby := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: 5, Members: members{"alice": {"s1": "srv-s1"}},
+		Messages: 2, Created: ts(0), Updated: ts(5), Marks: []int64{1}}
 	if got := room(t, tt, "lobby"); !reflect.DeepEqual(got, wantLobby) {
 		t.Fatalf("lobby = %s, want %s", js(t, got), js(t, wantLobby))
 	}
-	wantDev := &codec.RoomState{V: 1, Room: "dev", Cursor: 2, Members: members{"bob": {"b1": "srv-b1"}}, Created: ts(2), Updated: ts(2)}
+	wantDev := &codec.RoomState{V: codec.RoomVersion, Room: "dev", Cursor: 2, Members: members{"bob": {"b1": "srv-b1"}}, Created: ts(2), Updated: ts(2)}
 	if got := room(t, tt, "dev"); !reflect.DeepEqual(got, wantDev) {
 		t.Fatalf("dev = %s, want %s", js(t, got), js(t, wantDev))
 	}
@@ -137,8 +137,8 @@ func TestRoomsGroupFoldsEvents(t *testing.T) {
 func TestRoomsGroupRedelivery(t *testing.T) {
 	tt := startGroup(t, processors.NewRooms)
 	pt := tt.NewQueueTracker(string(names.Presence))
-	ahead := &codec.RoomState{V: 1, Room: "lobby", Cursor: 2, Members: members{"alice": {"s1": "srv-s1"}},
-		Messages: 1, Created: ts(0), Updated: ts(2), Recent: []int64{1}}
+	ahead := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: 2, Members: members{"alice": {"s1": "srv-s1"}},
+		Messages: 1, Created: ts(0), Updated: ts(2), Marks: []int64{1}}
 	tt.SetTableValue(names.RoomsTable(), "lobby", ahead)
 	log := []*codec.Event{
 		ev(codec.Join, "lobby", "alice", "s1", 0),
@@ -155,8 +155,8 @@ func TestRoomsGroupRedelivery(t *testing.T) {
 	next := ev(codec.Join, "lobby", "bob", "b1", 3)
 	consume(tt, names.Events, "lobby", evJSON(t, next))
 	expectPresence(t, pt, presenceOf(next, 3))
-	want := &codec.RoomState{V: 1, Room: "lobby", Cursor: 3, Members: members{"alice": {"s1": "srv-s1"}, "bob": {"b1": "srv-b1"}},
-		Messages: 1, Created: ts(0), Updated: ts(3), Recent: []int64{1}}
+	want := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: 3, Members: members{"alice": {"s1": "srv-s1"}, "bob": {"b1": "srv-b1"}},
+		Messages: 1, Created: ts(0), Updated: ts(3), Marks: []int64{1}}
 	if got := room(t, tt, "lobby"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after the redelivered offsets: %s, want %s", js(t, got), js(t, want))
 	}
@@ -224,7 +224,7 @@ func TestRoomsGroupDeadLetters(t *testing.T) {
 			next := ev(codec.Message, "lobby", "alice", "", 2)
 			consume(tt, names.Events, "lobby", evJSON(t, next))
 			expectPresence(t, pt, presenceOf(first, 0), presenceOf(next, 2))
-			if s := room(t, tt, "lobby"); s.Cursor != 2 || s.Messages != 1 || !reflect.DeepEqual(s.Recent, []int64{2}) {
+			if s := room(t, tt, "lobby"); s.Cursor != 2 || s.Messages != 1 || !reflect.DeepEqual(s.Marks, []int64{2}) {
 				t.Fatalf("processing did not go on: %s", js(t, s))
 			}
 			if _, _, ok := dt.Next(); ok {

@@ -11,7 +11,7 @@ import (
 func UsersGraph(names kafka.Names, partitions int) *goka.GroupGraph {
 	return goka.DefineGroup(names.UsersGroup,
 		goka.Input(names.Presence, codec.Raw{}, usersCallback(names, partitions)),
-		goka.Persist(codec.UserCodec{}),
+		goka.Persist(newRowCache(codec.UserCodec{}, rowCacheBytes)),
 		goka.Output(names.DeadLetter, codec.DeadLetterCodec{}),
 	)
 }

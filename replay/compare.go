@@ -69,8 +69,8 @@ func roomDiffs(key string, row, f *codec.RoomState) []Difference {
 	if row.Updated != f.Updated {
 		add("updated", row.Updated, f.Updated)
 	}
-	if !slices.Equal(row.Recent, f.Recent) {
-		add("recent", row.Recent, f.Recent)
+	if !slices.Equal(row.Marks, f.Marks) {
+		add("marks", row.Marks, f.Marks)
 	}
 	return out
 }

@@ -203,10 +203,10 @@ func benchRoom(members int) *codec.RoomState {
 	for i := range members {
 		r.Members[fmt.Sprintf("user-%04d", i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
 	}
-	for i := range codec.HistoryLimit {
-		r.Recent = append(r.Recent, int64(1_000_000+2*i))
+	for i := range 5000 {
+		r.AddMessage(int64(990_000 + 2*i))
 	}
-	r.Cursor, r.Messages = 1_001_000, 5000
+	r.Cursor = 1_001_000
 	r.Created, r.Updated = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
 	return r
 }
@@ -225,7 +225,7 @@ func BenchmarkSnapshotFrame(b *testing.B) {
 				snap := &snapshotFrame{Op: "snapshot", Room: room.Room, Cursor: room.Cursor, Epoch: "epoch",
 					Members: room.MemberList(), Messages: room.Messages}
 				for k := range history {
-					snap.Events = append(snap.Events, entryJSON{Cursor: room.Recent[k], Event: e.Public()})
+					snap.Events = append(snap.Events, entryJSON{Cursor: room.Cursor - int64(2*(history-k)), Event: e.Public()})
 				}
 				snap.Events = entries(snap.Events)
 				size = len(mustJSON(snap))

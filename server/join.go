@@ -102,20 +102,23 @@ func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.
 
 // history fills in the last n messages up to the snapshot's cursor.
 func (s *Server) history(ctx context.Context, snap *snapshotFrame, room *codec.RoomState, n int) error {
-	recent := room.Recent[max(0, len(room.Recent)-n):]
-	if len(recent) == 0 {
+	from, whole := room.HistoryFrom(n)
+	if from < 0 {
 		return nil
 	}
-	start, _, err := s.reader.Scan(ctx, room.Room, recent[0], room.Cursor, func(e logread.Entry) bool {
+	var got []entryJSON
+	start, _, err := s.reader.Scan(ctx, room.Room, from, room.Cursor, func(e logread.Entry) bool {
 		if e.Event.Type == codec.Message {
-			snap.Events = append(snap.Events, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
+			got = append(got, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
 		}
 		return true
 	})
 	if err != nil {
 		return unavailable(err)
 	}
-	snap.Truncated = start > recent[0]
+	// The mark may precede the first message wanted by up to MarkEvery-1.
+	snap.Events = append(snap.Events, got[max(0, len(got)-n):]...)
+	snap.Truncated = start > from || !whole
 	return nil
 }
 
