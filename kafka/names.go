@@ -46,6 +46,7 @@ func (n Names) UsersTable() goka.Table { return goka.GroupTable(n.UsersGroup) }
 // ServersTable is the table of server instances and the sessions they hold.
 func (n Names) ServersTable() goka.Table { return goka.GroupTable(n.ServersGroup) }
 
-// ServersLoop is the loopback stream of the servers group (key = instance).
+// ServersLoop is the loopback stream of the servers group (key = a bucket
+// row, instance#bucket, or an instance row).
 // It follows goka's default loop suffix, which chatstate never changes.
 func (n Names) ServersLoop() goka.Stream { return goka.Stream(string(n.ServersGroup) + "-loop") }
