@@ -6,8 +6,8 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/tablestore"
 	"github.com/lovoo/goka"
-	"github.com/lovoo/goka/storage"
 )
 
 // Options returns the goka options every processor of a deployment needs:
@@ -16,24 +16,34 @@ import (
 // manager that never creates topics (kafka.EnsureTopics does, with the right
 // settings), local table storage under stateDir, and nil values passed to
 // the callback so that tombstones reach the dead-letter topic.
+//
+// The groups off the path of a chat message (users, servers) read with
+// kafka.Config.SaramaBulk; the rooms group stays prompt, because joins read
+// its table and scan the log for what the table lags behind.
 func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorOption {
+	consumer := cfg.Sarama
+	if bulkGroups[client] {
+		consumer = cfg.SaramaBulk
+	}
 	return []goka.ProcessorOption{
 		goka.WithClientID(cfg.ClientID + "-" + client),
 		goka.WithConsumerGroupBuilder(func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
-			c := cfg.Sarama(client)
-			return sarama.NewConsumerGroup(brokers, group, c)
+			return sarama.NewConsumerGroup(brokers, group, consumer(client))
 		}),
 		goka.WithConsumerSaramaBuilder(func(brokers []string, clientID string) (sarama.Consumer, error) {
-			return sarama.NewConsumer(brokers, cfg.Sarama(client))
+			return sarama.NewConsumer(brokers, consumer(client))
 		}),
 		goka.WithProducerBuilder(func(brokers []string, clientID string, _ func() hash.Hash32) (goka.Producer, error) {
 			return goka.NewProducer(brokers, cfg.Sarama(client))
 		}),
 		goka.WithTopicManagerBuilder(TopicManagerBuilder(cfg)),
-		goka.WithStorageBuilder(storage.DefaultBuilder(filepath.Join(stateDir, "processor"))),
+		goka.WithStorageBuilder(tablestore.Builder(filepath.Join(stateDir, "processor"))),
 		goka.WithNilHandling(goka.NilProcess),
 	}
 }
+
+// bulkGroups are the clients of Options that read with SaramaBulk.
+var bulkGroups = map[string]bool{"users": true, "servers": true}
 
 // TopicManagerBuilder returns a goka topic manager builder that checks topics
 // but never creates them.

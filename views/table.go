@@ -15,6 +15,7 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/processors"
+	"github.com/chatstate/chatstate/tablestore"
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
 )
@@ -78,20 +79,23 @@ type Servers = Table[codec.ServerState]
 
 // NewServers returns a view of the servers table, stored under stateDir.
 func NewServers(cfg kafka.Config, stateDir string, opts ...Option) (*Servers, error) {
-	return newTable[codec.ServerState](cfg, cfg.Names.ServersTable(), codec.ServerCodec{}, stateDir, opts)
+	return newTable[codec.ServerState](cfg, cfg.Names.ServersTable(), codec.ServerCodec{}, stateDir, true, opts)
 }
 
 // NewRooms returns a view of the rooms table, stored under stateDir.
 func NewRooms(cfg kafka.Config, stateDir string, opts ...Option) (*Rooms, error) {
-	return newTable[codec.RoomState](cfg, cfg.Names.RoomsTable(), codec.RoomCodec{}, stateDir, opts)
+	return newTable[codec.RoomState](cfg, cfg.Names.RoomsTable(), codec.RoomCodec{}, stateDir, false, opts)
 }
 
 // NewUsers returns a view of the users table, stored under stateDir.
 func NewUsers(cfg kafka.Config, stateDir string, opts ...Option) (*Users, error) {
-	return newTable[codec.UserState](cfg, cfg.Names.UsersTable(), codec.UserCodec{}, stateDir, opts)
+	return newTable[codec.UserState](cfg, cfg.Names.UsersTable(), codec.UserCodec{}, stateDir, true, opts)
 }
 
-func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir string, opts []Option) (*Table[T], error) {
+// newTable builds a view. bulk views read with kafka.Config.SaramaBulk: the
+// users and servers views are off the path of a chat message, while a join
+// reads the rooms view and scans the log for what it lags behind.
+func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir string, bulk bool, opts []Option) (*Table[T], error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
@@ -113,8 +117,11 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 	gopts := append([]goka.ViewOption{
 		goka.WithViewClientID(cfg.ClientID + "-view"),
 		goka.WithViewCallback(update),
-		goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(stateDir, "views"))),
+		goka.WithViewStorageBuilder(tablestore.Builder(filepath.Join(stateDir, "views"))),
 		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
+			if bulk {
+				return sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
+			}
 			return sarama.NewConsumer(brokers, cfg.Sarama("view"))
 		}),
 		goka.WithViewTopicManagerBuilder(processors.TopicManagerBuilder(cfg)),

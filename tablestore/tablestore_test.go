@@ -1,0 +1,602 @@
+package tablestore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka/storage"
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/util"
+)
+
+const testTopic = "chat-rooms-table"
+
+// open builds the store of testTopic/0 under dir.
+func open(t *testing.T, dir string, o Options) *Store {
+	t.Helper()
+	st, err := BuilderWithOptions(dir, o)(testTopic, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Open(); err != nil {
+		t.Fatal(err)
+	}
+	return st.(*Store)
+}
+
+// crash abandons s the way a killed process does: what is buffered is lost,
+// leveldb keeps what it has written.
+func crash(t *testing.T, s *Store) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stored returns the value of key in leveldb itself, bypassing the buffer.
+func stored(t *testing.T, s *Store, key string) []byte {
+	t.Helper()
+	v, err := s.db.Get([]byte(key), nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func mustGet(t *testing.T, s storage.Storage, key string) []byte {
+	t.Helper()
+	v, err := s.Get(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func mustHas(t *testing.T, s storage.Storage, key string) bool {
+	t.Helper()
+	ok, err := s.Has(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func mustOffset(t *testing.T, s storage.Storage) int64 {
+	t.Helper()
+	off, err := s.GetOffset(-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return off
+}
+
+func check(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReadYourWritesWhileRecovering(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	defer s.Close()
+
+	if got := mustOffset(t, s); got != -3 {
+		t.Fatalf("offset of an empty store: %d, want the default -3", got)
+	}
+	check(t, s.Set("a", []byte("1")))
+	check(t, s.SetOffset(0))
+	value := []byte("2")
+	check(t, s.Set("a", value))
+	value[0] = 'x' // the store must have copied it
+	check(t, s.Set("empty", []byte{}))
+	check(t, s.SetOffset(1))
+
+	if v := stored(t, s, "a"); v != nil {
+		t.Fatalf("a is in leveldb already (%q): the write was not buffered", v)
+	}
+	if got := mustGet(t, s, "a"); string(got) != "2" {
+		t.Fatalf("Get(a) = %q, want 2", got)
+	}
+	got := mustGet(t, s, "a")
+	got[0] = 'y' // the caller owns what Get returns
+	if got := mustGet(t, s, "a"); string(got) != "2" {
+		t.Fatalf("Get(a) = %q after the caller changed a returned value, want 2", got)
+	}
+	if got := mustGet(t, s, "empty"); got == nil || len(got) != 0 {
+		t.Fatalf("Get(empty) = %#v, want an empty, non-nil value", got)
+	}
+	if !mustHas(t, s, "a") || mustHas(t, s, "b") {
+		t.Fatal("Has does not see the buffered writes")
+	}
+	if got := mustGet(t, s, "b"); got != nil {
+		t.Fatalf("Get(b) = %q, want nil", got)
+	}
+	if got := mustOffset(t, s); got != 1 {
+		t.Fatalf("offset %d, want 1", got)
+	}
+
+	check(t, s.MarkRecovered())
+	if v := stored(t, s, "a"); string(v) != "2" {
+		t.Fatalf("a in leveldb after MarkRecovered: %q, want 2", v)
+	}
+	if v := stored(t, s, offsetKey); string(v) != "1" {
+		t.Fatalf("offset in leveldb after MarkRecovered: %q, want 1", v)
+	}
+	// Recovered: writes go straight through.
+	check(t, s.Set("c", []byte("3")))
+	check(t, s.SetOffset(2))
+	if v := stored(t, s, "c"); string(v) != "3" {
+		t.Fatalf("c in leveldb after a recovered Set: %q, want 3", v)
+	}
+	if got := mustOffset(t, s); got != 2 {
+		t.Fatalf("offset %d, want 2", got)
+	}
+	check(t, s.MarkRecovered()) // again: nothing happens
+}
+
+func TestDeleteWhileRecovering(t *testing.T) {
+	// A buffer this small is written by the second SetOffset.
+	s := open(t, t.TempDir(), Options{BufferBytes: 100})
+	defer s.Close()
+
+	check(t, s.Set("stored", []byte("v")))
+	check(t, s.Set("other", []byte("v")))
+	check(t, s.SetOffset(1))
+	if v := stored(t, s, "stored"); string(v) != "v" {
+		t.Fatalf("stored was not written (%q)", v)
+	}
+	s.maxBytes = 1 << 20
+
+	// Delete a row leveldb has, and one only the buffer has.
+	check(t, s.Delete("stored"))
+	check(t, s.Set("buffered", []byte("v")))
+	check(t, s.Delete("buffered"))
+	check(t, s.Delete("never")) // deleting a missing key is no error
+	check(t, s.SetOffset(2))
+	for _, k := range []string{"stored", "buffered", "never"} {
+		if mustHas(t, s, k) || mustGet(t, s, k) != nil {
+			t.Fatalf("%s is there after its deletion", k)
+		}
+	}
+	if stored(t, s, "stored") == nil {
+		t.Fatal("the deletion of stored went to leveldb before the buffer was written")
+	}
+
+	// Set again after a delete.
+	check(t, s.Delete("other"))
+	check(t, s.Set("other", []byte("w")))
+	if got := mustGet(t, s, "other"); string(got) != "w" {
+		t.Fatalf("Get(other) = %q, want w", got)
+	}
+
+	check(t, s.MarkRecovered())
+	if stored(t, s, "stored") != nil || stored(t, s, "buffered") != nil {
+		t.Fatal("deleted rows are in leveldb after MarkRecovered")
+	}
+	if v := stored(t, s, "other"); string(v) != "w" {
+		t.Fatalf("other in leveldb: %q, want w", v)
+	}
+
+	// Recovered: deletes go straight through.
+	check(t, s.Delete("other"))
+	if stored(t, s, "other") != nil {
+		t.Fatal("a recovered Delete did not reach leveldb")
+	}
+}
+
+// keys lists what it iterates over.
+func keys(t *testing.T, it storage.Iterator, err error) []string {
+	t.Helper()
+	check(t, err)
+	defer it.Release()
+	var ks []string
+	for it.Next() {
+		v, err := it.Value()
+		check(t, err)
+		ks = append(ks, string(it.Key())+"="+string(v))
+	}
+	check(t, it.Err())
+	return ks
+}
+
+func TestIteratorSeesBufferedWrites(t *testing.T) {
+	s := open(t, t.TempDir(), Options{BufferBytes: 100})
+	defer s.Close()
+
+	// Written by the SetOffset (small buffer), then changed in the buffer.
+	check(t, s.Set("room-1", []byte("a")))
+	check(t, s.Set("room-2", []byte("b")))
+	check(t, s.Set("room-3", []byte("c")))
+	check(t, s.SetOffset(2))
+	s.maxBytes = 1 << 20
+	check(t, s.Set("room-0", []byte("z")))
+	check(t, s.Set("room-2", []byte("B")))
+	check(t, s.Delete("room-3"))
+	check(t, s.Set("user-1", []byte("u")))
+	check(t, s.SetOffset(6))
+
+	it, err := s.Iterator()
+	want := "[room-0=z room-1=a room-2=B user-1=u]"
+	if got := fmt.Sprint(keys(t, it, err)); got != want {
+		t.Fatalf("Iterator: %s, want %s (the offset key skipped)", got, want)
+	}
+	check(t, s.Set("room-4", []byte("d")))
+	it, err = s.IteratorWithRange([]byte("room-"), nil)
+	if got, want := fmt.Sprint(keys(t, it, err)), "[room-0=z room-1=a room-2=B room-4=d]"; got != want {
+		t.Fatalf("IteratorWithRange(room-, nil): %s, want %s", got, want)
+	}
+	check(t, s.Delete("room-1"))
+	it, err = s.IteratorWithRange([]byte("room-1"), []byte("room-4"))
+	if got, want := fmt.Sprint(keys(t, it, err)), "[room-2=B]"; got != want {
+		t.Fatalf("IteratorWithRange(room-1, room-4): %s, want %s", got, want)
+	}
+
+	// An iterator is a snapshot: later writes do not show.
+	it, err = s.Iterator()
+	check(t, err)
+	check(t, s.Set("room-5", []byte("e")))
+	if got, want := fmt.Sprint(keys(t, it, nil)), "[room-0=z room-2=B room-4=d user-1=u]"; got != want {
+		t.Fatalf("snapshot: %s, want %s", got, want)
+	}
+	if got := mustOffset(t, s); got != 6 {
+		t.Fatalf("offset %d, want 6", got)
+	}
+}
+
+// record is one record of a test log: a row of key whose value is the
+// record's offset, or the deletion of key.
+type record struct {
+	key     string
+	deleted bool
+}
+
+// TestOffsetNeverAheadOfData writes a log of records, crashes at random
+// points (losing the buffer), reopens and checks that every record up to the
+// stored offset is in the store: its row, or the row or deletion of a later
+// record of the same key.
+func TestOffsetNeverAheadOfData(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := range 20 {
+		dir := t.TempDir()
+		// Small buffers, so that rounds write several batches, some of
+		// them from Set (at twice the size) between a record and its
+		// offset, and small memtables, so that some of them go as
+		// transactions.
+		lo := LevelDBOptions()
+		lo.WriteBuffer = 1<<10 + r.IntN(8<<10)
+		o := Options{BufferBytes: 200 + r.IntN(4000), LevelDB: lo}
+		s := open(t, dir, o)
+		var log []record
+		write := func(n int) {
+			for range n {
+				rec := record{key: fmt.Sprintf("k%03d", r.IntN(100)), deleted: r.IntN(10) == 0}
+				off := int64(len(log))
+				log = append(log, rec)
+				if rec.deleted {
+					check(t, s.Delete(rec.key))
+				} else {
+					check(t, s.Set(rec.key, []byte(strconv.FormatInt(off, 10))))
+				}
+				check(t, s.SetOffset(off))
+			}
+		}
+		for range 3 {
+			write(r.IntN(300))
+			crash(t, s)
+
+			s = open(t, dir, o)
+			off := mustOffset(t, s)
+			if off == -3 {
+				off = -1 // nothing stored: start from the beginning
+			}
+			if off >= int64(len(log)) {
+				t.Fatalf("round %d: stored offset %d, but only %d records were written", round, off, len(log))
+			}
+			verifyUpTo(t, s, log, off)
+			// Resume from the record after the stored offset, as goka
+			// does: the records after it are read again.
+			log = log[:off+1]
+		}
+		// A Close without MarkRecovered keeps everything.
+		write(50)
+		check(t, s.Close())
+		s = open(t, dir, o)
+		if off, want := mustOffset(t, s), int64(len(log)-1); off != want {
+			t.Fatalf("round %d: offset after Close %d, want %d", round, off, want)
+		}
+		verifyUpTo(t, s, log, int64(len(log)-1))
+		check(t, s.Close())
+	}
+}
+
+// verifyUpTo checks that the store holds what records 0..off of log wrote,
+// or what later records of the same keys wrote.
+func verifyUpTo(t *testing.T, s *Store, log []record, off int64) {
+	t.Helper()
+	last := map[string]int64{}
+	for i := int64(0); i <= off; i++ {
+		last[log[i].key] = i
+	}
+	for key, i := range last {
+		v := mustGet(t, s, key)
+		if v == nil {
+			ok := false
+			for j := i; j < int64(len(log)); j++ {
+				ok = ok || log[j].key == key && log[j].deleted
+			}
+			if !ok {
+				t.Fatalf("offset %d covers record %d of %s, but the store has no row", off, i, key)
+			}
+			continue
+		}
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		check(t, err)
+		if n < i || log[n].key != key || log[n].deleted {
+			t.Fatalf("offset %d covers record %d of %s, but the store has the row of record %d", off, i, key, n)
+		}
+	}
+}
+
+func TestCrashLosesOnlyBufferedRecords(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{})
+	check(t, s.Set("a", []byte("1")))
+	check(t, s.SetOffset(10))
+	crash(t, s)
+	s = open(t, dir, Options{})
+	if got := mustOffset(t, s); got != -3 {
+		t.Fatalf("offset after a crash before any write: %d, want none (-3)", got)
+	}
+	if got := mustGet(t, s, "a"); got != nil {
+		t.Fatalf("a is stored (%q) without its offset", got)
+	}
+	check(t, s.Close())
+}
+
+// TestGokaCompatible opens what goka's leveldb storage wrote with a Store
+// and the other way round, with the rows in the journal and in tables.
+func TestGokaCompatible(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, testTopic+".0")
+	gokaStorage := func() (storage.Storage, *leveldb.DB) {
+		db, err := leveldb.OpenFile(path, nil) // storage.DefaultBuilder's options
+		check(t, err)
+		g, err := storage.New(db)
+		check(t, err)
+		check(t, g.Open())
+		return g, db
+	}
+	g, db := gokaStorage()
+	for i := range 1000 {
+		check(t, g.Set(fmt.Sprintf("t%04d", i), bytes.Repeat([]byte{'t'}, 100)))
+	}
+	check(t, db.CompactRange(util.Range{})) // into tables without filters
+	check(t, g.Set("a", []byte("1")))
+	check(t, g.Set("b", []byte("2")))
+	check(t, g.SetOffset(41))
+	check(t, g.MarkRecovered())
+	check(t, g.Close())
+
+	s := open(t, dir, Options{})
+	if got := mustOffset(t, s); got != 41 {
+		t.Fatalf("offset written by goka's storage read as %d, want 41", got)
+	}
+	if got := mustGet(t, s, "a"); string(got) != "1" {
+		t.Fatalf("a = %q, want 1", got)
+	}
+	if got := mustGet(t, s, "t0500"); len(got) != 100 {
+		t.Fatalf("t0500 = %q, want 100 bytes", got)
+	}
+	check(t, s.Delete("a"))
+	check(t, s.Set("c", []byte("3")))
+	for i := range 1000 {
+		check(t, s.Delete(fmt.Sprintf("t%04d", i)))
+	}
+	check(t, s.SetOffset(43))
+	check(t, s.MarkRecovered())
+	check(t, s.db.CompactRange(util.Range{})) // into tables with filters
+	check(t, s.Set("d", []byte("4")))
+	check(t, s.Close())
+
+	g, _ = gokaStorage()
+	defer g.Close()
+	if got := mustOffset(t, g); got != 43 {
+		t.Fatalf("goka's storage reads the offset as %d, want 43", got)
+	}
+	if got := mustGet(t, g, "c"); string(got) != "3" {
+		t.Fatalf("goka's storage reads c as %q, want 3", got)
+	}
+	it, err := g.Iterator()
+	if got, want := fmt.Sprint(keys(t, it, err)), "[b=2 c=3 d=4]"; got != want {
+		t.Fatalf("goka's storage holds %s, want %s", got, want)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	s := open(t, t.TempDir(), Options{})
+	check(t, s.Set("a", []byte("1")))
+	check(t, s.Close())
+	check(t, s.Close())
+	if err := s.Set("a", []byte("2")); err == nil {
+		t.Fatal("Set after Close: no error")
+	}
+	if _, err := s.Get("a"); err == nil {
+		t.Fatal("Get after Close: no error")
+	}
+	if _, err := s.Iterator(); err == nil {
+		t.Fatal("Iterator after Close: no error")
+	}
+	if err := s.MarkRecovered(); err == nil {
+		t.Fatal("MarkRecovered after Close: no error")
+	}
+}
+
+// TestConcurrentUse runs goka's pattern under the race detector: one
+// goroutine writes rows (and checks it reads them back), others set offsets
+// as producer callbacks do, read rows, offsets and iterate, while the store
+// switches from recovering to recovered.
+func TestConcurrentUse(t *testing.T) {
+	lo := LevelDBOptions()
+	lo.WriteBuffer = 4 << 10
+	s := open(t, t.TempDir(), Options{BufferBytes: 6 << 10, LevelDB: lo})
+	defer s.Close()
+
+	const rows = 3000
+	deadline := time.Now().Add(time.Minute)
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	errs := make(chan error, 16)
+	fail := func(err error) {
+		select {
+		case errs <- err:
+		default:
+		}
+	}
+
+	wg.Add(1)
+	go func() { // the partition's goroutine
+		defer wg.Done()
+		defer close(done)
+		for i := range rows {
+			key := fmt.Sprintf("k%03d", i%200)
+			val := []byte(strconv.Itoa(i))
+			if err := s.Set(key, val); err != nil {
+				fail(err)
+				return
+			}
+			if got, err := s.Get(key); err != nil || !bytes.Equal(got, val) {
+				fail(fmt.Errorf("row %d: Get(%s) = %q, %v after Set", i, key, got, err))
+				return
+			}
+			if i%7 == 0 {
+				if err := s.Delete(key); err != nil {
+					fail(err)
+					return
+				}
+				if ok, err := s.Has(key); err != nil || ok {
+					fail(fmt.Errorf("row %d: Has(%s) = %v, %v after Delete", i, key, ok, err))
+					return
+				}
+			}
+			if err := s.SetOffset(int64(i)); err != nil {
+				fail(err)
+				return
+			}
+			if i == rows/2 {
+				if err := s.MarkRecovered(); err != nil {
+					fail(err)
+					return
+				}
+			}
+		}
+	}()
+	for g := range 3 {
+		wg.Add(1)
+		go func() { // readers
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if time.Now().After(deadline) {
+					fail(errors.New("reader: deadline passed"))
+					return
+				}
+				switch (n + g) % 4 {
+				case 0:
+					if v, err := s.Get(fmt.Sprintf("k%03d", n%200)); err != nil {
+						fail(err)
+						return
+					} else if v != nil {
+						if _, err := strconv.Atoi(string(v)); err != nil {
+							fail(fmt.Errorf("reader: bad row %q", v))
+							return
+						}
+					}
+				case 1:
+					if _, err := s.Has(fmt.Sprintf("k%03d", n%200)); err != nil {
+						fail(err)
+						return
+					}
+				case 2:
+					if _, err := s.GetOffset(-3); err != nil {
+						fail(err)
+						return
+					}
+				case 3:
+					it, err := s.Iterator()
+					if err != nil {
+						fail(err)
+						return
+					}
+					for it.Next() {
+						if string(it.Key()) == offsetKey {
+							fail(errors.New("reader: the iterator returned the offset key"))
+						}
+					}
+					if err := it.Err(); err != nil {
+						fail(err)
+					}
+					it.Release()
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() { // producer callbacks setting offsets concurrently
+		defer wg.Done()
+		for n := int64(0); ; n++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if time.Now().After(deadline) {
+				fail(errors.New("offsets: deadline passed"))
+				return
+			}
+			if err := s.SetOffset(-1 - n%5); err != nil {
+				fail(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	check(t, s.SetOffset(rows-1))
+	if got := mustOffset(t, s); got != rows-1 {
+		t.Fatalf("offset %d, want %d", got, rows-1)
+	}
+	// The last write of each key decides its row.
+	for k := range 200 {
+		last := rows - 200 + k
+		got := mustGet(t, s, fmt.Sprintf("k%03d", k))
+		if last%7 == 0 {
+			if got != nil {
+				t.Fatalf("k%03d = %q, want deleted", k, got)
+			}
+		} else if string(got) != strconv.Itoa(last) {
+			t.Fatalf("k%03d = %q, want %d", k, got, last)
+		}
+	}
+}
