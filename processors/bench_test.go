@@ -7,6 +7,7 @@ import (
 
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/processors"
+	"github.com/klauspost/compress/zstd"
 )
 
 // The benchmarks of this file measure the fold functions and what the
@@ -120,6 +121,7 @@ func BenchmarkRoomsStep(b *testing.B) {
 			}
 			off := int64(2_000_000)
 			var written int
+			var last [][]byte
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
@@ -137,17 +139,31 @@ func BenchmarkRoomsStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				written = len(out)
+				written, last = len(out), [][]byte{out}
 				for i := range effects {
 					p, err := codec.PresenceCodec{}.Encode(&effects[i])
 					if err != nil {
 						b.Fatal(err)
 					}
 					written += len(p)
+					last = append(last, p)
 				}
 			}
+			b.StopTimer()
 			b.ReportMetric(float64(written), "table-B/event")
 			b.ReportMetric(float64(written)/float64(len(raw)), "amplification")
+			// The processors' producers compress with zstd; at the worst,
+			// each record is a batch of its own.
+			zw, err := zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderConcurrency(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var zipped int
+			for _, r := range last {
+				zipped += len(zw.EncodeAll(r, nil))
+			}
+			b.ReportMetric(float64(zipped), "zstd-B/event")
+			b.ReportMetric(float64(zipped)/float64(len(raw)), "zstd-amplification")
 		})
 	}
 }

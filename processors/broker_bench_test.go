@@ -65,6 +65,11 @@ func BenchmarkGroupsOnBroker(b *testing.B) {
 		b.ReportMetric(float64(roomRows+presence+userRows)/float64(n), "table-B/event")
 		b.ReportMetric(float64(roomRows+presence+userRows)/float64(eventBytes), "amplification")
 		b.Logf("%d events (%d B): rooms table %d B, presence %d B, users table %d B", n, eventBytes, roomRows, presence, userRows)
+		disk := logBytes(b, cfg, string(cfg.Names.Events), string(cfg.Names.RoomsTable()), string(cfg.Names.UsersTable()))
+		tables := disk[string(cfg.Names.RoomsTable())] + disk[string(cfg.Names.UsersTable())]
+		b.ReportMetric(float64(tables)/float64(disk[string(cfg.Names.Events)]), "table-log/event-log")
+		b.Logf("in the broker's log: events %d B, rooms table %d B, users table %d B",
+			disk[string(cfg.Names.Events)], disk[string(cfg.Names.RoomsTable())], disk[string(cfg.Names.UsersTable())])
 	}
 }
 
@@ -138,6 +143,47 @@ func fillEvents(b *testing.B, cfg kafka.Config, n int) int64 {
 }
 
 func ptr(s string) *string { return &s }
+
+// logBytes returns the size of each topic's log on the brokers, as Kafka
+// reports it (DescribeLogDirs): the record batches as written, compressed if
+// the producer compressed them, with their framing.
+func logBytes(b *testing.B, cfg kafka.Config, topics ...string) map[string]int64 {
+	b.Helper()
+	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("bench-logdirs"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	admin, err := sarama.NewClusterAdminFromClient(client)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []int32
+	for _, br := range client.Brokers() {
+		ids = append(ids, br.ID())
+	}
+	dirs, err := admin.DescribeLogDirs(ids)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, t := range topics {
+		want[t] = true
+	}
+	out := map[string]int64{}
+	for _, ds := range dirs {
+		for _, d := range ds {
+			for _, t := range d.Topics {
+				if want[t.Topic] {
+					for _, p := range t.Partitions {
+						out[t.Topic] += p.Size
+					}
+				}
+			}
+		}
+	}
+	return out
+}
 
 // runGroup runs the processor that build returns until its table topic
 // holds want records, and returns its rate in records per second, from the
