@@ -103,6 +103,20 @@ func BenchmarkIdleConnections(b *testing.B) {
 			}
 			clients = append(clients, ws)
 		}
+		// The write loops end once the hello is out, and net/http's
+		// goroutines once their handler returned: count what stays.
+		settled, stable := runtime.NumGoroutine(), 0
+		testenv.WaitFor(b, 30*time.Second, func() error {
+			if g := runtime.NumGoroutine(); g != settled {
+				settled, stable = g, 0
+			} else {
+				stable++
+			}
+			if stable < 3 {
+				return errorf(CodeUnavailable, "goroutines still ending")
+			}
+			return nil
+		})
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
 		b.ReportMetric(float64(int64(m1.HeapInuse)-int64(m0.HeapInuse))/float64(n), "heap-B/conn")

@@ -3,11 +3,13 @@ package server
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,13 +34,14 @@ func benchServer(queueSize int) *Server {
 	return s
 }
 
-// benchConn is a connection without a socket (ws is nil): what dispatch and
-// enqueue touch.
+// benchConn is a connection without a socket (ws and out are nil): what
+// dispatch and enqueue touch. Its write loop does not start until ws and
+// out are set.
 func benchConn(s *Server, i int) *conn {
 	return &conn{
 		srv: s, user: fmt.Sprintf("u%d", i), session: codec.NewID(),
 		rooms: map[string]*subscription{}, leaving: map[string]*subscription{},
-		wake: make(chan struct{}, 1), writerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
 	}
 }
 
@@ -51,28 +54,48 @@ func benchEvent(room string) *codec.Event {
 }
 
 // takeQueue does what the write loop does with a connection's queue when it
-// wakes: take the batch and leave an empty queue behind.
+// takes a batch: take the frames, and give the slice back for the queue
+// after the next batch.
 func takeQueue(c *conn) int {
-	select {
-	case <-c.wake:
-	default:
-	}
 	c.qmu.Lock()
-	n := len(c.queue)
-	c.queue = nil
-	c.qmu.Unlock()
-	return n
+	defer c.qmu.Unlock()
+	batch := c.takeLocked()
+	c.recycleLocked(batch)
+	return len(batch)
 }
 
-// reportPerDelivery adds ns/delivery and allocs/delivery to a benchmark of
-// b.N dispatches to n subscribers; m0 is the memory stats at the start.
-func reportPerDelivery(b *testing.B, n int, m0 *runtime.MemStats) {
+// deliveryStats measures a benchmark of b.N dispatches to n subscribers
+// from its start.
+type deliveryStats struct {
+	mem runtime.MemStats
+	cpu time.Duration
+}
+
+func startDeliveries() *deliveryStats {
+	d := &deliveryStats{cpu: processCPU()}
+	runtime.ReadMemStats(&d.mem)
+	return d
+}
+
+// processCPU is the CPU time of the process so far, user and system: the
+// write loops' system calls are the part of a delivery that batching cuts.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// report adds ns/delivery, cpu-ns/delivery (of the whole process, on all
+// cores), allocs/delivery and B/delivery.
+func (d *deliveryStats) report(b *testing.B, n int) {
+	cpu := processCPU() - d.cpu
 	var m1 runtime.MemStats
 	runtime.ReadMemStats(&m1)
 	deliveries := float64(b.N) * float64(n)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/deliveries, "ns/delivery")
-	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/deliveries, "allocs/delivery")
-	b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/deliveries, "B/delivery")
+	b.ReportMetric(float64(cpu.Nanoseconds())/deliveries, "cpu-ns/delivery")
+	b.ReportMetric(float64(m1.Mallocs-d.mem.Mallocs)/deliveries, "allocs/delivery")
+	b.ReportMetric(float64(m1.TotalAlloc-d.mem.TotalAlloc)/deliveries, "B/delivery")
 }
 
 // BenchmarkFanoutQueues dispatches one event to the 1,000 live subscriptions
@@ -85,13 +108,14 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	conns := make([]*conn, n)
 	for i := range conns {
 		conns[i] = benchConn(s, i)
+		// The benchmark empties the queues itself: no write loop starts.
+		conns[i].writing = true
 		sub, _ := s.hub.subscribe(conns[i], "lobby")
 		sub.goLive(-1)
 	}
 	e := benchEvent("lobby")
 	b.ReportAllocs()
-	var m0 runtime.MemStats
-	runtime.ReadMemStats(&m0)
+	stats := startDeliveries()
 	b.ResetTimer()
 	for i := range b.N {
 		cursor := int64(i)
@@ -103,27 +127,43 @@ func BenchmarkFanoutQueues(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	reportPerDelivery(b, n, &m0)
+	stats.report(b, n)
 }
 
 // BenchmarkFanoutSockets is the whole path of a delivery inside the server:
 // hub.dispatch of one event to 1,000 connections, their write loops, and
-// gorilla/websocket writing each frame to a real loopback TCP socket, read
-// and discarded by a client in the same process. One op is one event: 1,000
-// deliveries. allocs/delivery here includes the reading clients' (gorilla
-// allocates a reader per message).
-func BenchmarkFanoutSockets(b *testing.B) {
+// their batches written to real loopback TCP sockets (upgraded as /ws does),
+// read and discarded by a client in the same process. One op is one event:
+// 1,000 deliveries. allocs/delivery here includes the reading clients'
+// (gorilla allocates a reader per message); writes/delivery counts the
+// writes on the server's sockets, each one system call or more.
+func BenchmarkFanoutSockets(b *testing.B) { fanoutSockets(b, false) }
+
+// BenchmarkFanoutSocketsPaced is BenchmarkFanoutSockets with one event at a
+// time: each op waits until the 1,000 clients have received the event
+// before the next is dispatched, so every write loop starts, writes a batch
+// of one frame and ends, as on connections of quiet rooms. It bounds the
+// cost of a delivery that no batching amortizes.
+func BenchmarkFanoutSocketsPaced(b *testing.B) { fanoutSockets(b, true) }
+
+func fanoutSockets(b *testing.B, paced bool) {
 	const n = 1000
 	s := benchServer(1 << 30) // never close a connection as slow here
-	accepted := make(chan *websocket.Conn, n)
-	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 1024}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
+	type upgraded struct {
+		ws  *websocket.Conn
+		out *bufConn
+	}
+	accepted := make(chan upgraded, n)
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, out, err := s.upgrade(w, r)
 		if err != nil {
 			return
 		}
-		accepted <- ws
+		accepted <- upgraded{ws, out}
 	}))
+	var writes atomic.Int64
+	hs.Listener = countingListener{hs.Listener, &writes}
+	hs.Start()
 	defer hs.Close()
 
 	var received atomic.Int64
@@ -157,31 +197,62 @@ func BenchmarkFanoutSockets(b *testing.B) {
 			}
 		}()
 		c := benchConn(s, i)
-		c.ws = <-accepted
+		u := <-accepted
+		c.ws, c.out = u.ws, u.out
 		conns = append(conns, c)
-		go c.writeLoop()
 		sub, _ := s.hub.subscribe(c, "lobby")
 		sub.goLive(-1)
 	}
 	e := benchEvent("lobby")
 	b.ReportAllocs()
-	var m0 runtime.MemStats
-	runtime.ReadMemStats(&m0)
+	stats := startDeliveries()
+	w0 := writes.Load()
 	b.ResetTimer()
+	deadline := time.Now().Add(time.Minute)
+	wait := func(want int64) {
+		for received.Load() < want {
+			if time.Now().After(deadline) {
+				b.Fatalf("received %d of %d deliveries", received.Load(), want)
+			}
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
 	for i := range b.N {
 		cursor := int64(i)
 		s.hub.dispatch("lobby", cursor, func() []byte { return encodeEvent(cursor, e) })
+		if paced {
+			wait(int64(i+1) * n)
+		}
 	}
 	want := int64(b.N) * n
-	deadline := time.Now().Add(time.Minute)
-	for received.Load() < want {
-		if time.Now().After(deadline) {
-			b.Fatalf("received %d of %d deliveries", received.Load(), want)
-		}
-		time.Sleep(50 * time.Microsecond)
-	}
+	wait(want)
 	b.StopTimer()
-	reportPerDelivery(b, n, &m0)
+	stats.report(b, n)
+	b.ReportMetric(float64(writes.Load()-w0)/float64(want), "writes/delivery")
+}
+
+// countingListener counts the writes on the connections it accepts.
+type countingListener struct {
+	net.Listener
+	writes *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c, l.writes}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
 }
 
 // BenchmarkEncodeEventFrame is the one encoding of an event frame that each

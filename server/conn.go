@@ -12,12 +12,17 @@ import (
 
 // conn is one WebSocket connection: one session of one user.
 //
-// Three goroutines touch it: the read loop (serve), which handles requests
-// one at a time under mu; the write loop, the only writer of data frames;
-// and the tail, which queues event frames through subscriptions.
+// Its goroutines: the read loop (serve), which handles requests one at a
+// time under mu; the write loop, the only writer of data frames, which runs
+// only while there is something to write (an idle connection costs one
+// goroutine, not two); the tail, which queues event frames through
+// subscriptions; and the ping timer's, which queues a ping.
 type conn struct {
-	srv     *Server
-	ws      *websocket.Conn
+	srv *Server
+	ws  *websocket.Conn
+	// out is ws's network connection: the write loop frames what is queued
+	// into it and flushes each batch with one write.
+	out     *bufConn
 	user    string
 	session string
 	limiter *rate.Limiter
@@ -33,32 +38,40 @@ type conn struct {
 
 	// The outbound queue. qmu is taken under hub and subscription locks, so
 	// nothing here may take them.
-	qmu         sync.Mutex
-	queue       [][]byte
+	qmu   sync.Mutex
+	queue [][]byte
+	// spare is the slice of the last batch written, emptied; taking the
+	// next batch leaves it as the queue, so that a busy connection fills two
+	// slices in turn instead of growing a new one per batch.
+	spare [][]byte
+	// writing: a write loop runs, or ran its last batch and will not start
+	// again (after closing). enqueue starts one when it is not set.
+	writing     bool
+	pingDue     bool        // the ping timer fired: the write loop sends a ping
+	ping        *time.Timer // the next ping; nil on connections that do not ping
 	closing     bool
 	closeCode   int
 	closeReason string
-	wake        chan struct{} // capacity 1: the write loop has something to do
-	writerDone  chan struct{}
+	writerDone  chan struct{} // closed when the last write loop ended
 }
 
-// enqueue queues one frame for the write loop. A full queue means the client
-// does not read fast enough: it is disconnected with 4008 rather than
-// slowing down anyone else.
-func (c *conn) enqueue(frame []byte) {
+// enqueue queues one frame for the write loop and reports whether it did. A
+// full queue means the client does not read fast enough: it is disconnected
+// with 4008 rather than slowing down anyone else.
+func (c *conn) enqueue(frame []byte) bool {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if c.closing {
-		return
+		return false
 	}
 	if len(c.queue) >= c.srv.cfg.QueueSize {
 		c.srv.metrics.slowClients.Inc()
 		c.closeLocked(CloseSlowClient, "client too slow: its queue is full")
-		return
+		return false
 	}
 	c.queue = append(c.queue, frame)
-	c.signal()
-	c.srv.metrics.deliveries.Inc()
+	c.startWriterLocked()
+	return true
 }
 
 // enqueueAlways queues a frame that answers a request; such frames are
@@ -68,15 +81,48 @@ func (c *conn) enqueueAlways(frame []byte) {
 	defer c.qmu.Unlock()
 	if !c.closing {
 		c.queue = append(c.queue, frame)
-		c.signal()
+		c.startWriterLocked()
 	}
 }
 
-func (c *conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+// startWriterLocked starts the write loop unless one runs: at most one runs
+// at a time, so frames go out in the order they were queued. qmu held.
+func (c *conn) startWriterLocked() {
+	if !c.writing {
+		c.writing = true
+		go c.runWriter()
 	}
+}
+
+func (c *conn) runWriter() { c.isolate("writer", c.writeLoop) }
+
+// startPings makes the connection send a ping every PingInterval.
+func (c *conn) startPings() {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if !c.closing {
+		c.ping = time.AfterFunc(c.srv.cfg.PingInterval, c.pingTick)
+	}
+}
+
+// pingTick has the write loop send a ping, with the frames queued by then,
+// and arms the next one. A timer costs an idle connection far less than a
+// goroutine waiting on a ticker.
+func (c *conn) pingTick() {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if c.closing {
+		return
+	}
+	// The queue's slice outlives the write loops, so that a busy connection
+	// does not grow a new one per burst; a connection with nothing queued
+	// since the last ping hands it back.
+	if !c.writing && len(c.queue) == 0 {
+		c.queue = nil
+	}
+	c.pingDue = true
+	c.startWriterLocked()
+	c.ping.Reset(c.srv.cfg.PingInterval)
 }
 
 // close starts closing the connection with code and reason: the write loop
@@ -93,68 +139,129 @@ func (c *conn) closeLocked(code int, reason string) {
 		return
 	}
 	c.closing, c.closeCode, c.closeReason = true, code, reason
-	c.queue = nil
-	c.signal()
+	c.queue, c.spare = nil, nil
+	c.startWriterLocked()
 }
 
 func (c *conn) closeSlow() { c.close(CloseSlowClient, "client too slow: its queue is full") }
 
-// writeLoop writes queued frames and pings until the connection closes.
+// takeLocked returns the queued frames and leaves the spare slice, empty, as
+// the queue. qmu held.
+func (c *conn) takeLocked() [][]byte {
+	batch := c.queue
+	c.queue, c.spare = c.spare, nil
+	return batch
+}
+
+// recycleLocked keeps the slice of a written batch as the spare, its
+// frames dropped so that they can be collected. qmu held.
+func (c *conn) recycleLocked(batch [][]byte) {
+	if batch == nil || c.closing {
+		return
+	}
+	clear(batch)
+	c.spare = batch[:0]
+}
+
+// writeLoop writes what is queued, a batch per write on the socket, until
+// the queue is empty, and then ends; enqueue starts the next one. Once the
+// connection is closing, it writes the close frame, if any, and ends the
+// connection's writes for good.
 func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	ping := time.NewTicker(c.srv.cfg.PingInterval)
-	defer ping.Stop()
+	// Every way out but an empty queue ends the writes, a panic included:
+	// then writerDone is closed and no write loop starts again.
+	last := true
+	defer func() {
+		if last {
+			c.endWrites()
+		}
+	}()
+	var batch [][]byte
 	for {
-		select {
-		case <-c.wake:
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteTimeout)); err != nil {
-				c.abort()
-				return
-			}
-			continue
-		}
 		c.qmu.Lock()
-		batch, closing, code, reason := c.queue, c.closing, c.closeCode, c.closeReason
-		c.queue = nil
+		c.recycleLocked(batch)
+		batch = c.takeLocked()
+		ping, closing, code, reason := c.pingDue, c.closing, c.closeCode, c.closeReason
+		c.pingDue = false
+		if len(batch) == 0 && !ping && !closing {
+			c.writing = false
+			c.qmu.Unlock()
+			last = false
+			return
+		}
 		c.qmu.Unlock()
-		for _, frame := range batch {
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-			if err := c.ws.WriteMessage(websocket.TextMessage, frame); err != nil {
-				c.abort()
+		if len(batch) > 0 || ping {
+			c.out.bufferFrames(opText, batch)
+			if ping {
+				c.out.bufferFrames(opPing, [][]byte{nil})
+			}
+			if err := c.out.flush(time.Now().Add(c.srv.cfg.WriteTimeout)); err != nil {
+				// The socket failed: let the read loop end now.
+				_ = c.ws.SetReadDeadline(time.Now())
 				return
 			}
-		}
-		if closing && code == 0 {
-			return // the client closed first; gorilla answered its close
 		}
 		if closing {
-			msg := websocket.FormatCloseMessage(code, reason)
-			_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.srv.cfg.WriteTimeout))
-			// Give the client a moment to answer the close, then the read
-			// loop ends and the socket is closed.
-			_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+			if code != 0 {
+				msg := websocket.FormatCloseMessage(code, reason)
+				_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.srv.cfg.WriteTimeout))
+				// Give the client a moment to answer the close, then the
+				// read loop ends and the socket is closed.
+				_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+			}
 			return
 		}
 	}
 }
 
-// abort gives up on a connection whose socket failed.
-func (c *conn) abort() {
+// endWrites ends the connection's writes for good: nothing more is queued,
+// no write loop starts again (writing stays set) and the waits on writerDone
+// return. The last write loop calls it.
+func (c *conn) endWrites() {
 	c.qmu.Lock()
 	c.closing = true
-	c.queue = nil
+	c.queue, c.spare = nil, nil
+	if c.ping != nil {
+		c.ping.Stop()
+	}
 	c.qmu.Unlock()
-	_ = c.ws.SetReadDeadline(time.Now())
+	close(c.writerDone)
+}
+
+// serve runs the connection after the upgrade, in a goroutine of its own
+// rather than the HTTP handler's: once the handler returns, net/http's
+// buffers of the connection and the handler's stack are freed. It reads until
+// the socket closes, cleans up, waits for the last write and releases the
+// connection. Panics are contained per step, so that the connection is
+// always released.
+func (c *conn) serve(addr string) {
+	s := c.srv
+	c.isolate("reader", c.readLoop)
+	c.isolate("cleanup", c.cleanup)
+	c.close(0, "")
+	<-c.writerDone
+	_ = c.ws.Close()
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.metrics.connections.Dec()
+	s.limits.release(c.user, addr)
 }
 
 // readLoop reads frames and handles them one at a time until the socket
-// closes, then cleans up.
+// closes.
 func (c *conn) readLoop() {
 	max := int64(c.srv.cfg.MaxFrameBytes)
 	extend := func() { _ = c.ws.SetReadDeadline(time.Now().Add(2 * c.srv.cfg.PingInterval)) }
 	extend()
 	c.ws.SetPongHandler(func(string) error { extend(); return nil })
+	// The close that answers the client's goes through the write loop, like
+	// every frame but gorilla's pongs: written from here, it could overtake
+	// the frames of a batch being written, or be followed by data frames.
+	c.ws.SetCloseHandler(func(code int, _ string) error {
+		c.close(code, "")
+		return nil
+	})
 	for {
 		mt, r, err := c.ws.NextReader()
 		if err != nil {

@@ -14,6 +14,7 @@
 //
 // # Lock order
 //
-// hub partition lock → subscription lock → connection queue lock. No lock is
-// held while writing to a socket or to Kafka.
+// hub partition lock → subscription lock → connection queue lock. None of
+// them is held while writing to a socket or to Kafka. The buffered socket's
+// own lock (bufconn) is held while it writes; it is taken under no other.
 package server

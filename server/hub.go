@@ -70,24 +70,37 @@ func (h *hub) unsubscribe(s *subscription) {
 }
 
 // dispatch delivers the event frame of room at cursor to every subscription
-// of the room; encode is called once, and only if there is one. The tail
-// calls dispatch in cursor order per partition.
+// of the room; encode is called once, and only if there is one, and every
+// connection queues that same frame. The tail calls dispatch in cursor order
+// per partition.
 func (h *hub) dispatch(room string, cursor int64, encode func() []byte) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.last[room] = cursor
-	if len(p.subs[room]) == 0 {
+	set := p.subs[room]
+	if len(set) == 0 {
 		return
 	}
 	frame := encode()
-	for s := range p.subs[room] {
-		if s.deliver(cursor, frame) {
-			delete(p.subs[room], s)
+	queued := 0
+	var m *metrics
+	for s := range set {
+		done, ok := s.deliver(cursor, frame)
+		if ok {
+			queued++
+			m = s.conn.srv.metrics
+		}
+		if done {
+			delete(set, s)
 		}
 	}
-	if len(p.subs[room]) == 0 {
+	if len(set) == 0 {
 		delete(p.subs, room)
+	}
+	// One atomic add per event rather than per delivery.
+	if queued > 0 {
+		m.deliveries.Add(float64(queued))
 	}
 }
 
@@ -109,25 +122,26 @@ type pending struct {
 }
 
 // deliver hands one event to the subscription and reports whether the
-// subscription is over and should be removed. Hub partition lock held.
-func (s *subscription) deliver(cursor int64, frame []byte) (done bool) {
+// subscription is over and should be removed, and whether the frame was
+// queued to the connection (a delivery). Hub partition lock held.
+func (s *subscription) deliver(cursor int64, frame []byte) (done, queued bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.live {
 		if len(s.buffer) >= s.conn.srv.cfg.QueueSize {
 			s.conn.closeSlow()
-			return true
+			return true, false
 		}
 		s.buffer = append(s.buffer, pending{cursor, frame})
-		return false
+		return false, false
 	}
 	if s.until >= 0 && cursor > s.until {
-		return true
+		return true, false
 	}
 	if cursor > s.floor {
-		s.conn.enqueue(frame)
+		queued = s.conn.enqueue(frame)
 	}
-	return s.until >= 0 && cursor >= s.until
+	return s.until >= 0 && cursor >= s.until, queued
 }
 
 // goLive delivers what was buffered above floor, in order, and from then on
@@ -136,10 +150,14 @@ func (s *subscription) goLive(floor int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.floor = floor
+	queued := 0
 	for _, p := range s.buffer {
-		if p.cursor > floor {
-			s.conn.enqueue(p.frame)
+		if p.cursor > floor && s.conn.enqueue(p.frame) {
+			queued++
 		}
+	}
+	if queued > 0 {
+		s.conn.srv.metrics.deliveries.Add(float64(queued))
 	}
 	s.buffer = nil
 	s.live = true

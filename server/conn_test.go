@@ -1,0 +1,193 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// socketConn returns a connection of s upgraded as /ws does, without its
+// goroutines, and the client's end.
+func socketConn(t *testing.T, s *Server) (*conn, *websocket.Conn) {
+	t.Helper()
+	accepted := make(chan *conn, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, out, err := s.upgrade(w, r)
+		if err != nil {
+			return
+		}
+		c := benchConn(s, 0)
+		c.ws, c.out = ws, out
+		accepted <- c
+	}))
+	t.Cleanup(hs.Close)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(hs.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	c := <-accepted
+	t.Cleanup(func() {
+		c.close(0, "")
+		<-c.writerDone
+		_ = c.ws.Close()
+	})
+	return c, ws
+}
+
+// TestWriteLoopFrames sends frames of every length class through the write
+// loop to a gorilla client, with the server's upgrade: each arrives whole,
+// in order.
+func TestWriteLoopFrames(t *testing.T) {
+	c, ws := socketConn(t, benchServer(0))
+
+	var sent []string
+	for _, n := range []int{0, 1, 125, 126, 127, 65535, 65536, 200000} {
+		sent = append(sent, strings.Repeat(string(rune('a'+len(sent))), n))
+		c.enqueueAlways([]byte(sent[len(sent)-1]))
+	}
+	for i, want := range sent {
+		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
+		mt, p, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if mt != websocket.TextMessage || string(p) != want {
+			t.Fatalf("frame %d: type %d, %d bytes; want text of %d bytes", i, mt, len(p), len(want))
+		}
+	}
+
+	// A close drops what is still queued (a frame the write loop took
+	// already goes out first), goes out, and the loop ends.
+	c.enqueueAlways([]byte("last"))
+	c.close(CloseSlowClient, "too slow")
+	_ = ws.SetReadDeadline(time.Now().Add(time.Minute))
+	for {
+		_, p, err := ws.ReadMessage()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			if ce.Code != CloseSlowClient || ce.Text != "too slow" {
+				t.Fatalf("closed with %v", ce)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(p) != "last" {
+			t.Fatalf("got %q before the close", p)
+		}
+	}
+	<-c.writerDone
+}
+
+// TestReadLoopRequestsAndControlFrames: requests longer than the read
+// buffer are read whole; a client's pings are answered in order with the
+// frames the write loop writes; the client's close is answered with its
+// code.
+func TestReadLoopRequestsAndControlFrames(t *testing.T) {
+	c, ws := socketConn(t, benchServer(0))
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		c.readLoop()
+	}()
+
+	// The handler runs in ReadMessage, on this goroutine.
+	var pongs []string
+	ws.SetPongHandler(func(data string) error { pongs = append(pongs, data); return nil })
+	for i, n := range []int{1, 200, 5000, 2} {
+		ref := `"` + strings.Repeat("r", n) + `"`
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"op":"ping","ref":`+ref+`}`)); err != nil {
+			t.Fatal(err)
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
+		_, p, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `{"op":"pong","ref":` + ref + `}`; string(p) != want {
+			t.Fatalf("answer to a ping of %d bytes: %.80q…, want %.80q…", n, p, want)
+		}
+		// The server reads this ping before the next request, so its pong
+		// comes before the next answer.
+		if len(pongs) != i {
+			t.Fatalf("%d pongs before answer %d", len(pongs), i)
+		}
+		if err := ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_ = ws.SetReadDeadline(time.Now().Add(time.Minute))
+		_, _, err := ws.ReadMessage()
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			if ce.Code != websocket.CloseNormalClosure {
+				t.Fatalf("the close was answered with %v", ce)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The last ping's pong came before the close.
+	if len(pongs) != 4 {
+		t.Fatalf("%d pongs, want 4", len(pongs))
+	}
+	for _, p := range pongs {
+		if p != "are you there" {
+			t.Fatalf("pong %q", p)
+		}
+	}
+	<-readDone
+}
+
+// TestPingsGoThroughTheWriteLoop: the ping timer has the write loop send a
+// ping every PingInterval, among the data frames, until the connection
+// closes.
+func TestPingsGoThroughTheWriteLoop(t *testing.T) {
+	s := benchServer(0)
+	s.cfg.PingInterval = 10 * time.Millisecond
+	c, ws := socketConn(t, s)
+	var pings atomic.Int64
+	ws.SetPingHandler(func(string) error { pings.Add(1); return nil })
+	frames := make(chan string, 100)
+	go func() {
+		defer close(frames)
+		for {
+			_, p, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			frames <- string(p)
+		}
+	}()
+	c.startPings()
+	for i := 0; pings.Load() < 3; i++ {
+		c.enqueueAlways(fmt.Appendf(nil, "frame %d", i))
+		if got, want := <-frames, fmt.Sprintf("frame %d", i); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	c.close(CloseSlowClient, "bye")
+	<-c.writerDone
+	c.qmu.Lock()
+	stopped := !c.ping.Stop() // false: stopped already
+	c.qmu.Unlock()
+	if !stopped {
+		t.Fatal("the ping timer still runs after the last write loop")
+	}
+}
