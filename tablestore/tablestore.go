@@ -24,14 +24,12 @@ package tablestore
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"github.com/lovoo/goka/storage"
 	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/filter"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 	"github.com/syndtr/goleveldb/leveldb/util"
 )
@@ -51,60 +49,6 @@ const entryOverhead = 64
 
 // ErrClosed is returned by the methods of a Store that has been closed.
 var ErrClosed = errors.New("tablestore: closed")
-
-// Options configure a Store. The zero value uses the defaults.
-type Options struct {
-	// BufferBytes is the size of the recovery buffer (its distinct keys,
-	// their latest values and some overhead per record) at which it is
-	// written to leveldb; 0 means DefaultBufferBytes. It is what a
-	// recovering partition holds in memory (up to twice this if its
-	// writes come without offsets), besides leveldb's memtable.
-	BufferBytes int
-	// LevelDB are the options the builders open the databases with; nil
-	// means LevelDBOptions().
-	LevelDB *opt.Options
-}
-
-// LevelDBOptions returns the leveldb options the builders use by default.
-// They are goleveldb's defaults (a 4 MiB memtable, snappy compression, no
-// fsync per write) except for what a recovery's bulk writes of keys in
-// random order need: level-0 compactions start at 8 tables instead of 4 and
-// write 8 MiB tables instead of 2 MiB, which roughly halves the rewriting of
-// level 1 during a recovery, and tables carry bloom filters (10 bits per
-// key), so that a read does not open each of the more level-0 tables. All of
-// this is compatible with databases written with goleveldb's defaults.
-func LevelDBOptions() *opt.Options {
-	return &opt.Options{
-		CompactionL0Trigger:    8,
-		WriteL0SlowdownTrigger: 16,
-		WriteL0PauseTrigger:    24,
-		CompactionTableSize:    8 << 20,
-		Filter:                 filter.NewBloomFilter(10),
-	}
-}
-
-// Builder returns a goka storage.Builder that keeps the table of each topic
-// and partition in a leveldb database under dir, as goka's
-// storage.DefaultBuilder does, with the default Options.
-func Builder(dir string) storage.Builder {
-	return BuilderWithOptions(dir, Options{})
-}
-
-// BuilderWithOptions is Builder with the given options.
-func BuilderWithOptions(dir string, o Options) storage.Builder {
-	return func(topic string, partition int32) (storage.Storage, error) {
-		lo := o.LevelDB
-		if lo == nil {
-			lo = LevelDBOptions()
-		}
-		path := filepath.Join(dir, fmt.Sprintf("%s.%d", topic, partition))
-		db, err := leveldb.OpenFile(path, lo)
-		if err != nil {
-			return nil, fmt.Errorf("tablestore: opening leveldb %s: %w", path, err)
-		}
-		return New(db, o), nil
-	}
-}
 
 // pending is a buffered write: a value, or a deletion.
 type pending struct {
@@ -359,82 +303,6 @@ func (s *Store) SetOffset(offset int64) error {
 
 func formatOffset(offset int64) []byte {
 	return strconv.AppendInt(nil, offset, 10)
-}
-
-// flushLocked writes the buffer and the offset, if newer, in one atomic
-// write. s.mu must be held exclusively.
-//
-// A buffer larger than the memtable goes through a leveldb transaction,
-// which sorts it into level-0 tables directly: no journal, no memtable, no
-// copy of the whole buffer into a batch. A smaller one goes as one batch.
-func (s *Store) flushLocked() error {
-	if len(s.buf) == 0 && !s.offsetDirty {
-		return nil
-	}
-	var w interface {
-		Put(key, value []byte, wo *opt.WriteOptions) error
-		Delete(key []byte, wo *opt.WriteOptions) error
-	}
-	var (
-		tr *leveldb.Transaction
-		b  *leveldb.Batch
-	)
-	if s.bufBytes > s.memtableBytes {
-		var err error
-		if tr, err = s.db.OpenTransaction(); err != nil {
-			return fmt.Errorf("tablestore: writing %d buffered records: %w", len(s.buf), err)
-		}
-		w = tr
-	} else {
-		b = &s.batch
-		b.Reset()
-		w = batchWriter{b}
-	}
-	err := func() error {
-		for k, p := range s.buf {
-			var err error
-			if p.deleted {
-				err = w.Delete([]byte(k), nil)
-			} else {
-				err = w.Put([]byte(k), p.value, nil)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if s.offsetDirty {
-			if err := w.Put([]byte(offsetKey), formatOffset(s.offset), nil); err != nil {
-				return err
-			}
-		}
-		if tr != nil {
-			return tr.Commit()
-		}
-		return s.db.Write(b, nil)
-	}()
-	if err != nil {
-		if tr != nil {
-			tr.Discard() // no-op once committed
-		}
-		return fmt.Errorf("tablestore: writing %d buffered records: %w", len(s.buf), err)
-	}
-	clear(s.buf)
-	s.bufBytes = 0
-	s.offsetDirty = false
-	return nil
-}
-
-// batchWriter gives a leveldb.Batch the write methods of a Transaction.
-type batchWriter struct{ b *leveldb.Batch }
-
-func (w batchWriter) Put(key, value []byte, _ *opt.WriteOptions) error {
-	w.b.Put(key, value)
-	return nil
-}
-
-func (w batchWriter) Delete(key []byte, _ *opt.WriteOptions) error {
-	w.b.Delete(key)
-	return nil
 }
 
 // Iterator returns an iterator over a snapshot of the rows, in key order.
