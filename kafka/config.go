@@ -122,13 +122,13 @@ func (c Config) Sarama(clientID string) *sarama.Config {
 	return s
 }
 
-// SaramaBulk is Sarama for a reader off the delivery path (the users and
-// servers groups and their views): a fetch waits up to BulkWait for
-// BulkBytes instead of returning with the first record. Under a steady
-// trickle of records such a reader fetches a few dozen times a second
-// instead of once per record, which leaves the broker and the cores to the
-// readers that chat latency depends on (the server's tail, the rooms group
-// and its view). It adds at most BulkWait to that reader's lag.
+// SaramaBulk is Sarama for a reader off the delivery path (the processors
+// and the views; the server's tail delivers chat messages): a fetch waits up
+// to BulkWait for BulkBytes instead of returning with the first record.
+// Under a steady trickle of records such a reader fetches a few dozen times
+// a second instead of once per record, which leaves the broker and the
+// cores to the path chat latency depends on. It adds at most BulkWait to
+// that reader's lag.
 func (c Config) SaramaBulk(clientID string) *sarama.Config {
 	s := c.Sarama(clientID)
 	s.Consumer.Fetch.Min = BulkBytes

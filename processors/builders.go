@@ -18,21 +18,17 @@ import (
 // under stateDir, and nil values passed to the callback so that tombstones
 // reach the dead-letter topic.
 //
-// The groups off the path of a chat message (users, servers) read with
-// kafka.Config.SaramaBulk; the rooms group stays prompt, because joins read
-// its table and scan the log for what the table lags behind.
+// The groups are off the path of a chat message (the server's tail delivers
+// it), so they read with kafka.Config.SaramaBulk: a fetch waits a few
+// milliseconds for more records rather than returning each one alone.
 func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorOption {
-	consumer := cfg.Sarama
-	if bulkGroups[client] {
-		consumer = cfg.SaramaBulk
-	}
 	return []goka.ProcessorOption{
 		goka.WithClientID(cfg.ClientID + "-" + client),
 		goka.WithConsumerGroupBuilder(func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
-			return sarama.NewConsumerGroup(brokers, group, consumer(client))
+			return sarama.NewConsumerGroup(brokers, group, cfg.SaramaBulk(client))
 		}),
 		goka.WithConsumerSaramaBuilder(func(brokers []string, clientID string) (sarama.Consumer, error) {
-			return sarama.NewConsumer(brokers, consumer(client))
+			return sarama.NewConsumer(brokers, cfg.SaramaBulk(client))
 		}),
 		goka.WithProducerBuilder(func(brokers []string, clientID string, _ func() hash.Hash32) (goka.Producer, error) {
 			pc := cfg.Sarama(client)
@@ -48,9 +44,6 @@ func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorO
 		goka.WithNilHandling(goka.NilProcess),
 	}
 }
-
-// bulkGroups are the clients of Options that read with SaramaBulk.
-var bulkGroups = map[string]bool{"users": true, "servers": true}
 
 // TopicManagerBuilder returns a goka topic manager builder that checks topics
 // but never creates them.

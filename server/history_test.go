@@ -47,3 +47,31 @@ func TestHistoryIsTheLastMessages(t *testing.T) {
 		_ = c.WS.Close()
 	}
 }
+
+// TestRoomAnswerKeepsUpWithTheStream reads the room over HTTP right after
+// each message reached a socket: the answer is never behind what the
+// socket saw, however far the rooms view lags.
+func TestRoomAnswerKeepsUpWithTheStream(t *testing.T) {
+	s := newStack(t, server.Config{SendRate: 1000, SendBurst: 1000})
+	bob := s.dial("bob")
+	bob.Send(frame{"op": "join", "room": "fresh"})
+	bob.Expect("snapshot", frame{})
+	join, _ := bob.ExpectEvent("fresh", "join", "bob")
+	var room struct {
+		Cursor   int64 `json:"cursor"`
+		Messages int64 `json:"messages"`
+		Members  []struct {
+			User string `json:"user"`
+		} `json:"members"`
+	}
+	if code := getJSON(t, s.http.URL+"/api/rooms/fresh", &room); code != 200 || room.Cursor < join || len(room.Members) != 1 {
+		t.Fatalf("after the join: %d %+v, want the join at cursor %d", code, room, join)
+	}
+	for i := range 20 {
+		bob.Send(frame{"op": "send", "room": "fresh", "text": fmt.Sprint("m", i), "ref": i})
+		cursor := bob.AckAndEcho(i)
+		if code := getJSON(t, s.http.URL+"/api/rooms/fresh", &room); code != 200 || room.Cursor < cursor || room.Messages != int64(i+1) {
+			t.Fatalf("after message %d at cursor %d: %d %+v", i, cursor, code, room)
+		}
+	}
+}

@@ -133,12 +133,15 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 		s.getRoomAt(w, r, name)
 		return
 	}
-	row, err := s.rooms.Get(name)
+	// The row is brought forward to the last event the tail delivered, as
+	// for a join: the answer never lags behind what the room's sockets saw.
+	_, last := s.hub.seen(name)
+	row, err := s.roomAt(r.Context(), name, last)
 	if err != nil {
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		writeError(w, asError(err))
 		return
 	}
-	if row == nil {
+	if row.Cursor < 0 {
 		writeError(w, errorf(CodeNotFound, "room %s was never seen", name))
 		return
 	}

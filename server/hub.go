@@ -19,14 +19,17 @@ type hub struct {
 type hubPartition struct {
 	mu   sync.Mutex
 	subs map[string]map[*subscription]struct{} // room → subscriptions
-	last map[string]int64                      // room → last dispatched cursor
+	seen map[string]span                       // room → cursors dispatched
 }
+
+// span is the first and the last cursor of a room the tail dispatched.
+type span struct{ first, last int64 }
 
 func newHub(partitions int) *hub {
 	h := &hub{parts: make([]hubPartition, partitions), partitions: partitions}
 	for i := range h.parts {
 		h.parts[i].subs = map[string]map[*subscription]struct{}{}
-		h.parts[i].last = map[string]int64{}
+		h.parts[i].seen = map[string]span{}
 	}
 	return h
 }
@@ -49,11 +52,25 @@ func (h *hub) subscribe(c *conn, room string) (*subscription, int64) {
 		p.subs[room] = set
 	}
 	set[s] = struct{}{}
-	last, ok := p.last[room]
+	last, ok := p.seen[room]
 	if !ok {
-		last = -1
+		return s, -1
 	}
-	return s, last
+	return s, last.last
+}
+
+// seen returns the first and the last cursor of room dispatched since the
+// tail started, or -1, -1 if none was. The tail starts where the rooms
+// processors had folded everything before it (see Server.Run), so a room
+// the rooms view does not know has no event before first.
+func (h *hub) seen(room string) (first, last int64) {
+	p := h.part(room)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sp, ok := p.seen[room]; ok {
+		return sp.first, sp.last
+	}
+	return -1, -1
 }
 
 // unsubscribe removes s; it is idempotent.
@@ -77,7 +94,12 @@ func (h *hub) dispatch(room string, cursor int64, encode func() []byte) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.last[room] = cursor
+	sp, ok := p.seen[room]
+	if !ok {
+		sp.first = cursor
+	}
+	sp.last = cursor
+	p.seen[room] = sp
 	set := p.subs[room]
 	if len(set) == 0 {
 		return
@@ -169,7 +191,7 @@ func (h *hub) endAfter(s *subscription, cursor int64) {
 	p := h.part(s.room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if last, ok := p.last[s.room]; ok && last >= cursor {
+	if sp, ok := p.seen[s.room]; ok && sp.last >= cursor {
 		if set := p.subs[s.room]; set != nil {
 			delete(set, s)
 		}

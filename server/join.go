@@ -84,13 +84,21 @@ func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.
 	if err != nil {
 		return nil, errorf(CodeUnavailable, "room state: %v", err)
 	}
+	from := int64(0)
 	if room == nil {
 		room = codec.NewRoomState(name)
+		// A room the view does not know yet has no event before the
+		// first one the tail dispatched: read from there, not from the
+		// start of the partition.
+		if first, _ := s.hub.seen(name); first > 0 {
+			from = first
+		}
 	}
 	if cursor <= room.Cursor {
 		return room, nil
 	}
-	_, _, err = s.reader.Scan(ctx, name, room.Cursor+1, cursor, func(e logread.Entry) bool {
+	from = max(from, room.Cursor+1)
+	_, _, err = s.reader.Scan(ctx, name, from, cursor, func(e logread.Entry) bool {
 		room, _, _ = processors.ApplyRoom(room, e.Event, e.Cursor)
 		return true
 	})

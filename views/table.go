@@ -79,23 +79,23 @@ type Servers = Table[codec.ServerState]
 
 // NewServers returns a view of the servers table, stored under stateDir.
 func NewServers(cfg kafka.Config, stateDir string, opts ...Option) (*Servers, error) {
-	return newTable[codec.ServerState](cfg, cfg.Names.ServersTable(), codec.ServerCodec{}, stateDir, true, opts)
+	return newTable[codec.ServerState](cfg, cfg.Names.ServersTable(), codec.ServerCodec{}, stateDir, opts)
 }
 
 // NewRooms returns a view of the rooms table, stored under stateDir.
 func NewRooms(cfg kafka.Config, stateDir string, opts ...Option) (*Rooms, error) {
-	return newTable[codec.RoomState](cfg, cfg.Names.RoomsTable(), codec.RoomCodec{}, stateDir, false, opts)
+	return newTable[codec.RoomState](cfg, cfg.Names.RoomsTable(), codec.RoomCodec{}, stateDir, opts)
 }
 
 // NewUsers returns a view of the users table, stored under stateDir.
 func NewUsers(cfg kafka.Config, stateDir string, opts ...Option) (*Users, error) {
-	return newTable[codec.UserState](cfg, cfg.Names.UsersTable(), codec.UserCodec{}, stateDir, true, opts)
+	return newTable[codec.UserState](cfg, cfg.Names.UsersTable(), codec.UserCodec{}, stateDir, opts)
 }
 
-// newTable builds a view. bulk views read with kafka.Config.SaramaBulk: the
-// users and servers views are off the path of a chat message, while a join
-// reads the rooms view and scans the log for what it lags behind.
-func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir string, bulk bool, opts []Option) (*Table[T], error) {
+// newTable builds a view. Views read with kafka.Config.SaramaBulk: they are
+// off the path of a chat message, and a reader that must not lag (a join)
+// brings a row forward from the log itself.
+func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir string, opts []Option) (*Table[T], error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
 		return nil, err
@@ -119,10 +119,7 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 		goka.WithViewCallback(update),
 		goka.WithViewStorageBuilder(tablestore.Builder(filepath.Join(stateDir, "views"))),
 		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
-			if bulk {
-				return sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
-			}
-			return sarama.NewConsumer(brokers, cfg.Sarama("view"))
+			return sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
 		}),
 		goka.WithViewTopicManagerBuilder(processors.TopicManagerBuilder(cfg)),
 		goka.WithViewAutoReconnect(),
