@@ -2,7 +2,10 @@ package processors
 
 import (
 	"hash"
+	"log/slog"
+	"maps"
 	"path/filepath"
+	"slices"
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/kafka"
@@ -16,7 +19,8 @@ import (
 // producer compresses with zstd, a topic manager that never creates topics
 // (kafka.EnsureTopics does, with the right settings), local table storage
 // under stateDir, and nil values passed to the callback so that tombstones
-// reach the dead-letter topic.
+// reach the dead-letter topic. Each rebalance logs the partitions the
+// group got through slog's default logger.
 //
 // The groups are off the path of a chat message (the server's tail delivers
 // it), so they read with kafka.Config.SaramaBulk: a fetch waits a few
@@ -42,6 +46,10 @@ func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorO
 		goka.WithTopicManagerBuilder(TopicManagerBuilder(cfg)),
 		goka.WithStorageBuilder(tablestore.Builder(filepath.Join(stateDir, "processor"))),
 		goka.WithNilHandling(goka.NilProcess),
+		goka.WithRebalanceCallback(func(a goka.Assignment) {
+			parts := slices.Sorted(maps.Keys(a))
+			slog.Info("partitions assigned", "group", client, "partitions", parts)
+		}),
 	}
 }
 

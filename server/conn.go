@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -139,6 +140,11 @@ func (c *conn) closeLocked(code int, reason string) {
 		return
 	}
 	c.closing, c.closeCode, c.closeReason = true, code, reason
+	if reason != "" && code != websocket.CloseGoingAway {
+		// The server drops the client (slow, oversized frame, internal
+		// error); a shutdown's 1001 is logged once by Shutdown.
+		c.srv.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "code", code, "reason", reason)
+	}
 	c.queue, c.spare = nil, nil
 	c.startWriterLocked()
 }
@@ -265,6 +271,10 @@ func (c *conn) readLoop() {
 	for {
 		mt, r, err := c.ws.NextReader()
 		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				c.srv.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session,
+					"reason", "no pong within two ping intervals")
+			}
 			return
 		}
 		data, err := io.ReadAll(io.LimitReader(r, max+1))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/logread"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func (s *Server) routes() {
@@ -58,6 +59,7 @@ func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 // ready_ answers 503 until the server is ready.
 func (s *Server) ready_(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		w = &countingWriter{ResponseWriter: w, errors: s.metrics.errors}
 		if !s.Ready() {
 			writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
 			return
@@ -331,6 +333,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// countingWriter is the ResponseWriter of the API's handlers: writeError
+// counts the errors it writes by code, as the WebSocket's error frames are.
+type countingWriter struct {
+	http.ResponseWriter
+	errors *prometheus.CounterVec
+}
+
 func writeError(w http.ResponseWriter, e *Error) {
+	if cw, ok := w.(*countingWriter); ok {
+		cw.errors.WithLabelValues(e.Code).Inc()
+	}
 	writeJSON(w, httpStatus(e.Code), map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
 }

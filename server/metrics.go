@@ -21,6 +21,8 @@ type metrics struct {
 	invalid        prometheus.Counter
 	errors         *prometheus.CounterVec
 	produceSeconds prometheus.Histogram
+	deliverSeconds prometheus.Histogram
+	kafka          *kafkaGauges
 }
 
 func newMetrics(s *Server) *metrics {
@@ -38,6 +40,10 @@ func newMetrics(s *Server) *metrics {
 			[]string{"code"}),
 		produceSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "chatstate_produce_seconds", Help: "Time until Kafka acknowledged a write.",
 			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)}),
+		deliverSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "chatstate_delivery_seconds",
+			Help:    "Time from an event's write to Kafka (its record timestamp, in milliseconds) until the tail handed it to the room's connections.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+		kafka: newKafkaGauges(),
 	}
 	ready := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chatstate_ready", Help: "1 when the server serves state."}, func() float64 {
 		if s.Ready() {
@@ -46,7 +52,23 @@ func newMetrics(s *Server) *metrics {
 		return 0
 	})
 	m.reg.MustRegister(m.connections, m.connects, m.joins, m.sends, m.deliveries, m.slowClients, m.invalid, m.errors, m.produceSeconds, ready,
+		m.deliverSeconds, m.kafka.lag, m.kafka.deadLetters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The views are built after the metrics: read them at scrape time.
+	for table, ready := range map[string]func() bool{
+		"rooms":   func() bool { return s.rooms != nil && s.rooms.Ready() },
+		"users":   func() bool { return s.users != nil && s.users.Ready() },
+		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
+	} {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chatstate_view_ready",
+			Help: "1 once the view of a table has recovered and serves reads.", ConstLabels: prometheus.Labels{"table": table}},
+			func() float64 {
+				if ready() {
+					return 1
+				}
+				return 0
+			}))
+	}
 	return m
 }
 

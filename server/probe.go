@@ -24,10 +24,18 @@ func (s *Server) probeKafka(ctx context.Context) {
 			}
 			last = err
 		}
+		was := s.kafkaDown.Load().(string)
 		if last != nil {
-			s.kafkaDown.Store(fmt.Sprintf("kafka not reachable: %v", last))
+			down := fmt.Sprintf("kafka not reachable: %v", last)
+			s.kafkaDown.Store(down)
+			if was == "" {
+				s.cfg.Logger.Warn("kafka lost", "brokers", s.kcfg.Brokers, "err", last)
+			}
 		} else {
 			s.kafkaDown.Store("")
+			if was != "" {
+				s.cfg.Logger.Info("kafka back", "brokers", s.kcfg.Brokers)
+			}
 		}
 		select {
 		case <-ctx.Done():

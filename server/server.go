@@ -85,7 +85,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.hub = newHub(kcfg.Partitions)
 	s.metrics = newMetrics(s)
 	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
-		partitions: kcfg.Partitions, invalid: s.metrics.invalid}
+		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds}
 	if err := s.tail.open(kcfg.Partitions); err != nil {
 		return nil, err
 	}
@@ -145,6 +145,7 @@ func (s *Server) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.tail.run(gctx) })
 	g.Go(func() error { s.probeKafka(gctx); return nil })
+	g.Go(func() error { s.watchLag(gctx); return nil })
 	g.Go(func() error {
 		// The views start once the processors have folded everything the
 		// tail did not read: then every event is in a view or in the tail.
@@ -256,6 +257,7 @@ func (s *Server) goodbye() {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	s.cfg.Logger.Info("closing connections for shutdown", "connections", len(conns))
 	var wg sync.WaitGroup
 	for _, c := range conns {
 		wg.Add(1)

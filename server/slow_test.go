@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -28,7 +29,9 @@ import (
 func TestSlowClientIsClosed4008(t *testing.T) {
 	s := &stack{t: t, kcfg: testenv.Kafka(t, 4), dir: t.TempDir()}
 	s.stopProc = runProcessors(t, s.kcfg, s.dir)
-	s.srv, s.http, s.stopSrv = startServerSized(t, s.kcfg, s.dir, server.Config{ServerID: "s1", APIKey: "k", QueueSize: 128}, 16<<10)
+	logs := &testenv.SyncBuffer{}
+	s.srv, s.http, s.stopSrv = startServerSized(t, s.kcfg, s.dir, server.Config{ServerID: "s1", APIKey: "k", QueueSize: 128,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))}, 16<<10)
 	// The stalled client's socket gets a small receive buffer; with the
 	// kernel's autotuning it could swallow tens of megabytes first.
 	dialer := *websocket.DefaultDialer
@@ -137,6 +140,11 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != server.CloseSlowClient || ce.Text == "" {
 		t.Fatalf("stalled client ended with %v, want close 4008 with a reason", err)
+	}
+	// The server said whom it dropped and why, once.
+	if n := strings.Count(logs.String(), `msg="client dropped" user=stalled`); n != 1 ||
+		!strings.Contains(logs.String(), `code=4008 reason="client too slow: its queue is full"`) {
+		t.Errorf("want one log line of the stalled client's drop with code 4008, got %d in:\n%s", n, logs.String())
 	}
 	// Meanwhile every active member got every message.
 	want := posted.Load()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
@@ -26,6 +27,9 @@ type tail struct {
 	partitions int
 	// invalid counts the records passed over (the dead letters of the log).
 	invalid prometheus.Counter
+	// latency observes each event's time from its record timestamp to its
+	// dispatch.
+	latency prometheus.Observer
 	// start is the offset each partition was read from.
 	start []int64
 }
@@ -96,6 +100,9 @@ func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {
 				continue
 			}
 			t.dispatch(e, m.Offset)
+			if !m.Timestamp.IsZero() {
+				t.latency.Observe(time.Since(m.Timestamp).Seconds())
+			}
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -47,36 +45,18 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// syncBuffer collects a child's output; the child writes while tests read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a running chatstate command that serves HTTP.
 type proc struct {
 	cmd *exec.Cmd
 	url string
-	log *syncBuffer
+	log *testenv.SyncBuffer
 }
 
 // startProc runs chatstate with args, the last of them making it serve HTTP
 // on httpAddr, and waits until it is ready.
 func startProc(t *testing.T, httpAddr string, args ...string) *proc {
 	t.Helper()
-	p := &proc{url: "http://" + httpAddr, log: &syncBuffer{}}
+	p := &proc{url: "http://" + httpAddr, log: &testenv.SyncBuffer{}}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {

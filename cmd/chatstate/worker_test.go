@@ -9,13 +9,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/chatstate/chatstate/internal/testenv"
 )
 
 // worker is a chatstate process that serves no HTTP, such as a processor.
 type worker struct {
 	name string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *testenv.SyncBuffer
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit, valid after done
 }
@@ -25,7 +27,7 @@ type worker struct {
 // if the test failed.
 func startWorker(t *testing.T, name string, args ...string) *worker {
 	t.Helper()
-	w := &worker{name: name, log: &syncBuffer{}, done: make(chan struct{})}
+	w := &worker{name: name, log: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	w.cmd = exec.Command(bin, args...)
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
 	if err := w.cmd.Start(); err != nil {
