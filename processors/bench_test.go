@@ -152,9 +152,11 @@ func BenchmarkRoomsStep(b *testing.B) {
 			b.StopTimer()
 			b.ReportMetric(float64(written), "table-B/event")
 			b.ReportMetric(float64(written)/float64(len(raw)), "amplification")
-			// The processors' producers compress with zstd; at the worst,
-			// each record is a batch of its own.
-			zw, err := zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderConcurrency(1))
+			// The processors' producers compress with zstd at its fastest
+			// level (as sarama's level 1 does); at the worst, each record is
+			// a batch of its own.
+			zw, err := zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderConcurrency(1),
+				zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(1)))
 			if err != nil {
 				b.Fatal(err)
 			}

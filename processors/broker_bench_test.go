@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,17 +211,22 @@ func runGroup(b *testing.B, cfg kafka.Config, table goka.Table, want int, build 
 	}()
 	var first time.Time
 	var atFirst int64
+	var cpuFirst time.Duration
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		got := endOffsets(b, client, string(table), cfg.Partitions)
 		now := time.Now()
 		if got > 0 && first.IsZero() {
-			first, atFirst = now, got
+			first, atFirst, cpuFirst = now, got, processCPU(b)
 		}
 		if got >= int64(want) {
 			if now.Sub(first) <= 0 {
 				b.Fatalf("%s: every row appeared at once; use more events", table)
 			}
+			cpu := processCPU(b) - cpuFirst
+			b.Logf("%s: %d rows in %v, %.2f cores, %.1f µs of CPU per row (the whole process: broker included)",
+				table, got-atFirst, now.Sub(first).Round(time.Millisecond), cpu.Seconds()/now.Sub(first).Seconds(),
+				float64(cpu.Microseconds())/float64(got-atFirst))
 			return float64(got-atFirst) / now.Sub(first).Seconds()
 		}
 		if now.After(deadline) {
@@ -280,4 +286,13 @@ func topicBytes(b *testing.B, cfg kafka.Config, topic string) int64 {
 		_ = pc.Close()
 	}
 	return total
+}
+
+// processCPU is the CPU time this process has used, user and system.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -39,8 +39,10 @@ func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorO
 			// Every event rewrites its room's whole row to the table
 			// topic; compressed, the row of a room of ten takes 40% of its
 			// bytes even alone in its batch, and far less in the batches
-			// of a busy partition. The CPU is a few µs per batch.
+			// of a busy partition. zstd's fastest level: the default level
+			// cost 9 % of the groups' CPU for a few percent less.
 			pc.Producer.Compression = sarama.CompressionZSTD
+			pc.Producer.CompressionLevel = 1
 			return goka.NewProducer(brokers, pc)
 		}),
 		goka.WithTopicManagerBuilder(TopicManagerBuilder(cfg)),

@@ -13,8 +13,8 @@ import (
 	"github.com/syndtr/goleveldb/leveldb/util"
 )
 
-// TestOffsetNeverAheadOfData writes a log of records, crashes at random
-// points (losing the buffer), reopens and checks that every record up to the
+// TestOffsetNeverAheadOfData writes a log of records, recovering or
+// recovered, crashes at random points (losing the buffer), reopens and checks that every record up to the
 // stored offset is in the store: its row, or the row or deletion of a later
 // record of the same key.
 func TestOffsetNeverAheadOfData(t *testing.T) {
@@ -27,7 +27,17 @@ func TestOffsetNeverAheadOfData(t *testing.T) {
 		// transactions.
 		lo := LevelDBOptions()
 		lo.WriteBuffer = 1<<10 + r.IntN(8<<10)
-		o := Options{BufferBytes: 200 + r.IntN(4000), LevelDB: lo}
+		o := Options{BufferBytes: 200 + r.IntN(4000), RunBytes: 100 + r.IntN(4000), LevelDB: lo}
+		// Odd rounds run recovered, where the buffer is written every
+		// RunBytes of writes.
+		recovered := round%2 == 1
+		open := func(t *testing.T, dir string, o Options) *Store {
+			s := open(t, dir, o)
+			if recovered {
+				check(t, s.MarkRecovered())
+			}
+			return s
+		}
 		s := open(t, dir, o)
 		var log []record
 		write := func(n int) {

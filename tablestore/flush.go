@@ -15,6 +15,7 @@ import (
 // copy of the whole buffer into a batch. A smaller one goes as one batch.
 func (s *Store) flushLocked() error {
 	if len(s.buf) == 0 && !s.offsetDirty {
+		s.written = 0
 		return nil
 	}
 	var w interface {
@@ -65,7 +66,7 @@ func (s *Store) flushLocked() error {
 		return fmt.Errorf("tablestore: writing %d buffered records: %w", len(s.buf), err)
 	}
 	clear(s.buf)
-	s.bufBytes = 0
+	s.bufBytes, s.written = 0, 0
 	s.offsetDirty = false
 	return nil
 }

@@ -18,6 +18,11 @@ type Options struct {
 	// recovering partition holds in memory (up to twice this if its
 	// writes come without offsets), besides leveldb's memtable.
 	BufferBytes int
+	// RunBytes is what a recovered partition writes (every version of
+	// every row, with some overhead per record) before its buffer is
+	// written to leveldb; 0 means DefaultRunBytes. A crash makes goka read
+	// about this much again from the table topic.
+	RunBytes int
 	// LevelDB are the options the builders open the databases with; nil
 	// means LevelDBOptions().
 	LevelDB *opt.Options

@@ -1,6 +1,6 @@
 // Package tablestore is the on-disk storage of goka tables: a
-// goka storage.Storage on goleveldb, like goka's own, that writes the records
-// of a recovering partition in large batches instead of one Put each.
+// goka storage.Storage on goleveldb, like goka's own, that writes records in
+// batches instead of one Put each.
 //
 // The on-disk format is goka's: one leveldb database per topic and partition
 // in <dir>/<topic>.<partition>, the rows under their keys, and the partition's
@@ -8,17 +8,19 @@
 // goka's storage.DefaultBuilder can be opened by Builder and the other way
 // round.
 //
-// While a partition recovers (from Open until MarkRecovered), Set, Delete and
-// SetOffset are buffered in memory, the latest write of each key, and written
-// to leveldb in one atomic write, the offset with the rows it covers, when
-// the buffer is large, on MarkRecovered and on Close. A table topic holds
-// many versions of a row; only the versions that are the latest in their
-// buffer reach leveldb, and a buffer larger than leveldb's memtable goes in
-// as sorted tables, without the journal. Reads always see the buffered
-// writes. The stored offset is never ahead of the stored rows: a crash loses
-// at most the buffered records, which goka reads again from the table topic.
-// After MarkRecovered every write goes straight to leveldb, as with goka's
-// storage.
+// Set, Delete and SetOffset are buffered in memory, the latest write of each
+// key, and written to leveldb in one atomic write, the offset with the rows
+// it covers. While a partition recovers (from Open until MarkRecovered) the
+// buffer is written when it is large, on MarkRecovered and on Close: a table
+// topic holds many versions of a row, only the versions that are the latest
+// in their buffer reach leveldb, and a buffer larger than leveldb's memtable
+// goes in as sorted tables, without the journal. Once recovered, the buffer
+// is written whenever Options.RunBytes have been written since the last
+// write (at the next SetOffset): a busy partition rewrites a few rows many
+// times, and one leveldb write (one journal write(2)) for a batch of them
+// replaces one per record. Reads always see the buffered writes. The stored
+// offset is never ahead of the stored rows: a crash loses at most the
+// buffered records, which goka reads again from the table topic.
 package tablestore
 
 import (
@@ -43,6 +45,11 @@ const offsetKey = "__offset"
 // instead of through the journal and the memtable.
 const DefaultBufferBytes = 16 << 20
 
+// DefaultRunBytes is the default of Options.RunBytes: what a recovered
+// partition may write before its buffer goes to leveldb, and so about what a
+// crash makes goka read again from the table topic.
+const DefaultRunBytes = 64 << 10
+
 // entryOverhead is what a buffered record is counted for besides its key and
 // value: the map entry and the allocations' headers.
 const entryOverhead = 64
@@ -62,17 +69,16 @@ type pending struct {
 // calls SetOffset from producer callbacks while the partition's goroutine
 // calls Set, and views read while they update). Writes of one goroutine are
 // applied in the order they are made; a read sees every write that returned
-// before it started, buffered or not. Before MarkRecovered the buffer is
-// guarded by a mutex; after it, methods go straight to leveldb, which is safe
-// for concurrent use.
+// before it started, buffered or not. The buffer is guarded by a mutex.
 type Store struct {
 	db *leveldb.DB
 
 	maxBytes      int
+	runBytes      int
 	memtableBytes int
 
 	// recovered is set by MarkRecovered with mu held, after the buffer
-	// has been written; once set, buf is empty and stays so.
+	// has been written.
 	recovered atomic.Bool
 
 	mu     sync.RWMutex
@@ -80,6 +86,9 @@ type Store struct {
 	// buf holds the writes made since the last flush, by key.
 	buf      map[string]pending
 	bufBytes int
+	// written counts the bytes of every write since the last flush,
+	// however many hit the same key.
+	written int
 	// offset is the last offset set; offsetSet whether one was set since
 	// Open, offsetDirty whether it is newer than the stored one.
 	offset      int64
@@ -98,9 +107,13 @@ func New(db *leveldb.DB, o Options) *Store {
 	if o.BufferBytes <= 0 {
 		o.BufferBytes = DefaultBufferBytes
 	}
+	if o.RunBytes <= 0 {
+		o.RunBytes = DefaultRunBytes
+	}
 	return &Store{
 		db:            db,
 		maxBytes:      o.BufferBytes,
+		runBytes:      o.RunBytes,
 		memtableBytes: o.LevelDB.GetWriteBuffer(),
 		buf:           make(map[string]pending),
 	}
@@ -126,7 +139,7 @@ func (s *Store) Close() error {
 }
 
 // MarkRecovered writes what is buffered and switches the Store to writing
-// straight through. Calling it again does nothing.
+// its buffer every RunBytes. Calling it again does nothing.
 func (s *Store) MarkRecovered() error {
 	if s.recovered.Load() {
 		return nil
@@ -142,22 +155,22 @@ func (s *Store) MarkRecovered() error {
 	if err := s.flushLocked(); err != nil {
 		return err
 	}
-	s.buf, s.batch = nil, leveldb.Batch{}
+	// The recovery's buffer may have grown large; a recovered one stays
+	// small.
+	s.buf, s.batch = make(map[string]pending), leveldb.Batch{}
 	s.recovered.Store(true)
 	return nil
 }
 
 // Has reports whether key has a value.
 func (s *Store) Has(key string) (bool, error) {
-	if !s.recovered.Load() {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		if s.closed {
-			return false, ErrClosed
-		}
-		if p, ok := s.buf[key]; ok {
-			return !p.deleted, nil
-		}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return false, ErrClosed
+	}
+	if p, ok := s.buf[key]; ok {
+		return !p.deleted, nil
 	}
 	ok, err := s.db.Has([]byte(key), nil)
 	if err != nil {
@@ -169,18 +182,16 @@ func (s *Store) Has(key string) (bool, error) {
 // Get returns the value of key, or nil if it has none. The caller owns the
 // returned slice.
 func (s *Store) Get(key string) ([]byte, error) {
-	if !s.recovered.Load() {
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		if s.closed {
-			return nil, ErrClosed
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if p, ok := s.buf[key]; ok {
+		if p.deleted {
+			return nil, nil
 		}
-		if p, ok := s.buf[key]; ok {
-			if p.deleted {
-				return nil, nil
-			}
-			return append([]byte{}, p.value...), nil
-		}
+		return append([]byte{}, p.value...), nil
 	}
 	return s.dbGet(key)
 }
@@ -198,73 +209,57 @@ func (s *Store) dbGet(key string) ([]byte, error) {
 
 // Set stores value under key. The Store copies value.
 func (s *Store) Set(key string, value []byte) error {
-	if s.recovered.Load() {
-		return s.put(key, value)
-	}
 	return s.buffer(key, pending{value: append([]byte{}, value...)})
 }
 
 // Delete removes key.
 func (s *Store) Delete(key string) error {
-	if s.recovered.Load() {
-		if err := s.db.Delete([]byte(key), nil); err != nil {
-			return fmt.Errorf("tablestore: delete %q: %w", key, err)
-		}
-		return nil
-	}
 	return s.buffer(key, pending{deleted: true})
 }
 
-func (s *Store) put(key string, value []byte) error {
-	if err := s.db.Put([]byte(key), value, nil); err != nil {
-		return fmt.Errorf("tablestore: set %q: %w", key, err)
-	}
-	return nil
-}
-
-// buffer records a write while recovering, or makes it straight through if
-// MarkRecovered came first. It writes the buffer when it has grown to twice
-// BufferBytes: SetOffset writes it at BufferBytes, so that the stored offset
-// is that of the last stored record; this bounds the buffer of a caller that
-// does not set offsets.
+// buffer records a write. SetOffset writes the buffer when it is due, so
+// that the stored offset is that of the last stored record; buffer writes
+// it at twice that, which bounds the buffer of a caller that does not set
+// offsets.
 func (s *Store) buffer(key string, p pending) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
-	if s.recovered.Load() {
-		if p.deleted {
-			if err := s.db.Delete([]byte(key), nil); err != nil {
-				return fmt.Errorf("tablestore: delete %q: %w", key, err)
-			}
-			return nil
-		}
-		return s.put(key, p.value)
-	}
 	if old, ok := s.buf[key]; ok {
 		s.bufBytes -= len(key) + len(old.value) + entryOverhead
 	}
 	s.buf[key] = p
-	s.bufBytes += len(key) + len(p.value) + entryOverhead
-	if s.bufBytes >= 2*s.maxBytes {
+	n := len(key) + len(p.value) + entryOverhead
+	s.bufBytes += n
+	s.written += n
+	if s.dueLocked(2) {
 		return s.flushLocked()
 	}
 	return nil
 }
 
+// dueLocked reports whether the buffer has reached factor times the size
+// at which it is written: BufferBytes of distinct rows while recovering,
+// RunBytes of writes once recovered. s.mu held.
+func (s *Store) dueLocked(factor int) bool {
+	if s.recovered.Load() {
+		return s.written >= factor*s.runBytes
+	}
+	return s.bufBytes >= factor*s.maxBytes
+}
+
 // GetOffset returns the offset last set, or def if none was ever stored.
 func (s *Store) GetOffset(def int64) (int64, error) {
-	if !s.recovered.Load() {
-		s.mu.RLock()
-		closed, set, off := s.closed, s.offsetSet, s.offset
-		s.mu.RUnlock()
-		if closed {
-			return 0, ErrClosed
-		}
-		if set {
-			return off, nil
-		}
+	s.mu.RLock()
+	closed, set, off := s.closed, s.offsetSet, s.offset
+	s.mu.RUnlock()
+	if closed {
+		return 0, ErrClosed
+	}
+	if set {
+		return off, nil
 	}
 	v, err := s.dbGet(offsetKey)
 	if err != nil {
@@ -273,29 +268,23 @@ func (s *Store) GetOffset(def int64) (int64, error) {
 	if v == nil {
 		return def, nil
 	}
-	off, err := strconv.ParseInt(string(v), 10, 64)
+	off, err = strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("tablestore: decoding offset %q: %w", v, err)
 	}
 	return off, nil
 }
 
-// SetOffset sets the partition's offset. While recovering it is stored with
-// the buffered rows, whose writes must have been made before.
+// SetOffset sets the partition's offset. It is stored with the buffered
+// rows, whose writes must have been made before.
 func (s *Store) SetOffset(offset int64) error {
-	if s.recovered.Load() {
-		return s.put(offsetKey, formatOffset(offset))
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
-	if s.recovered.Load() {
-		return s.put(offsetKey, formatOffset(offset))
-	}
 	s.offset, s.offsetSet, s.offsetDirty = offset, true, true
-	if s.bufBytes >= s.maxBytes {
+	if s.dueLocked(1) {
 		return s.flushLocked()
 	}
 	return nil
@@ -323,15 +312,13 @@ func (s *Store) IteratorWithRange(start, limit []byte) (storage.Iterator, error)
 // iterator writes the buffer, so that the snapshot holds it, and opens a
 // leveldb iterator.
 func (s *Store) iterator(r *util.Range, ro *opt.ReadOptions) (storage.Iterator, error) {
-	if !s.recovered.Load() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.closed {
-			return nil, ErrClosed
-		}
-		if err := s.flushLocked(); err != nil {
-			return nil, err
-		}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	if err := s.flushLocked(); err != nil {
+		return nil, err
 	}
 	return &iterator{it: s.db.NewIterator(r, ro)}, nil
 }
