@@ -76,7 +76,7 @@ type PresenceCodec struct{}
 // Encode implements goka.Codec.
 func (PresenceCodec) Encode(v interface{}) ([]byte, error) {
 	if p, ok := v.(*Presence); ok {
-		return encode(p)
+		return encodePresence(p)
 	}
 	return nil, fmt.Errorf("codec: PresenceCodec cannot encode %T", v)
 }

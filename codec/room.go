@@ -111,7 +111,7 @@ type RoomCodec struct{}
 // Encode implements goka.Codec.
 func (RoomCodec) Encode(v interface{}) ([]byte, error) {
 	if s, ok := v.(*RoomState); ok {
-		return encode(s)
+		return encodeRoom(s)
 	}
 	return nil, fmt.Errorf("codec: RoomCodec cannot encode %T", v)
 }

@@ -59,7 +59,7 @@ type UserCodec struct{}
 // Encode implements goka.Codec.
 func (UserCodec) Encode(v interface{}) ([]byte, error) {
 	if s, ok := v.(*UserState); ok {
-		return encode(s)
+		return encodeUser(s)
 	}
 	return nil, fmt.Errorf("codec: UserCodec cannot encode %T", v)
 }
