@@ -140,6 +140,7 @@ func (c *conn) closeLocked(code int, reason string) {
 		return
 	}
 	c.closing, c.closeCode, c.closeReason = true, code, reason
+	c.srv.metrics.queueDrops.Add(float64(len(c.queue)))
 	if reason != "" && code != websocket.CloseGoingAway {
 		// The server drops the client (slow, oversized frame, internal
 		// error); a shutdown's 1001 is logged once by Shutdown.

@@ -241,12 +241,14 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	e.Text, e.Server = text, s.cfg.ServerID
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
 	defer cancel()
+	s.metrics.sends.Inc()
 	offs, err := s.write(ctx, e)
 	if err != nil {
 		writeError(w, asError(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int64{"cursor": offs[0]})
+	s.metrics.acks.Inc()
 }
 
 // UserJSON is the HTTP form of one user.

@@ -15,7 +15,9 @@ type metrics struct {
 	connections    prometheus.Gauge
 	connects       prometheus.Counter
 	joins          prometheus.Counter
-	sends          prometheus.Counter
+	sends          prometheus.Counter // handed to Kafka
+	acks           prometheus.Counter
+	queueDrops     prometheus.Counter
 	deliveries     prometheus.Counter
 	slowClients    prometheus.Counter
 	invalid        prometheus.Counter
@@ -31,7 +33,12 @@ func newMetrics(s *Server) *metrics {
 		connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chatstate_connections", Help: "Open WebSocket connections."}),
 		connects:    prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_connections_total", Help: "WebSocket connections accepted."}),
 		joins:       prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_joins_total", Help: "Joins answered with a snapshot."}),
-		sends:       prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_messages_acked_total", Help: "Messages acknowledged after Kafka took them."}),
+		sends: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_sends_total",
+			Help: "Messages that passed the checks and were handed to Kafka, over WebSocket and HTTP."}),
+		acks: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_messages_acked_total",
+			Help: "Messages acknowledged (an ack frame, or 200 to an HTTP post) after Kafka took them."}),
+		queueDrops: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_queue_dropped_frames_total",
+			Help: "Frames still queued for a connection when it was closed (a slow client's whole queue), never sent."}),
 		deliveries:  prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_deliveries_total", Help: "Event frames queued to clients."}),
 		slowClients: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_slow_client_disconnects_total", Help: "Connections closed with 4008 because their queue overflowed."}),
 		invalid: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_invalid_records_total",
@@ -51,7 +58,7 @@ func newMetrics(s *Server) *metrics {
 		}
 		return 0
 	})
-	m.reg.MustRegister(m.connections, m.connects, m.joins, m.sends, m.deliveries, m.slowClients, m.invalid, m.errors, m.produceSeconds, ready,
+	m.reg.MustRegister(m.connections, m.connects, m.joins, m.sends, m.acks, m.queueDrops, m.deliveries, m.slowClients, m.invalid, m.errors, m.produceSeconds, ready,
 		m.deliverSeconds, m.kafka.lag, m.kafka.deadLetters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The views are built after the metrics: read them at scrape time.

@@ -49,7 +49,7 @@ func waitMetrics(t *testing.T, base, what string, ok func(string) bool) string {
 // delivered, the views report ready, the processors' lag goes to zero once
 // they have folded the log, and the dead-letter topic's records are counted.
 func TestKafkaSideMetrics(t *testing.T) {
-	s := newStack(t, server.Config{})
+	s := newStack(t, server.Config{APIKey: "k"})
 	c := s.dial("meter")
 	c.Send(frame{"op": "join", "room": "gauge"})
 	c.Expect("snapshot", frame{})
@@ -58,11 +58,22 @@ func TestKafkaSideMetrics(t *testing.T) {
 		c.Send(frame{"op": "send", "room": "gauge", "text": fmt.Sprint("m", i), "ref": i})
 		c.AckAndEcho(i)
 	}
+	if st, out := post(t, s.http.URL+"/api/rooms/gauge/messages", "k", `{"user":"poster","text":"m3"}`); st != 200 {
+		t.Fatalf("post: %d %v", st, out)
+	}
+	c.ExpectEvent("gauge", "message", "poster")
 	m := scrape(t, s.http.URL)
-	// The tail observed the join and the three messages before they reached
+	// Three messages over the socket and one over HTTP, each handed to
+	// Kafka and acknowledged.
+	for _, line := range []string{"\nchatstate_sends_total 4\n", "\nchatstate_messages_acked_total 4\n"} {
+		if !strings.Contains(m, line) {
+			t.Fatalf("metrics lack %q:\n%s", line, m)
+		}
+	}
+	// The tail observed the join and the four messages before they reached
 	// the socket.
-	if !strings.Contains(m, "\nchatstate_delivery_seconds_count 4\n") {
-		t.Fatalf("delivery histogram does not count 4 events:\n%s", m)
+	if !strings.Contains(m, "\nchatstate_delivery_seconds_count 5\n") {
+		t.Fatalf("delivery histogram does not count 5 events:\n%s", m)
 	}
 	for _, table := range []string{"rooms", "users", "servers"} {
 		if line := fmt.Sprintf("\nchatstate_view_ready{table=%q} 1\n", table); !strings.Contains(m, line) {

@@ -88,12 +88,13 @@ func (c *conn) send(f *clientFrame) error {
 	e.Text = *f.Text
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 	defer cancel()
+	c.srv.metrics.sends.Inc()
 	offs, err := c.srv.write(ctx, e)
 	if err != nil {
 		return err
 	}
 	c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
-	c.srv.metrics.sends.Inc()
+	c.srv.metrics.acks.Inc()
 	return nil
 }
 

@@ -141,6 +141,11 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != server.CloseSlowClient || ce.Text == "" {
 		t.Fatalf("stalled client ended with %v, want close 4008 with a reason", err)
 	}
+	// The stalled client's whole queue was dropped, and counted; nobody
+	// else has been closed yet.
+	if m := scrape(t, s.http.URL); !strings.Contains(m, "\nchatstate_queue_dropped_frames_total 128\n") {
+		t.Errorf("metrics do not count the 128 frames of the stalled client's queue as dropped:\n%s", m)
+	}
 	// The server said whom it dropped and why, once.
 	if n := strings.Count(logs.String(), `msg="client dropped" user=stalled`); n != 1 ||
 		!strings.Contains(logs.String(), `code=4008 reason="client too slow: its queue is full"`) {
