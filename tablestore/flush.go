@@ -65,11 +65,20 @@ func (s *Store) flushLocked() error {
 		}
 		return fmt.Errorf("tablestore: writing %d buffered records: %w", len(s.buf), err)
 	}
+	if b != nil && s.recovered.Load() && s.bufBytes > keepBatchBytes {
+		// A recovered store flushes now and then; an idle one should not
+		// hold a large batch's memory until the next flush.
+		s.batch = leveldb.Batch{}
+	}
 	clear(s.buf)
 	s.bufBytes, s.written = 0, 0
 	s.offsetDirty = false
 	return nil
 }
+
+// keepBatchBytes is the largest flush whose batch a recovered Store keeps
+// for the next one.
+const keepBatchBytes = 16 << 10
 
 // batchWriter gives a leveldb.Batch the write methods of a Transaction.
 type batchWriter struct{ b *leveldb.Batch }
