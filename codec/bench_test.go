@@ -67,6 +67,29 @@ func BenchmarkEventDecode(b *testing.B) {
 	}
 }
 
+// BenchmarkEventDecodeDistinct is DecodeEvent over 1024 different records,
+// as the events topic holds: json.Unmarshal keeps a cache of short strings,
+// which the one record of BenchmarkEventDecode always hits, and these
+// records' ids, times and texts never do.
+func BenchmarkEventDecodeDistinct(b *testing.B) {
+	raws := make([][]byte, 1024)
+	for i := range raws {
+		e := benchMessage()
+		e.Text = fmt.Sprintf("%04d%s", i, e.Text[4:])
+		e.TS = fmt.Sprintf("2026-01-02T00:00:%02d.%03dZ", i/1000, i%1000)
+		var err error
+		if raws[i], err = (codec.EventCodec{}).Encode(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for i := range b.N {
+		if _, err := codec.DecodeEvent(raws[i%len(raws)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 var roomShapes = []struct{ members, recent int }{{10, 0}, {10, codec.HistoryLimit}, {100, codec.HistoryLimit}}
 
 func BenchmarkRoomEncode(b *testing.B) {

@@ -35,3 +35,16 @@ func TestEncodeUserAllocs(t *testing.T) {
 		t.Fatalf("encodeUser makes %v allocations, want 1", n)
 	}
 }
+
+// TestDecodeEventAllocs holds DecodeEvent to its allocations: the event,
+// its short strings together, and its text. (Its decoders come from a pool
+// too, the other reason this file is not built under -race.)
+func TestDecodeEventAllocs(t *testing.T) {
+	data := []byte(`{"v":1,"id":"0a1b2c3d4e5f6074","type":"message","room":"lobby","user":"alice","ts":"2024-05-01T12:00:03.000Z","text":"hello\nworld","server":"server-1"}`)
+	if _, err := DecodeEvent(data); err != nil { // fill the pool
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = DecodeEvent(data) }); n > 3 {
+		t.Fatalf("DecodeEvent makes %v allocations, want 3", n)
+	}
+}

@@ -46,6 +46,12 @@ func decodeStrict(data []byte, v versioned) error {
 	if err := unmarshalStrict(data, v); err != nil {
 		return err
 	}
+	return checkVersion(v)
+}
+
+// checkVersion refuses a decoded record of any version other than the
+// current one.
+func checkVersion(v versioned) error {
 	if got := v.version(); got != Version {
 		return fmt.Errorf("%w: version %d, this build reads %d", ErrDecode, got, Version)
 	}
@@ -61,7 +67,12 @@ func (d *DeadLetter) version() int { return d.V }
 // ErrInvalid.
 func DecodeEvent(data []byte) (*Event, error) {
 	e := new(Event)
-	if err := decodeStrict(data, e); err != nil {
+	// unmarshalEvent is decodeStrict's unmarshalStrict by hand (see
+	// eventdec.go): every event is decoded several times over.
+	if err := unmarshalEvent(data, e); err != nil {
+		return nil, err
+	}
+	if err := checkVersion(e); err != nil {
 		return nil, err
 	}
 	if err := e.Validate(); err != nil {
