@@ -47,8 +47,13 @@ const DefaultBufferBytes = 16 << 20
 
 // DefaultRunBytes is the default of Options.RunBytes: what a recovered
 // partition may write before its buffer goes to leveldb, and so about what a
-// crash makes goka read again from the table topic.
-const DefaultRunBytes = 64 << 10
+// crash makes goka read again from the table topic. The buffer holds only
+// the latest version of each row, so it takes far less memory than this
+// when a few rows are written again and again (a busy room), and at most
+// this much when every write is a new row. 1 MiB rather than 64 KiB kept
+// the joins of 5,000 idle connections from filling and rotating the
+// servers' memtables: 18 KiB of RSS per connection instead of 21.
+const DefaultRunBytes = 1 << 20
 
 // entryOverhead is what a buffered record is counted for besides its key and
 // value: the map entry and the allocations' headers.
