@@ -153,23 +153,6 @@ func edgeInputs() [][]byte {
 	return out
 }
 
-// seedEvents are fuzz_test.go's fuzzSeeds (another package), real records
-// of the events topic.
-var seedEvents = []string{
-	`{"v":1,"id":"0a1b2c3d4e5f6071","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1","server":"srv-a"}`,
-	`{"v":1,"id":"0a1b2c3d4e5f6072","type":"leave","room":"lobby","user":"alice","ts":"2024-05-01T12:00:01.000Z","session":"s1","server":"srv-a"}`,
-	`{"v":1,"id":"0a1b2c3d4e5f6073","type":"expire","room":"lobby","user":"bob","ts":"2024-05-01T12:00:02.500Z","session":"s9"}`,
-	`{"v":1,"id":"0a1b2c3d4e5f6074","type":"message","room":"lobby","user":"alice","ts":"2024-05-01T12:00:03.000Z","text":"hello \u00e9 \u4e16\u754c <b>&amp;</b>"}`,
-	`{"v":1,"id":"x","type":"message","room":"r.1-a_b","user":"U9","ts":"2024-05-01T12:00:03.000Z","text":"hi","session":"s","server":"h"}`,
-	`{"v":2,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1"}`,
-	`{"v":1,"id":"x","type":"message","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","text":"  padded  "}`,
-	`{"v":1,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1","bogus":true}`,
-	`{"v":1,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1"} trailing`,
-	`{"v":"1"}`,
-	`{not json`,
-	``,
-}
-
 // TestEventNames holds eventNames, and the order in which decode sets the
 // fields, to the struct.
 func TestEventNames(t *testing.T) {
@@ -191,7 +174,7 @@ func TestEventDecodeEdges(t *testing.T) {
 	for _, in := range edgeInputs() {
 		sameAsReflect(t, in)
 	}
-	for _, s := range seedEvents {
+	for _, s := range FuzzSeeds {
 		sameAsReflect(t, []byte(s))
 	}
 }
@@ -249,7 +232,7 @@ func TestParseTimeFast(t *testing.T) {
 // FuzzEventDecodeMatches is the differential check of sameAsReflect on
 // arbitrary input, from the records of FuzzDecodeEvent and the edges.
 func FuzzEventDecodeMatches(f *testing.F) {
-	for _, s := range seedEvents {
+	for _, s := range FuzzSeeds {
 		f.Add([]byte(s))
 	}
 	for _, in := range edgeInputs() {

@@ -9,23 +9,6 @@ import (
 	"github.com/chatstate/chatstate/codec"
 )
 
-// fuzzSeeds are real records of the events topic: one valid event of each
-// type, and a few that must be refused.
-var fuzzSeeds = []string{
-	`{"v":1,"id":"0a1b2c3d4e5f6071","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1","server":"srv-a"}`,
-	`{"v":1,"id":"0a1b2c3d4e5f6072","type":"leave","room":"lobby","user":"alice","ts":"2024-05-01T12:00:01.000Z","session":"s1","server":"srv-a"}`,
-	`{"v":1,"id":"0a1b2c3d4e5f6073","type":"expire","room":"lobby","user":"bob","ts":"2024-05-01T12:00:02.500Z","session":"s9"}`,
-	`{"v":1,"id":"0a1b2c3d4e5f6074","type":"message","room":"lobby","user":"alice","ts":"2024-05-01T12:00:03.000Z","text":"hello \u00e9 \u4e16\u754c <b>&amp;</b>"}`,
-	`{"v":1,"id":"x","type":"message","room":"r.1-a_b","user":"U9","ts":"2024-05-01T12:00:03.000Z","text":"hi","session":"s","server":"h"}`,
-	`{"v":2,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1"}`,
-	`{"v":1,"id":"x","type":"message","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","text":"  padded  "}`,
-	`{"v":1,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1","bogus":true}`,
-	`{"v":1,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1"} trailing`,
-	`{"v":"1"}`,
-	`{not json`,
-	``,
-}
-
 // FuzzDecodeEvent checks DecodeEvent on arbitrary input. Invariants:
 //   - it never panics;
 //   - it returns either an event and no error, or no event and an error
@@ -34,7 +17,7 @@ var fuzzSeeds = []string{
 //   - re-encoding a decoded event and decoding that again gives an equal
 //     event, through DecodeEvent and through EventCodec alike.
 func FuzzDecodeEvent(f *testing.F) {
-	for _, s := range fuzzSeeds {
+	for _, s := range codec.FuzzSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -113,7 +96,7 @@ func FuzzNormalizeText(f *testing.F) {
 // TestFuzzSeeds pins the seeds: the first five decode, the others do not, so
 // that the fuzzer starts from both sides of the boundary.
 func TestFuzzSeeds(t *testing.T) {
-	for i, s := range fuzzSeeds {
+	for i, s := range codec.FuzzSeeds {
 		_, err := codec.DecodeEvent([]byte(s))
 		if (err == nil) != (i < 5) {
 			t.Errorf("seed %d %s: error %v", i, s, err)

@@ -1,0 +1,20 @@
+package codec
+
+// FuzzSeeds are real records of the events topic: one valid event of each
+// type, and a few that must be refused. They seed the fuzz targets of both
+// test packages (an internal test file's exported names are visible to the
+// external test package).
+var FuzzSeeds = []string{
+	`{"v":1,"id":"0a1b2c3d4e5f6071","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1","server":"srv-a"}`,
+	`{"v":1,"id":"0a1b2c3d4e5f6072","type":"leave","room":"lobby","user":"alice","ts":"2024-05-01T12:00:01.000Z","session":"s1","server":"srv-a"}`,
+	`{"v":1,"id":"0a1b2c3d4e5f6073","type":"expire","room":"lobby","user":"bob","ts":"2024-05-01T12:00:02.500Z","session":"s9"}`,
+	`{"v":1,"id":"0a1b2c3d4e5f6074","type":"message","room":"lobby","user":"alice","ts":"2024-05-01T12:00:03.000Z","text":"hello \u00e9 \u4e16\u754c <b>&amp;</b>"}`,
+	`{"v":1,"id":"x","type":"message","room":"r.1-a_b","user":"U9","ts":"2024-05-01T12:00:03.000Z","text":"hi","session":"s","server":"h"}`,
+	`{"v":2,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1"}`,
+	`{"v":1,"id":"x","type":"message","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","text":"  padded  "}`,
+	`{"v":1,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1","bogus":true}`,
+	`{"v":1,"id":"x","type":"join","room":"lobby","user":"alice","ts":"2024-05-01T12:00:00.000Z","session":"s1"} trailing`,
+	`{"v":"1"}`,
+	`{not json`,
+	``,
+}
