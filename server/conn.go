@@ -143,7 +143,7 @@ func (c *conn) closeLocked(code int, reason string) {
 	c.srv.metrics.queueDrops.Add(float64(len(c.queue)))
 	if reason != "" && code != websocket.CloseGoingAway {
 		// The server drops the client (slow, oversized frame, internal
-		// error); a shutdown's 1001 is logged once by Shutdown.
+		// error); a shutdown's 1001 is logged once, by goodbye.
 		c.srv.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "code", code, "reason", reason)
 	}
 	c.queue, c.spare = nil, nil
@@ -203,7 +203,11 @@ func (c *conn) writeLoop() {
 				c.out.bufferFrames(opPing, [][]byte{nil})
 			}
 			if err := c.out.flush(time.Now().Add(c.srv.cfg.WriteTimeout)); err != nil {
-				// The socket failed: let the read loop end now.
+				// The socket failed: let the read loop end now, closing
+				// first, so that it does not take the deadline for a
+				// missing pong.
+				c.srv.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "reason", "write failed", "err", err)
+				c.close(0, "")
 				_ = c.ws.SetReadDeadline(time.Now())
 				return
 			}
@@ -272,7 +276,9 @@ func (c *conn) readLoop() {
 	for {
 		mt, r, err := c.ws.NextReader()
 		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			// A deadline that passes while the connection is not closing
+			// is the one extend sets: the client went silent.
+			if ne, ok := err.(net.Error); ok && ne.Timeout() && !c.isClosing() {
 				c.srv.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session,
 					"reason", "no pong within two ping intervals")
 			}

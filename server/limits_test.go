@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -42,9 +43,11 @@ func TestConnectionAndRoomLimits(t *testing.T) {
 }
 
 // TestSilentClientIsDropped: a client that never answers pings (as behind a
-// half-open TCP connection) is dropped, and its session leaves.
+// half-open TCP connection) is dropped, its session leaves, and the server
+// logs why, once, and of no one else.
 func TestSilentClientIsDropped(t *testing.T) {
-	s := newStack(t, server.Config{PingInterval: 200 * time.Millisecond})
+	logs := &testenv.SyncBuffer{}
+	s := newStack(t, server.Config{PingInterval: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	watcher := s.dial("watcher")
 	watcher.Send(frame{"op": "join", "room": "r"})
 	watcher.Expect("snapshot", frame{})
@@ -58,6 +61,10 @@ func TestSilentClientIsDropped(t *testing.T) {
 	watcher.ExpectEvent("r", "leave", "mute")
 	watcher.Send(frame{"op": "ping", "ref": 1})
 	watcher.Expect("pong", frame{"ref": 1})
+	if got := strings.Count(logs.String(), `msg="client dropped"`); got != 1 ||
+		!strings.Contains(logs.String(), `msg="client dropped" user=mute`) || !strings.Contains(logs.String(), `reason="no pong within two ping intervals"`) {
+		t.Fatalf("want one log line of mute dropped for its silence, got %d in:\n%s", got, logs.String())
+	}
 }
 
 // TestInvalidRecordsAreCounted: records another producer wrote that do not
