@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -69,30 +68,9 @@ func (c *conn) offsets(topic string) (start, end []int64, err error) {
 // committed returns a group's committed offset of every partition of topic,
 // -1 where it has none.
 func (c *conn) committed(group, topic string) ([]int64, error) {
-	admin, err := sarama.NewClusterAdminFromClient(c.client)
+	out, err := kafka.CommittedOffsets(c.client, group, topic, c.cfg.Partitions)
 	if err != nil {
-		return nil, fmt.Errorf("replay: admin: %w", err)
-	}
-	// The admin shares the client; closing it would close the client.
-	parts := make([]int32, c.cfg.Partitions)
-	for i := range parts {
-		parts[i] = int32(i)
-	}
-	out := make([]int64, len(parts))
-	for i := range out {
-		out[i] = -1
-	}
-	resp, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: parts})
-	if errors.Is(err, sarama.ErrGroupIDNotFound) {
-		return out, nil // a group never started, or deleted by a rebuild
-	}
-	if err != nil {
-		return nil, fmt.Errorf("replay: offsets of group %s: %w", group, err)
-	}
-	for i, p := range parts {
-		if b := resp.GetBlock(topic, p); b != nil && errors.Is(b.Err, sarama.ErrNoError) {
-			out[i] = b.Offset
-		}
+		return nil, fmt.Errorf("replay: %w", err)
 	}
 	return out, nil
 }

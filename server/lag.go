@@ -5,7 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/kafka"
+	"github.com/lovoo/goka"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -48,48 +49,40 @@ func (s *Server) watchLag(ctx context.Context) {
 	}
 }
 
+// refreshLag reads each topic's end offsets once and each group's committed
+// offsets, and sets the gauges. A group that never committed a partition is
+// behind by the partition's whole log.
 func (s *Server) refreshLag() {
-	names := s.kcfg.Names
-	s.groupLag(string(names.RoomsGroup), string(names.Events))
-	s.groupLag(string(names.UsersGroup), string(names.Presence))
-	s.groupLag(string(names.ServersGroup), string(names.Presence))
-	s.groupLag(string(names.ServersGroup), string(names.Heartbeats))
-	var dead int64
-	for p := range s.kcfg.Partitions {
-		end, err := s.client.GetOffset(string(names.DeadLetter), int32(p), sarama.OffsetNewest)
+	names, n := s.kcfg.Names, s.kcfg.Partitions
+	ends := map[string][]int64{}
+	for _, t := range []goka.Stream{names.Events, names.Presence, names.Heartbeats, names.DeadLetter} {
+		end, err := kafka.EndOffsets(s.client, string(t), n)
 		if err != nil {
 			return
 		}
+		ends[string(t)] = end
+	}
+	for _, gt := range []struct {
+		group goka.Group
+		topic goka.Stream
+	}{
+		{names.RoomsGroup, names.Events},
+		{names.UsersGroup, names.Presence},
+		{names.ServersGroup, names.Presence},
+		{names.ServersGroup, names.Heartbeats},
+	} {
+		group, topic := string(gt.group), string(gt.topic)
+		committed, err := kafka.CommittedOffsets(s.client, group, topic, n)
+		if err != nil {
+			continue
+		}
+		for p, end := range ends[topic] {
+			s.metrics.kafka.lag.WithLabelValues(group, topic, strconv.Itoa(p)).Set(float64(max(0, end-max(0, committed[p]))))
+		}
+	}
+	var dead int64
+	for _, end := range ends[string(names.DeadLetter)] {
 		dead += end
 	}
 	s.metrics.kafka.deadLetters.Set(float64(dead))
-}
-
-// groupLag sets the lag of group on every partition of topic. A group that
-// never committed a partition is behind by the partition's whole log.
-func (s *Server) groupLag(group, topic string) {
-	admin, err := sarama.NewClusterAdminFromClient(s.client)
-	if err != nil {
-		return
-	}
-	// The admin shares the server's client; closing it would close that.
-	parts := make([]int32, s.kcfg.Partitions)
-	for i := range parts {
-		parts[i] = int32(i)
-	}
-	resp, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: parts})
-	if err != nil {
-		return
-	}
-	for _, p := range parts {
-		end, err := s.client.GetOffset(topic, p, sarama.OffsetNewest)
-		if err != nil {
-			return
-		}
-		committed := int64(0)
-		if b := resp.GetBlock(topic, p); b != nil && b.Offset >= 0 {
-			committed = b.Offset
-		}
-		s.metrics.kafka.lag.WithLabelValues(group, topic, strconv.Itoa(int(p))).Set(float64(max(0, end-committed)))
-	}
 }

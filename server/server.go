@@ -178,26 +178,12 @@ func (s *Server) Run(ctx context.Context) error {
 // waitProcessors waits until the rooms group has committed, on every
 // partition, the offset the tail started from.
 func (s *Server) waitProcessors(ctx context.Context) error {
-	admin, err := sarama.NewClusterAdminFromClient(s.client)
-	if err != nil {
-		return fmt.Errorf("server: admin: %w", err)
-	}
-	// The admin shares the client; closing the admin would close it.
-	topic := string(s.kcfg.Names.Events)
-	parts := make([]int32, len(s.tail.start))
-	for i := range parts {
-		parts[i] = int32(i)
-	}
 	for {
 		behind := 0
-		resp, err := admin.ListConsumerGroupOffsets(string(s.kcfg.Names.RoomsGroup), map[string][]int32{topic: parts})
+		committed, err := kafka.CommittedOffsets(s.client, string(s.kcfg.Names.RoomsGroup), string(s.kcfg.Names.Events), len(s.tail.start))
 		if err == nil {
 			for p, start := range s.tail.start {
-				if start == 0 {
-					continue
-				}
-				b := resp.GetBlock(topic, int32(p))
-				if b == nil || b.Offset < start {
+				if start > 0 && committed[p] < start {
 					behind++
 				}
 			}

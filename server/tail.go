@@ -37,14 +37,11 @@ type tail struct {
 // open resolves the start offsets. It is separate from run so that the
 // server knows them before anything else starts.
 func (t *tail) open(partitions int) error {
-	t.start = make([]int64, partitions)
-	for p := range t.start {
-		off, err := t.client.GetOffset(t.topic, int32(p), sarama.OffsetNewest)
-		if err != nil {
-			return fmt.Errorf("server: tail %s/%d: %w", t.topic, p, err)
-		}
-		t.start[p] = off
+	start, err := kafka.EndOffsets(t.client, t.topic, partitions)
+	if err != nil {
+		return fmt.Errorf("server: tail: %w", err)
 	}
+	t.start = start
 	return nil
 }
 
@@ -99,10 +96,12 @@ func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {
 				t.invalid.Inc()
 				continue
 			}
-			t.dispatch(e, m.Offset)
+			// Observed before the hand-off, so that a client never sees
+			// an event the histogram does not count yet.
 			if !m.Timestamp.IsZero() {
 				t.latency.Observe(time.Since(m.Timestamp).Seconds())
 			}
+			t.dispatch(e, m.Offset)
 		}
 	}
 }
