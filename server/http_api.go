@@ -247,8 +247,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asError(err))
 		return
 	}
+	s.metrics.acks.Inc() // before the client can see the answer
 	writeJSON(w, http.StatusOK, map[string]int64{"cursor": offs[0]})
-	s.metrics.acks.Inc()
 }
 
 // UserJSON is the HTTP form of one user.

@@ -93,8 +93,9 @@ func (c *conn) send(f *clientFrame) error {
 	if err != nil {
 		return err
 	}
-	c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	// Counted before the client can see the ack.
 	c.srv.metrics.acks.Inc()
+	c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	return nil
 }
 

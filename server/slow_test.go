@@ -3,10 +3,8 @@ package server_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,13 +60,7 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 	}
 	actives := members[1:]
 	slowClosed := func() bool {
-		resp, err := http.Get(s.http.URL + "/metrics")
-		if err != nil {
-			return false
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return !strings.Contains(string(b), "\nchatstate_slow_client_disconnects_total 0\n")
+		return !strings.Contains(scrape(t, s.http.URL), "\nchatstate_slow_client_disconnects_total 0\n")
 	}
 	// Each active member counts messages as they come, and the worst
 	// delivery latency: every text starts with its send time.
