@@ -14,9 +14,9 @@ import (
 )
 
 // TestOffsetNeverAheadOfData writes a log of records, recovering or
-// recovered, crashes at random points (losing the buffer), reopens and checks that every record up to the
-// stored offset is in the store: its row, or the row or deletion of a later
-// record of the same key.
+// recovered, crashes at random points (losing the buffer), reopens and
+// checks that every record up to the stored offset is in the store: its
+// row, or the row or deletion of a later record of the same key.
 func TestOffsetNeverAheadOfData(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for round := range 20 {

@@ -65,7 +65,7 @@ func (s *Store) flushLocked() error {
 		}
 		return fmt.Errorf("tablestore: writing %d buffered records: %w", len(s.buf), err)
 	}
-	if b != nil && s.recovered.Load() && s.bufBytes > keepBatchBytes {
+	if b != nil && s.recovered && s.bufBytes > keepBatchBytes {
 		// A recovered store flushes now and then; an idle one should not
 		// hold a large batch's memory until the next flush.
 		s.batch = leveldb.Batch{}

@@ -28,7 +28,6 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/lovoo/goka/storage"
 	"github.com/syndtr/goleveldb/leveldb"
@@ -82,12 +81,10 @@ type Store struct {
 	runBytes      int
 	memtableBytes int
 
-	// recovered is set by MarkRecovered with mu held, after the buffer
-	// has been written.
-	recovered atomic.Bool
-
 	mu     sync.RWMutex
 	closed bool
+	// recovered is set by MarkRecovered, after the buffer has been written.
+	recovered bool
 	// buf holds the writes made since the last flush, by key.
 	buf      map[string]pending
 	bufBytes int
@@ -146,16 +143,13 @@ func (s *Store) Close() error {
 // MarkRecovered writes what is buffered and switches the Store to writing
 // its buffer every RunBytes. Calling it again does nothing.
 func (s *Store) MarkRecovered() error {
-	if s.recovered.Load() {
-		return nil
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.recovered {
+		return nil
+	}
 	if s.closed {
 		return ErrClosed
-	}
-	if s.recovered.Load() {
-		return nil
 	}
 	if err := s.flushLocked(); err != nil {
 		return err
@@ -163,7 +157,7 @@ func (s *Store) MarkRecovered() error {
 	// The recovery's buffer may have grown large; a recovered one stays
 	// small.
 	s.buf, s.batch = make(map[string]pending), leveldb.Batch{}
-	s.recovered.Store(true)
+	s.recovered = true
 	return nil
 }
 
@@ -249,7 +243,7 @@ func (s *Store) buffer(key string, p pending) error {
 // at which it is written: BufferBytes of distinct rows while recovering,
 // RunBytes of writes once recovered. s.mu held.
 func (s *Store) dueLocked(factor int) bool {
-	if s.recovered.Load() {
+	if s.recovered {
 		return s.written >= factor*s.runBytes
 	}
 	return s.bufBytes >= factor*s.maxBytes
