@@ -36,6 +36,16 @@ func TestEncodeUserAllocs(t *testing.T) {
 	}
 }
 
+// TestEncodePresenceAllocs holds the encoder to its one allocation, the
+// result.
+func TestEncodePresenceAllocs(t *testing.T) {
+	p := &Presence{V: 1, Op: AddSession, User: "alice", Room: "lobby", Session: "s1", Server: "h", Source: 42, TS: "2026-01-02T00:00:00.000Z"}
+	encodePresence(p) // fill the pool
+	if n := testing.AllocsPerRun(100, func() { _, _ = encodePresence(p) }); n > 1 {
+		t.Fatalf("encodePresence makes %v allocations, want 1", n)
+	}
+}
+
 // TestDecodeEventAllocs holds DecodeEvent to its allocations: the event,
 // its short strings together, and its text. (Its decoders come from a pool
 // too, the other reason this file is not built under -race.)

@@ -23,6 +23,12 @@ func ParseTime(s string) (time.Time, error) {
 	if t, ok := parseCanonicalTime(s); ok {
 		return t, nil
 	}
+	return parseTimeStrict(s)
+}
+
+// parseTimeStrict is ParseTime without its fast path, the authority on what
+// it accepts: time.Parse, then the check that s is the canonical form.
+func parseTimeStrict(s string) (time.Time, error) {
 	t, err := time.Parse(TimeFormat, s)
 	if err == nil && FormatTime(t) != s {
 		err = fmt.Errorf("%q is not in the canonical form %s", s, TimeFormat)

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // decodeEventReflect is DecodeEvent as it was before eventdec.go:
@@ -21,15 +20,6 @@ func decodeEventReflect(data []byte) (*Event, error) {
 		return nil, err
 	}
 	return e, nil
-}
-
-// parseTimeSlow is ParseTime as it was before its fast path.
-func parseTimeSlow(s string) (time.Time, error) {
-	t, err := time.Parse(TimeFormat, s)
-	if err == nil && FormatTime(t) != s {
-		err = fmt.Errorf("%q is not in the canonical form %s", s, TimeFormat)
-	}
-	return t, err
 }
 
 // sentinel names the error class of err, as callers tell them apart.
@@ -49,7 +39,7 @@ func sentinel(err error) string {
 // path on data: unmarshalEvent with unmarshalStrict (same decision, same
 // Event, the library's error), and DecodeEvent with decodeEventReflect
 // (both accept with equal events, or both refuse with the same sentinel).
-// The time in the event, if any, is also held to parseTimeSlow.
+// The time in the event, if any, is also held to parseTimeStrict.
 func sameAsReflect(t *testing.T, data []byte) {
 	t.Helper()
 	var got, want Event
@@ -75,11 +65,11 @@ func sameAsReflect(t *testing.T, data []byte) {
 	}
 }
 
-// sameTime fails t unless ParseTime and parseTimeSlow agree on s.
+// sameTime fails t unless ParseTime and parseTimeStrict agree on s.
 func sameTime(t *testing.T, s string) {
 	t.Helper()
 	got, gotErr := ParseTime(s)
-	want, wantErr := parseTimeSlow(s)
+	want, wantErr := parseTimeStrict(s)
 	if (gotErr == nil) != (wantErr == nil) || !got.Equal(want) || got.Location() != want.Location() {
 		t.Fatalf("ParseTime(%q) = %v, %v; want %v, %v", s, got, gotErr, want, wantErr)
 	}
@@ -197,7 +187,7 @@ func TestEventDecodeExpected(t *testing.T) {
 	}
 }
 
-// TestParseTimeFast compares ParseTime with parseTimeSlow on every byte at
+// TestParseTimeFast compares ParseTime with parseTimeStrict on every byte at
 // every position of canonical times, and on the ends of the ranges of each
 // field (leap years, month lengths, 24:00, leap seconds).
 func TestParseTimeFast(t *testing.T) {

@@ -7,16 +7,7 @@ func encodePresence(p *Presence) ([]byte, error) {
 	if p == nil {
 		return []byte("null"), nil
 	}
-	// The exact size unless a string needs escapes: one allocation.
-	n := len(`{"v":,"op":"","user":"","room":"","source":,"ts":""}`) +
-		intLen(int64(p.V)) + len(p.Op) + len(p.User) + len(p.Room) + intLen(p.Source) + len(p.TS)
-	if p.Session != "" {
-		n += len(`"session":"",`) + len(p.Session)
-	}
-	if p.Server != "" {
-		n += len(`"server":"",`) + len(p.Server)
-	}
-	a := appender{b: make([]byte, 0, n)}
+	a := getAppender()
 	a.raw(`{"v":`)
 	a.int(int64(p.V))
 	a.raw(`,"op":`)
@@ -38,20 +29,5 @@ func encodePresence(p *Presence) ([]byte, error) {
 	a.raw(`,"ts":`)
 	a.str(p.TS)
 	a.raw("}")
-	if a.bad {
-		return encode(p)
-	}
-	return a.b, nil
-}
-
-// intLen is the length of n in decimal, to size a buffer exactly.
-func intLen(n int64) int {
-	l := 1
-	if n < 0 {
-		l++
-	}
-	for ; n >= 10 || n <= -10; n /= 10 {
-		l++
-	}
-	return l
+	return a.result(p)
 }

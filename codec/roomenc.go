@@ -41,7 +41,7 @@ type appender struct {
 	bad  bool     // a string held invalid UTF-8, on which Marshal fails
 }
 
-// appenders recycles the buffers of the rows with maps, so that the only
+// appenders recycles the encoders' buffers, so that the only
 // allocation of an encode is its result.
 var appenders = sync.Pool{New: func() any { return new(appender) }}
 
