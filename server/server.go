@@ -160,7 +160,10 @@ func (s *Server) Run(ctx context.Context) error {
 			if s.rooms.WaitReady(vctx) == nil && s.users.WaitReady(vctx) == nil {
 				s.ready.Store(true)
 				s.cfg.Logger.Info("server ready", "server", s.cfg.ServerID, "instance", s.instance, "epoch", s.epoch)
-				s.presenceLoop(vctx)
+				var beats sync.WaitGroup
+				beats.Go(func() { s.beatLoop(vctx) })
+				s.sweepLoop(vctx)
+				beats.Wait()
 			}
 			return nil
 		})
@@ -260,6 +263,14 @@ func (s *Server) goodbye() {
 	defer cancel()
 	if err := s.heartbeat(ctx, codec.Retire, s.instance, s.cfg.ServerID); err != nil {
 		s.cfg.Logger.Warn("could not retire this instance", "err", err)
+		return
+	}
+	// Then wait, boundedly, until the processors have folded the leaves and
+	// the retire into the servers table: a process that stops its
+	// processors next (dev), or a successor under the same id, then finds
+	// the table true rather than sessions to expire.
+	if err := s.settle(ctx, false); err != nil {
+		s.cfg.Logger.Warn("stopping before the processors folded this instance's leaves", "reason", err)
 	}
 }
 

@@ -40,6 +40,9 @@ type Table[T any] struct {
 	// when the view was last seen not running after that (unix ns, 0: up).
 	recovered atomic.Bool
 	downSince atomic.Int64
+
+	// offsets reads each partition's stored offset; see Offsets.
+	offsets storeOffsets
 }
 
 // reconnectGrace is how long a recovered view may report a partition not
@@ -114,10 +117,11 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 			return nil
 		}
 	}
+	t := &Table[T]{name: string(table)}
 	gopts := append([]goka.ViewOption{
 		goka.WithViewClientID(cfg.ClientID + "-view"),
 		goka.WithViewCallback(update),
-		goka.WithViewStorageBuilder(tablestore.Builder(filepath.Join(stateDir, "views"))),
+		goka.WithViewStorageBuilder(t.offsets.builder(tablestore.Builder(filepath.Join(stateDir, "views")))),
 		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
 			return sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
 		}),
@@ -128,7 +132,8 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 	if err != nil {
 		return nil, fmt.Errorf("views: %s: %w", table, err)
 	}
-	return &Table[T]{view: v, name: string(table)}, nil
+	t.view = v
+	return t, nil
 }
 
 // Run runs the view until ctx is done. It may be called once.
