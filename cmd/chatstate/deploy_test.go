@@ -53,12 +53,14 @@ func (d *deployment) processor(t *testing.T, name string) *worker {
 	return w
 }
 
-// server starts `chatstate server` with id and waits until it is ready.
-func (d *deployment) server(t *testing.T, id string) *proc {
+// server starts `chatstate server` with id and the extra flags, and waits
+// until it is ready.
+func (d *deployment) server(t *testing.T, id string, extra ...string) *proc {
 	t.Helper()
 	addr := freeAddr(t)
-	return startProc(t, addr, d.args(id, "server", "--http", addr, "--server-id", id,
-		"--state-dir", t.TempDir(), "--send-rate", "1000", "--send-burst", "1000")...)
+	args := d.args(id, "server", "--http", addr, "--server-id", id,
+		"--state-dir", t.TempDir(), "--send-rate", "1000", "--send-burst", "1000")
+	return startProc(t, addr, append(args, extra...)...)
 }
 
 // assignment returns the partitions of the events topic that each member of

@@ -2,8 +2,10 @@ package testenv
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -123,4 +125,30 @@ func (c *Client) AckAndEcho(ref any) int64 {
 		c.T.Fatalf("%s: ack at %d, event at %d", c.User, ack, echo)
 	}
 	return ack
+}
+
+// Quiet reads for d and fails if any frame arrives meanwhile: the client
+// must be told nothing. Pings are answered as they come. The read ends
+// with a timeout, after which gorilla reads no more: Quiet is the last read
+// of c (its session stays open, and writes still work).
+func (c *Client) Quiet(d time.Duration) {
+	c.T.Helper()
+	if err := c.QuietErr(d); err != nil {
+		c.T.Fatal(err)
+	}
+}
+
+// QuietErr is Quiet for a goroutine other than the test's: it returns what
+// Quiet would fail with.
+func (c *Client) QuietErr(d time.Duration) error {
+	_ = c.WS.SetReadDeadline(time.Now().Add(d))
+	_, data, err := c.WS.ReadMessage()
+	if err == nil {
+		return fmt.Errorf("%s: got %s, want nothing for %v", c.User, data, d)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		return fmt.Errorf("%s: read: %w", c.User, err)
+	}
+	return nil
 }
