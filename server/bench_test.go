@@ -110,7 +110,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 		conns[i] = benchConn(s, i)
 		// The benchmark empties the queues itself: no write loop starts.
 		conns[i].writing = true
-		sub, _ := s.hub.subscribe(conns[i], "lobby")
+		sub, _, _ := s.hub.subscribe(conns[i], "lobby")
 		sub.goLive(-1)
 	}
 	e := benchEvent("lobby")
@@ -119,7 +119,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, func() []byte { return encodeEvent(cursor, e) })
+		s.hub.dispatch("lobby", cursor, "", func() []byte { return encodeEvent(cursor, e) })
 		for _, c := range conns {
 			if takeQueue(c) != 1 {
 				b.Fatal("a delivery is missing")
@@ -200,7 +200,7 @@ func fanoutSockets(b *testing.B, paced bool) {
 		u := <-accepted
 		c.ws, c.out = u.ws, u.out
 		conns = append(conns, c)
-		sub, _ := s.hub.subscribe(c, "lobby")
+		sub, _, _ := s.hub.subscribe(c, "lobby")
 		sub.goLive(-1)
 	}
 	e := benchEvent("lobby")
@@ -219,7 +219,7 @@ func fanoutSockets(b *testing.B, paced bool) {
 	}
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, func() []byte { return encodeEvent(cursor, e) })
+		s.hub.dispatch("lobby", cursor, "", func() []byte { return encodeEvent(cursor, e) })
 		if paced {
 			wait(int64(i+1) * n)
 		}

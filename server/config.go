@@ -39,6 +39,18 @@ type Config struct {
 	// per second with a burst of 20.
 	SendRate  float64
 	SendBurst int
+	// JoinRate and JoinBurst limit joins and leaves (together) per
+	// connection; the leaves written when a connection ends are not
+	// counted. Zero values mean 10 per second with a burst of 100, so that a
+	// client that reconnects can join again its MaxRooms rooms at once.
+	JoinRate  float64
+	JoinBurst int
+	// QueueBytes bounds the bytes of the frames waiting for a slow client,
+	// answers to its requests included; a client over it is disconnected
+	// with 4008. A frame is taken when the queue is empty, whatever its
+	// size, so that a join's snapshot with its history always fits. Zero
+	// value means 1 MiB.
+	QueueBytes int
 	// SessionTTL bounds how long the sessions of a server that died without
 	// a goodbye stay in rooms; the server beats every SessionTTL/3. Zero
 	// value means 30 seconds.
@@ -83,6 +95,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SendBurst == 0 {
 		c.SendBurst = 20
+	}
+	if c.JoinRate == 0 {
+		c.JoinRate = 10
+	}
+	if c.JoinBurst == 0 {
+		c.JoinBurst = 100
+	}
+	if c.QueueBytes == 0 {
+		c.QueueBytes = 1 << 20
 	}
 	if c.SessionTTL == 0 {
 		c.SessionTTL = 30 * time.Second

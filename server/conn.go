@@ -26,7 +26,8 @@ type conn struct {
 	out     *bufConn
 	user    string
 	session string
-	limiter *rate.Limiter
+	limiter *rate.Limiter // sends
+	joins   *rate.Limiter // joins and leaves
 
 	// mu serializes requests with the final cleanup. Lock order: mu before
 	// any hub or queue lock.
@@ -41,6 +42,8 @@ type conn struct {
 	// nothing here may take them.
 	qmu   sync.Mutex
 	queue [][]byte
+	// qbytes are the bytes of the frames in queue.
+	qbytes int
 	// spare is the slice of the last batch written, emptied; taking the
 	// next batch leaves it as the queue, so that a busy connection fills two
 	// slices in turn instead of growing a new one per batch.
@@ -57,8 +60,9 @@ type conn struct {
 }
 
 // enqueue queues one frame for the write loop and reports whether it did. A
-// full queue means the client does not read fast enough: it is disconnected
-// with 4008 rather than slowing down anyone else.
+// full queue (QueueSize frames, or QueueBytes bytes) means the client does
+// not read fast enough: it is disconnected with 4008 rather than slowing
+// down anyone else.
 func (c *conn) enqueue(frame []byte) bool {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
@@ -66,24 +70,42 @@ func (c *conn) enqueue(frame []byte) bool {
 		return false
 	}
 	if len(c.queue) >= c.srv.cfg.QueueSize {
-		c.srv.metrics.slowClients.Inc()
-		c.closeLocked(CloseSlowClient, "client too slow: its queue is full")
+		c.slowLocked("client too slow: its queue is full")
 		return false
 	}
-	c.queue = append(c.queue, frame)
-	c.startWriterLocked()
-	return true
+	return c.queueLocked(frame)
 }
 
-// enqueueAlways queues a frame that answers a request; such frames are
-// bounded by the requests a client makes, not by the room's traffic.
+// enqueueAlways queues a frame that answers a request, whatever the count
+// of frames queued, as a request is answered once; but the answers count in
+// the queue's bytes, so that a client that asks and does not read cannot
+// make the server hold more than QueueBytes for it.
 func (c *conn) enqueueAlways(frame []byte) {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if !c.closing {
-		c.queue = append(c.queue, frame)
-		c.startWriterLocked()
+		c.queueLocked(frame)
 	}
+}
+
+// queueLocked queues frame unless the queue holds QueueBytes already; then
+// it closes the connection with 4008. A frame is taken into an empty queue
+// whatever its size. qmu held, not closing.
+func (c *conn) queueLocked(frame []byte) bool {
+	if len(c.queue) > 0 && c.qbytes+len(frame) > c.srv.cfg.QueueBytes {
+		c.slowLocked(fmt.Sprintf("client too slow: more than %d bytes queued", c.srv.cfg.QueueBytes))
+		return false
+	}
+	c.queue = append(c.queue, frame)
+	c.qbytes += len(frame)
+	c.startWriterLocked()
+	return true
+}
+
+// slowLocked closes a client too slow to read its queue. qmu held.
+func (c *conn) slowLocked(reason string) {
+	c.srv.metrics.slowClients.Inc()
+	c.closeLocked(CloseSlowClient, reason)
 }
 
 // startWriterLocked starts the write loop unless one runs: at most one runs
@@ -146,7 +168,7 @@ func (c *conn) closeLocked(code int, reason string) {
 		// error); a shutdown's 1001 is logged once, by goodbye.
 		c.srv.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "code", code, "reason", reason)
 	}
-	c.queue, c.spare = nil, nil
+	c.queue, c.spare, c.qbytes = nil, nil, 0
 	c.startWriterLocked()
 }
 
@@ -157,6 +179,7 @@ func (c *conn) closeSlow() { c.close(CloseSlowClient, "client too slow: its queu
 func (c *conn) takeLocked() [][]byte {
 	batch := c.queue
 	c.queue, c.spare = c.spare, nil
+	c.qbytes = 0
 	return batch
 }
 

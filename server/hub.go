@@ -18,8 +18,8 @@ type hub struct {
 
 type hubPartition struct {
 	mu   sync.Mutex
-	subs map[string]map[*subscription]struct{} // room → subscriptions
-	seen map[string]span                       // room → cursors dispatched
+	subs map[string]map[*conn]*subscription // room → each connection's subscription
+	seen map[string]span                    // room → cursors dispatched
 }
 
 // span is the first and the last cursor of a room the tail dispatched.
@@ -28,7 +28,7 @@ type span struct{ first, last int64 }
 func newHub(partitions int) *hub {
 	h := &hub{parts: make([]hubPartition, partitions), partitions: partitions}
 	for i := range h.parts {
-		h.parts[i].subs = map[string]map[*subscription]struct{}{}
+		h.parts[i].subs = map[string]map[*conn]*subscription{}
 		h.parts[i].seen = map[string]span{}
 	}
 	return h
@@ -38,25 +38,31 @@ func (h *hub) part(room string) *hubPartition {
 	return &h.parts[kafka.Partition(room, h.partitions)]
 }
 
-// subscribe registers a buffering subscription of c to room and returns it
-// with the last cursor of the room dispatched so far (-1 if none since the
-// tail started).
-func (h *hub) subscribe(c *conn, room string) (*subscription, int64) {
-	s := &subscription{conn: c, room: room, until: -1}
+// subscribe returns c's subscription to room, paused: it buffers what is
+// dispatched until goLive. It is new, or the one c already has (a member's,
+// or a room left whose own leave is still to come), and then existed is
+// true. last is the last cursor of the room dispatched so far (-1 if none
+// since the tail started).
+func (h *hub) subscribe(c *conn, room string) (s *subscription, last int64, existed bool) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	set := p.subs[room]
 	if set == nil {
-		set = map[*subscription]struct{}{}
+		set = map[*conn]*subscription{}
 		p.subs[room] = set
 	}
-	set[s] = struct{}{}
-	last, ok := p.seen[room]
-	if !ok {
-		return s, -1
+	if s = set[c]; s != nil {
+		s.pause()
+		existed = true
+	} else {
+		s = &subscription{conn: c, room: room, since: -1, last: -1}
+		set[c] = s
 	}
-	return s, last.last
+	if sp, ok := p.seen[room]; ok {
+		return s, sp.last, existed
+	}
+	return s, -1, existed
 }
 
 // seen returns the first and the last cursor of room dispatched since the
@@ -78,19 +84,21 @@ func (h *hub) unsubscribe(s *subscription) {
 	p := h.part(s.room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if set := p.subs[s.room]; set != nil {
-		delete(set, s)
+	if set := p.subs[s.room]; set != nil && set[s.conn] == s {
+		delete(set, s.conn)
 		if len(set) == 0 {
 			delete(p.subs, s.room)
 		}
 	}
+	s.end()
 }
 
 // dispatch delivers the event frame of room at cursor to every subscription
 // of the room; encode is called once, and only if there is one, and every
-// connection queues that same frame. The tail calls dispatch in cursor order
-// per partition.
-func (h *hub) dispatch(room string, cursor int64, encode func() []byte) {
+// connection queues that same frame. leaver is the session of a leave event,
+// "" for other events: that session's subscription ends with it. The tail
+// calls dispatch in cursor order per partition.
+func (h *hub) dispatch(room string, cursor int64, leaver string, encode func() []byte) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -107,14 +115,15 @@ func (h *hub) dispatch(room string, cursor int64, encode func() []byte) {
 	frame := encode()
 	queued := 0
 	var m *metrics
-	for s := range set {
-		done, ok := s.deliver(cursor, frame)
+	for c, s := range set {
+		done, ok := s.deliver(cursor, leaver, frame)
 		if ok {
 			queued++
-			m = s.conn.srv.metrics
+			m = c.srv.metrics
 		}
 		if done {
-			delete(set, s)
+			delete(set, c)
+			s.end()
 		}
 	}
 	if len(set) == 0 {
@@ -126,7 +135,9 @@ func (h *hub) dispatch(room string, cursor int64, encode func() []byte) {
 	}
 }
 
-// subscription is one connection's interest in one room.
+// subscription is one connection's interest in one room. It ends after the
+// connection's own leave of the room (the first one after since), so that
+// nothing of the room follows it, however the leave and the tail race.
 type subscription struct {
 	conn *conn
 	room string
@@ -134,19 +145,22 @@ type subscription struct {
 	mu     sync.Mutex
 	live   bool
 	floor  int64 // deliver only cursors above it, once live
-	until  int64 // if ≥ 0: the subscription ends after this cursor (a leave)
+	since  int64 // the cursor of the session's join: a leave after it ends the subscription
+	last   int64 // the last cursor queued to the connection, -1 if none
+	ended  bool  // removed from the hub: the connection's own leave was delivered, or it unsubscribed
 	buffer []pending
 }
 
 type pending struct {
 	cursor int64
+	leaver string
 	frame  []byte
 }
 
 // deliver hands one event to the subscription and reports whether the
 // subscription is over and should be removed, and whether the frame was
 // queued to the connection (a delivery). Hub partition lock held.
-func (s *subscription) deliver(cursor int64, frame []byte) (done, queued bool) {
+func (s *subscription) deliver(cursor int64, leaver string, frame []byte) (done, queued bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.live {
@@ -154,50 +168,87 @@ func (s *subscription) deliver(cursor int64, frame []byte) (done, queued bool) {
 			s.conn.closeSlow()
 			return true, false
 		}
-		s.buffer = append(s.buffer, pending{cursor, frame})
+		s.buffer = append(s.buffer, pending{cursor, leaver, frame})
 		return false, false
 	}
-	if s.until >= 0 && cursor > s.until {
-		return true, false
-	}
+	return s.deliverLocked(cursor, leaver, frame)
+}
+
+// deliverLocked queues what is above the floor and reports whether this was
+// the session's own leave. s.mu held.
+func (s *subscription) deliverLocked(cursor int64, leaver string, frame []byte) (done, queued bool) {
 	if cursor > s.floor {
 		queued = s.conn.enqueue(frame)
+		s.last = cursor
 	}
-	return s.until >= 0 && cursor >= s.until, queued
+	return leaver == s.conn.session && cursor > s.since, queued
+}
+
+// pause makes the subscription buffer what is dispatched until the next
+// goLive: a join of a room the connection has a subscription to already.
+// Hub partition lock held.
+func (s *subscription) pause() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.live = false
+	s.buffer = nil
+}
+
+// joined records the cursor of the session's join, written for this
+// subscription: only a leave after it ends it.
+func (s *subscription) joined(cursor int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.since = cursor
 }
 
 // goLive delivers what was buffered above floor, in order, and from then on
-// delivers directly. The snapshot must have been queued before.
-func (s *subscription) goLive(floor int64) {
+// delivers directly; the snapshot must have been queued before. To resume a
+// paused subscription where it was (a join that failed), floor is
+// resumeFloor's. It reports whether a buffered event was the connection's
+// own leave, which ends the subscription: then the caller unsubscribes it.
+func (s *subscription) goLive(floor int64) (ended bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.floor = floor
 	queued := 0
 	for _, p := range s.buffer {
-		if p.cursor > floor && s.conn.enqueue(p.frame) {
+		done, ok := s.deliverLocked(p.cursor, p.leaver, p.frame)
+		if ok {
 			queued++
+		}
+		if done {
+			ended = true
+			break
 		}
 	}
 	if queued > 0 {
 		s.conn.srv.metrics.deliveries.Add(float64(queued))
 	}
 	s.buffer = nil
-	s.live = true
+	s.live = !ended
+	return ended
 }
 
-// endAfter makes s deliver events up to and including cursor (the
-// connection's own leave) and then end; at once if the tail is past it.
-func (h *hub) endAfter(s *subscription, cursor int64) {
-	p := h.part(s.room)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if sp, ok := p.seen[s.room]; ok && sp.last >= cursor {
-		if set := p.subs[s.room]; set != nil {
-			delete(set, s)
-		}
-		return
-	}
+// resumeFloor is the floor that resumes a paused subscription without a gap
+// or a repeat: the last cursor the connection was given.
+func (s *subscription) resumeFloor() int64 {
 	s.mu.Lock()
-	s.until = cursor
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	return max(s.last, s.floor)
+}
+
+// end marks the subscription removed from the hub. Hub partition lock held.
+func (s *subscription) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ended = true
+	s.buffer = nil
+}
+
+// isEnded reports whether the subscription was removed from the hub.
+func (s *subscription) isEnded() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
 }

@@ -10,8 +10,10 @@ import (
 )
 
 // join answers a join with a snapshot and starts the room's stream; see the
-// package doc for why the order of steps matters. c.mu held.
+// package doc for why the order of steps matters. A join that fails changes
+// nothing: a member stays one, with its stream where it was. c.mu held.
 func (c *conn) join(f *clientFrame) error {
+	c.pruneLeaving()
 	old := c.rooms[f.Room]
 	if old == nil && len(c.rooms) >= c.srv.cfg.MaxRooms {
 		return errorf(CodeForbidden, "at most %d rooms per connection", c.srv.cfg.MaxRooms)
@@ -19,36 +21,51 @@ func (c *conn) join(f *clientFrame) error {
 	if !c.srv.Ready() {
 		return errorf(CodeUnavailable, "not ready: %s", c.srv.notReadyReason())
 	}
+	if !c.joins.Allow() {
+		return errorf(CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)
 	defer cancel()
 
-	// A second join of the same room restarts its stream with a fresh
-	// snapshot; the session is a member already, so no join is written.
-	if old != nil {
-		c.srv.hub.unsubscribe(old)
-		delete(c.rooms, f.Room)
-	}
-	// A room left a moment ago may still wait for its own leave; the new
-	// subscription delivers everything after its snapshot, that included.
-	if gone := c.leaving[f.Room]; gone != nil {
-		c.srv.hub.unsubscribe(gone)
-		delete(c.leaving, f.Room)
-	}
-	sub, last := c.srv.hub.subscribe(c, f.Room)
+	// The connection's subscription to the room, if it has one (a member's,
+	// or one still waiting for its own leave), is paused and used again: a
+	// second join of the same room restarts its stream with a fresh
+	// snapshot, and the session is a member already, so no join is written.
+	sub, last, existed := c.srv.hub.subscribe(c, f.Room)
 	snap, err := c.srv.snapshot(ctx, f, last)
 	if err == nil && old == nil {
-		_, err = c.srv.write(ctx, c.event(codec.Join, f.Room))
+		var offs []int64
+		if offs, err = c.srv.write(ctx, c.event(codec.Join, f.Room)); err == nil {
+			sub.joined(offs[0])
+		}
 	}
 	if err != nil {
-		c.srv.hub.unsubscribe(sub)
+		if !existed || sub.goLive(sub.resumeFloor()) {
+			c.srv.hub.unsubscribe(sub)
+		}
 		return err
 	}
+	delete(c.leaving, f.Room)
 	snap.Ref = f.Ref
 	c.enqueueAlways(mustJSON(snap))
-	sub.goLive(snap.Cursor)
+	if sub.goLive(snap.Cursor) {
+		// Its own leave, written by another, came after its join: gone.
+		c.srv.hub.unsubscribe(sub)
+		return nil
+	}
 	c.rooms[f.Room] = sub
 	c.srv.metrics.joins.Inc()
 	return nil
+}
+
+// pruneLeaving forgets the rooms left whose own leave has been delivered.
+// c.mu held.
+func (c *conn) pruneLeaving() {
+	for room, sub := range c.leaving {
+		if sub.isEnded() {
+			delete(c.leaving, room)
+		}
+	}
 }
 
 // snapshot builds the answer to a join: the room's state at a cursor no lower

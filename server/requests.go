@@ -53,11 +53,16 @@ func (c *conn) event(typ codec.EventType, room string) codec.Event {
 }
 
 // leave writes the connection's leave of a joined room; the subscription
-// delivers up to and including it. c.mu held.
+// delivers up to and including it, then ends. A leave that could not be
+// written changes nothing. c.mu held.
 func (c *conn) leave(f *clientFrame) error {
+	c.pruneLeaving()
 	sub := c.rooms[f.Room]
 	if sub == nil {
 		return errorf(CodeNotMember, "not a member of room %s", f.Room)
+	}
+	if !c.joins.Allow() {
+		return errorf(CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
 	}
 	e := c.event(codec.Leave, f.Room)
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
@@ -68,7 +73,6 @@ func (c *conn) leave(f *clientFrame) error {
 	}
 	delete(c.rooms, f.Room)
 	c.leaving[f.Room] = sub
-	c.srv.hub.endAfter(sub, offs[0])
 	if len(f.Ref) > 0 {
 		c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	}

@@ -28,10 +28,12 @@ type Server struct {
 	cfg    Config
 	kcfg   kafka.Config
 	client sarama.Client
-	prod   sarama.SyncProducer
-	reader *logread.Reader
-	rooms  *views.Rooms
-	users  *views.Users
+	// readClient serves reader, the reads of the log made for requests.
+	readClient sarama.Client
+	prod       sarama.SyncProducer
+	reader     *logread.Reader
+	rooms      *views.Rooms
+	users      *views.Users
 	// servers is the view of the server instances, for presence expiry.
 	servers *views.Servers
 	// instance names this run of the server in the sessions it holds:
@@ -81,7 +83,16 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.prod, err = sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID)); err != nil {
 		return nil, fmt.Errorf("server: producer: %w", err)
 	}
-	s.reader = logread.New(client, kcfg)
+	// The reader asks only for ranges it knows are written, so it never
+	// needs a broker's long poll: with the default wait, a fetch of a
+	// record just written could sit out the whole wait (seen on kfake:
+	// a join right after a leave took 500 ms).
+	rc := kcfg.Sarama("server-" + cfg.ServerID + "-reader")
+	rc.Consumer.MaxWaitTime = readerMaxWait
+	if s.readClient, err = sarama.NewClient(kcfg.Brokers, rc); err != nil {
+		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
+	}
+	s.reader = logread.New(s.readClient, kcfg)
 	s.hub = newHub(kcfg.Partitions)
 	s.metrics = newMetrics(s)
 	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
@@ -146,6 +157,7 @@ func (s *Server) Run(ctx context.Context) error {
 	g.Go(func() error { return s.tail.run(gctx) })
 	g.Go(func() error { s.probeKafka(gctx); return nil })
 	g.Go(func() error { s.watchLag(gctx); return nil })
+	g.Go(func() error { s.pruneLoop(gctx); return nil })
 	g.Go(func() error {
 		// The views start once the processors have folded everything the
 		// tail did not read: then every event is in a view or in the tail.
@@ -274,9 +286,16 @@ func (s *Server) goodbye() {
 	}
 }
 
+// readerMaxWait is the longest a fetch of the request reader waits at the
+// broker.
+const readerMaxWait = 5 * time.Millisecond
+
 func (s *Server) closeKafka() {
 	if s.prod != nil {
 		_ = s.prod.Close()
+	}
+	if s.readClient != nil {
+		_ = s.readClient.Close()
 	}
 	_ = s.client.Close()
 }

@@ -77,7 +77,11 @@ func (t *tail) dispatch(e *codec.Event, offset int64) {
 			t.log.Error("panic while dispatching an event", "room", e.Room, "cursor", offset, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	t.hub.dispatch(e.Room, offset, func() []byte { return encodeEvent(offset, e) })
+	leaver := ""
+	if e.Type == codec.Leave {
+		leaver = e.Session
+	}
+	t.hub.dispatch(e.Room, offset, leaver, func() []byte { return encodeEvent(offset, e) })
 }
 
 func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {

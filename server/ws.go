@@ -41,6 +41,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c := &conn{
 		srv: s, ws: ws, out: out, user: user, session: codec.NewID(),
 		limiter:    rate.NewLimiter(rate.Limit(s.cfg.SendRate), s.cfg.SendBurst),
+		joins:      rate.NewLimiter(rate.Limit(s.cfg.JoinRate), s.cfg.JoinBurst),
 		rooms:      map[string]*subscription{},
 		leaving:    map[string]*subscription{},
 		writerDone: make(chan struct{}),
