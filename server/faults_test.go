@@ -175,3 +175,48 @@ func TestJoinsAndLeavesAreRateLimited(t *testing.T) {
 		t.Fatalf("room other answers %d, want 404: the refused join wrote nothing", st)
 	}
 }
+
+// TestLeaveOwedAcrossAnOutage: a member closes its socket while Kafka is
+// away. The server owes the leave and writes it once Kafka is back, while
+// its instance keeps beating: the room and the active-user list are empty
+// again without any expiry.
+func TestLeaveOwedAcrossAnOutage(t *testing.T) {
+	broker, kcfg := testenv.RestartableKafka(t, 2)
+	dir := t.TempDir()
+	runProcessors(t, kcfg, dir)
+	_, hs, _ := startServer(t, kcfg, dir, server.Config{ServerID: "s1", WriteTimeout: 2 * time.Second})
+	alice := testenv.Dial(t, hs.URL, "alice")
+	alice.Send(frame{"op": "join", "room": "h"})
+	alice.Expect("snapshot", nil)
+	alice.ExpectEvent("h", "join", "alice")
+
+	broker.Stop()
+	_ = alice.WS.Close()
+	// Longer than a write's bound, so that the first tries fail.
+	testenv.WaitFor(t, 30*time.Second, func() error {
+		if st := status(hs.URL + "/readyz"); st != 503 {
+			return fmt.Errorf("readyz %d during the outage", st)
+		}
+		return nil
+	})
+	broker.Start()
+	testenv.WaitFor(t, 60*time.Second, func() error {
+		if m := members(t, hs.URL, "h"); m != "[]" {
+			return fmt.Errorf("members %s, want alice's owed leave written", m)
+		}
+		return nil
+	})
+	var page struct {
+		Events []struct {
+			Event map[string]any `json:"event"`
+		} `json:"events"`
+	}
+	getJSON(t, hs.URL+"/api/rooms/h/events?after=-1", &page)
+	var types []string
+	for _, e := range page.Events {
+		types = append(types, fmt.Sprint(e.Event["type"], " ", e.Event["user"]))
+	}
+	if fmt.Sprint(types) != "[join alice leave alice]" {
+		t.Fatalf("room h's log %v, want alice's join and leave", types)
+	}
+}

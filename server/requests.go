@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"github.com/chatstate/chatstate/codec"
 )
@@ -103,8 +102,9 @@ func (c *conn) send(f *clientFrame) error {
 	return nil
 }
 
-// cleanup ends the session: it leaves every joined room, writing the leaves
-// to Kafka, and stops all delivery. Idempotent.
+// cleanup ends the session: it stops all delivery and owes the leaves of
+// every joined room, which the server writes as soon as Kafka takes them.
+// Idempotent.
 func (c *conn) cleanup() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -122,12 +122,7 @@ func (c *conn) cleanup() {
 		c.srv.hub.unsubscribe(sub)
 	}
 	c.leaving = nil
-	if len(leaves) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
-	defer cancel()
-	if _, err := c.srv.write(ctx, leaves...); err != nil && !errors.Is(err, context.Canceled) {
-		c.srv.cfg.Logger.Warn("could not write the leaves of a closed session", "session", c.session, "rooms", len(leaves), "err", err)
+	if len(leaves) > 0 {
+		c.srv.owed.add(leaves...)
 	}
 }

@@ -41,7 +41,9 @@ type Server struct {
 	instance string
 	hub      *hub
 	tail     *tail
-	epoch    string
+	// owed holds the leaves not written yet.
+	owed  *owed
+	epoch string
 
 	ran     atomic.Bool
 	ready   atomic.Bool
@@ -94,6 +96,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	}
 	s.reader = logread.New(s.readClient, kcfg)
 	s.hub = newHub(kcfg.Partitions)
+	s.owed = newOwed()
 	s.metrics = newMetrics(s)
 	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
 		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds}
@@ -158,6 +161,8 @@ func (s *Server) Run(ctx context.Context) error {
 	g.Go(func() error { s.probeKafka(gctx); return nil })
 	g.Go(func() error { s.watchLag(gctx); return nil })
 	g.Go(func() error { s.pruneLoop(gctx); return nil })
+	owedDone := make(chan struct{})
+	g.Go(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
 	g.Go(func() error {
 		// The views start once the processors have folded everything the
 		// tail did not read: then every event is in a view or in the tail.
@@ -182,7 +187,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return vg.Wait()
 	})
 	<-gctx.Done()
-	s.goodbye()
+	s.goodbye(owedDone)
 	err := g.Wait()
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = nil
@@ -249,8 +254,10 @@ func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, err
 	return offs, nil
 }
 
-// goodbye ends every session: leaves written, then close 1001.
-func (s *Server) goodbye() {
+// goodbye ends every session: leaves written, then close 1001, then, once
+// the owed loop has ended (owedDone), whatever is still owed is written,
+// within WriteTimeout; only if all of it was, the instance is retired.
+func (s *Server) goodbye(owedDone <-chan struct{}) {
 	s.mu.Lock()
 	s.shutdown = true
 	conns := make([]*conn, 0, len(s.conns))
@@ -270,9 +277,16 @@ func (s *Server) goodbye() {
 		}()
 	}
 	wg.Wait()
-	// Clean goodbye: the sessions are left; nobody needs to expire them.
+	<-owedDone
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()
+	if err := poll(ctx, func() error { return s.writeOwed(ctx) }); err != nil {
+		// Not retired: the sessions whose leaves are lost expire as a
+		// silent instance's do, or at once when this id starts again.
+		s.cfg.Logger.Warn("stopping with leaves not written", "leaves", s.owed.pending(), "err", err)
+		return
+	}
+	// Clean goodbye: the sessions are left; nobody needs to expire them.
 	if err := s.heartbeat(ctx, codec.Retire, s.instance, s.cfg.ServerID); err != nil {
 		s.cfg.Logger.Warn("could not retire this instance", "err", err)
 		return
