@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"math"
+	"math/big"
 	"net/http"
 	"strconv"
 	"strings"
@@ -91,7 +93,12 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	rows, err := s.rooms.List(r.URL.Query().Get("prefix"), limit, nil)
+	prefix := r.URL.Query().Get("prefix")
+	if e := checkPrefix(prefix); e != nil {
+		writeError(w, e)
+		return
+	}
+	rows, err := s.rooms.List(prefix, limit, nil)
 	if err != nil {
 		writeError(w, errorf(CodeUnavailable, "%v", err))
 		return
@@ -279,7 +286,12 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeBadRequest, "online must be true or false"))
 		return
 	}
-	rows, err := s.users.List(r.URL.Query().Get("prefix"), limit, keep)
+	prefix := r.URL.Query().Get("prefix")
+	if e := checkPrefix(prefix); e != nil {
+		writeError(w, e)
+		return
+	}
+	rows, err := s.users.List(prefix, limit, keep)
 	if err != nil {
 		writeError(w, errorf(CodeUnavailable, "%v", err))
 		return
@@ -311,7 +323,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 
 func intParam(r *http.Request, name string, def, lo, hi int) (int, *Error) {
 	v, e := int64Param(r, name, int64(def), int64(lo))
-	if e == nil && v > int64(hi) {
+	if e == nil && v > int64(hi) || e != nil && tooLarge(r.URL.Query().Get(name)) {
 		e = errorf(CodeBadRequest, "%s must be at most %d", name, hi)
 	}
 	return int(v), e
@@ -323,10 +335,29 @@ func int64Param(r *http.Request, name string, def, lo int64) (int64, *Error) {
 		return def, nil
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && tooLarge(s) {
+		return 0, errorf(CodeBadRequest, "%s is too large: at most %d", name, int64(math.MaxInt64))
+	}
 	if err != nil || v < lo {
 		return 0, errorf(CodeBadRequest, "%s must be an integer of at least %d", name, lo)
 	}
 	return v, nil
+}
+
+// tooLarge reports whether s is a number, in any notation strconv reads,
+// above the range of int64.
+func tooLarge(s string) bool {
+	f, ok := new(big.Float).SetString(s)
+	return ok && f.Cmp(new(big.Float).SetInt64(math.MaxInt64)) > 0
+}
+
+// checkPrefix refuses a name prefix that no valid name begins with; the
+// empty prefix matches every name.
+func checkPrefix(prefix string) *Error {
+	if prefix != "" && !codec.ValidName(prefix) {
+		return errorf(CodeBadRequest, "prefix %q cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", prefix)
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
