@@ -39,10 +39,11 @@ func (s *Server) routes() {
 }
 
 // apiFallback answers what no API route takes: 405 with Allow when the path
-// exists under another method, else 404.
+// exists under another method (HEAD wherever GET, as the mux answers HEAD),
+// with the code bad_request; else 404.
 func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "/api/" && pattern != "" {
@@ -344,11 +345,11 @@ func int64Param(r *http.Request, name string, def, lo int64) (int64, *Error) {
 	return v, nil
 }
 
-// tooLarge reports whether s is a number, in any notation strconv reads,
-// above the range of int64.
+// tooLarge reports whether s is a number (in decimal or exponent notation,
+// such as 99999999999999999999 or 1e30) above the range of int64.
 func tooLarge(s string) bool {
 	f, ok := new(big.Float).SetString(s)
-	return ok && f.Cmp(new(big.Float).SetInt64(math.MaxInt64)) > 0
+	return ok && !f.IsInf() && f.Cmp(new(big.Float).SetInt64(math.MaxInt64)) > 0
 }
 
 // checkPrefix refuses a name prefix that no valid name begins with; the
