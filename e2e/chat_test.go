@@ -22,7 +22,7 @@ func TestTwoUsersChat(t *testing.T) {
 	if got := eval[string](alice, `document.querySelector('[data-testid=name-input]').value + '/' + document.querySelector('[data-testid=room-input]').value`); got != "alice/"+room {
 		t.Fatalf("alice: the form is prefilled with %q, want %q from ?user= and ?room=", got, "alice/"+room)
 	}
-	alice.join("alice", room)
+	alice.waitJoined("alice", room) // the link joins, no press on Join
 
 	// Bob uses the keyboard only: Tab past the skip link to the name field,
 	// then the room field, Enter joins; the message box then has the focus.

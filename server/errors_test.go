@@ -16,23 +16,26 @@ func TestErrorCodesKeepConnection(t *testing.T) {
 	s := newStack(t, server.Config{SendRate: 0.001})
 	c := s.dial("carol")
 	cases := []struct {
-		name string
-		raw  string
-		code string
-		ref  any
+		name    string
+		raw     string
+		code    string
+		ref     any
+		message string // "": any
 	}{
-		{"not json", `hello`, "bad_request", nil},
-		{"array", `[1,2]`, "bad_request", nil},
-		{"unknown op", `{"op":"dance","ref":"r1"}`, "bad_request", "r1"},
-		{"missing op", `{"room":"x"}`, "bad_request", nil},
-		{"bad room", `{"op":"join","room":"-bad","ref":"r2"}`, "bad_request", "r2"},
-		{"history too big", `{"op":"join","room":"ok","history":501}`, "bad_request", nil},
-		{"after wrong type", `{"op":"join","room":"ok","after":"x"}`, "bad_request", nil},
-		{"send not member", `{"op":"send","room":"elsewhere","text":"hi","ref":3}`, "not_member", 3.0},
-		{"leave not member", `{"op":"leave","room":"elsewhere"}`, "not_member", nil},
-		{"text missing", `{"op":"send","room":"elsewhere"}`, "bad_request", nil},
-		{"text blank", `{"op":"send","room":"elsewhere","text":"   "}`, "bad_request", nil},
-		{"text too large", `{"op":"send","room":"elsewhere","text":"` + strings.Repeat("x", 4097) + `","ref":"big"}`, "too_large", "big"},
+		{"not json", `hello`, "bad_request", nil, "frame is not a JSON object"},
+		{"array", `[1,2,3]`, "bad_request", nil, "frame must be a JSON object"},
+		{"after too large", `{"op":"join","room":"ok","after":1e30}`, "bad_request", nil, "after is too large: at most 9223372036854775807"},
+		{"after too long", `{"op":"join","room":"ok","after":99999999999999999999}`, "bad_request", nil, "after is too large: at most 9223372036854775807"},
+		{"unknown op", `{"op":"dance","ref":"r1"}`, "bad_request", "r1", ""},
+		{"missing op", `{"room":"x"}`, "bad_request", nil, ""},
+		{"bad room", `{"op":"join","room":"-bad","ref":"r2"}`, "bad_request", "r2", ""},
+		{"history too big", `{"op":"join","room":"ok","history":501}`, "bad_request", nil, ""},
+		{"after wrong type", `{"op":"join","room":"ok","after":"x"}`, "bad_request", nil, ""},
+		{"send not member", `{"op":"send","room":"elsewhere","text":"hi","ref":3}`, "not_member", 3.0, ""},
+		{"leave not member", `{"op":"leave","room":"elsewhere"}`, "not_member", nil, ""},
+		{"text missing", `{"op":"send","room":"elsewhere"}`, "bad_request", nil, ""},
+		{"text blank", `{"op":"send","room":"elsewhere","text":"   "}`, "bad_request", nil, ""},
+		{"text too large", `{"op":"send","room":"elsewhere","text":"` + strings.Repeat("x", 4097) + `","ref":"big"}`, "too_large", "big", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,8 +44,8 @@ func TestErrorCodesKeepConnection(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := c.Expect("error", frame{"code": tc.code})
-			if f["message"] == "" || f["ref"] != tc.ref {
-				t.Fatalf("error frame %v, want ref %v", f, tc.ref)
+			if f["message"] == "" || f["ref"] != tc.ref || tc.message != "" && f["message"] != tc.message {
+				t.Fatalf("error frame %v, want ref %v and message %q", f, tc.ref, tc.message)
 			}
 			c.Send(frame{"op": "ping", "ref": "p"})
 			c.Expect("pong", frame{"ref": "p"})

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
+	"math/big"
 	"strings"
 
 	"github.com/chatstate/chatstate/codec"
@@ -36,7 +38,7 @@ func decodeClientFrame(data []byte) (*clientFrame, *Error) {
 	if err := dec.Decode(&f); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &f, errorf(CodeBadRequest, "field %s has the wrong type", te.Field)
+			return &f, typeError(data, te)
 		}
 		return &f, errorf(CodeBadRequest, "frame is not a JSON object")
 	}
@@ -74,11 +76,47 @@ func decodeClientFrame(data []byte) (*clientFrame, *Error) {
 		f.Text = &t
 	case "ping":
 	case "":
+		if !isObject(data) { // null
+			return &f, errorf(CodeBadRequest, "frame must be a JSON object")
+		}
 		return &f, errorf(CodeBadRequest, "op is missing")
 	default:
 		return &f, errorf(CodeBadRequest, "unknown op %q", f.Op)
 	}
 	return &f, nil
+}
+
+// isObject reports whether the JSON value data is an object.
+func isObject(data []byte) bool {
+	v := bytes.TrimLeft(data, " \t\r\n")
+	return len(v) > 0 && v[0] == '{'
+}
+
+// typeError explains a value of the wrong JSON type: a frame that is not an
+// object, a number out of the range of after or history, or a field of
+// another type.
+func typeError(data []byte, te *json.UnmarshalTypeError) *Error {
+	if te.Field == "" || !isObject(data) {
+		return errorf(CodeBadRequest, "frame must be a JSON object")
+	}
+	var fields map[string]json.RawMessage
+	n, isNumber := new(big.Float), false
+	if json.Unmarshal(data, &fields) == nil {
+		_, isNumber = n.SetString(string(fields[te.Field]))
+	}
+	if isNumber && (te.Field == "after" || te.Field == "history") {
+		outside := n.Cmp(new(big.Float).SetInt64(math.MaxInt64)) > 0 || n.Cmp(new(big.Float).SetInt64(math.MinInt64)) < 0
+		switch {
+		case !outside: // in range, so a fraction or an exponent
+			return errorf(CodeBadRequest, "%s must be an integer", te.Field)
+		case te.Field == "history":
+			return errorf(CodeBadRequest, "history must be 0 to %d", codec.HistoryLimit)
+		case n.Sign() > 0:
+			return errorf(CodeBadRequest, "after is too large: at most %d", int64(math.MaxInt64))
+		}
+		return errorf(CodeBadRequest, "after must be a cursor (-1 or more)")
+	}
+	return errorf(CodeBadRequest, "field %s has the wrong type", te.Field)
 }
 
 // trimInvalid drops the package prefixes of a codec error for clients.

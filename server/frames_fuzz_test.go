@@ -24,6 +24,8 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"op":"join","room":"-x"}`,
 		`{"op":"join","room":"r","history":501}`,
 		`[1,2,3]`,
+		`{"op":"join","room":"r","after":1e30}`,
+		`{"op":"join","room":"r","after":99999999999999999999,"history":2.5}`,
 		`{"op":"join","room":"r"} {"op":"ping"}`,
 		"not json",
 	} {

@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"math"
+	"math/big"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,10 +39,11 @@ func (s *Server) routes() {
 }
 
 // apiFallback answers what no API route takes: 405 with Allow when the path
-// exists under another method, else 404.
+// exists under another method (HEAD wherever GET, as the mux answers HEAD),
+// with the code bad_request; else 404.
 func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "/api/" && pattern != "" {
@@ -91,7 +94,12 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	rows, err := s.rooms.List(r.URL.Query().Get("prefix"), limit, nil)
+	prefix := r.URL.Query().Get("prefix")
+	if e := checkPrefix(prefix); e != nil {
+		writeError(w, e)
+		return
+	}
+	rows, err := s.rooms.List(prefix, limit, nil)
 	if err != nil {
 		writeError(w, errorf(CodeUnavailable, "%v", err))
 		return
@@ -279,7 +287,12 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeBadRequest, "online must be true or false"))
 		return
 	}
-	rows, err := s.users.List(r.URL.Query().Get("prefix"), limit, keep)
+	prefix := r.URL.Query().Get("prefix")
+	if e := checkPrefix(prefix); e != nil {
+		writeError(w, e)
+		return
+	}
+	rows, err := s.users.List(prefix, limit, keep)
 	if err != nil {
 		writeError(w, errorf(CodeUnavailable, "%v", err))
 		return
@@ -311,7 +324,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 
 func intParam(r *http.Request, name string, def, lo, hi int) (int, *Error) {
 	v, e := int64Param(r, name, int64(def), int64(lo))
-	if e == nil && v > int64(hi) {
+	if e == nil && v > int64(hi) || e != nil && tooLarge(r.URL.Query().Get(name)) {
 		e = errorf(CodeBadRequest, "%s must be at most %d", name, hi)
 	}
 	return int(v), e
@@ -323,10 +336,29 @@ func int64Param(r *http.Request, name string, def, lo int64) (int64, *Error) {
 		return def, nil
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && tooLarge(s) {
+		return 0, errorf(CodeBadRequest, "%s is too large: at most %d", name, int64(math.MaxInt64))
+	}
 	if err != nil || v < lo {
 		return 0, errorf(CodeBadRequest, "%s must be an integer of at least %d", name, lo)
 	}
 	return v, nil
+}
+
+// tooLarge reports whether s is a number (in decimal or exponent notation,
+// such as 99999999999999999999 or 1e30) above the range of int64.
+func tooLarge(s string) bool {
+	f, ok := new(big.Float).SetString(s)
+	return ok && !f.IsInf() && f.Cmp(new(big.Float).SetInt64(math.MaxInt64)) > 0
+}
+
+// checkPrefix refuses a name prefix that no valid name begins with; the
+// empty prefix matches every name.
+func checkPrefix(prefix string) *Error {
+	if prefix != "" && !codec.ValidName(prefix) {
+		return errorf(CodeBadRequest, "prefix %q cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", prefix)
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -111,21 +111,40 @@ func TestHTTPAPI(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		url    string
-		status int
-		code   string
+		url     string
+		status  int
+		code    string
+		message string // "": any
 	}{
-		{"/api/rooms/never", 404, "not_found"},
-		{"/api/users/nobody", 404, "not_found"},
-		{"/api/rooms/bad%20name", 400, "bad_request"},
-		{"/api/rooms?limit=abc", 400, "bad_request"},
-		{"/api/rooms/news/events?after=-5", 400, "bad_request"},
-		{"/api/users?online=maybe", 400, "bad_request"},
+		{"/api/rooms/never", 404, "not_found", ""},
+		{"/api/users/nobody", 404, "not_found", ""},
+		{"/api/rooms/bad%20name", 400, "bad_request", ""},
+		{"/api/rooms?limit=abc", 400, "bad_request", "limit must be an integer of at least 1"},
+		{"/api/rooms/news/events?after=-5", 400, "bad_request", "after must be an integer of at least -1"},
+		{"/api/users?online=maybe", 400, "bad_request", ""},
+		// Numbers beyond int64 are too large, not malformed.
+		{"/api/rooms/news/events?after=1e30", 400, "bad_request", "after is too large: at most 9223372036854775807"},
+		{"/api/rooms/news/events?after=99999999999999999999", 400, "bad_request", "after is too large: at most 9223372036854775807"},
+		{"/api/rooms/news/events?after=1.5", 400, "bad_request", "after must be an integer of at least -1"},
+		{"/api/rooms/news?at=99999999999999999999", 400, "bad_request", "at is too large: at most 9223372036854775807"},
+		{"/api/rooms?limit=99999999999999999999", 400, "bad_request", "limit must be at most 10000"},
+		{"/api/rooms/news/events?limit=1e30", 400, "bad_request", "limit must be at most 1000"},
+		// A prefix no name can begin with is refused; the empty one is all.
+		{"/api/rooms?prefix=bad%20x", 400, "bad_request", `prefix "bad x" cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`},
+		{"/api/rooms?prefix=-n", 400, "bad_request", `prefix "-n" cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`},
+		{"/api/users?prefix=a%2Fb", 400, "bad_request", `prefix "a/b" cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`},
 	} {
 		var out map[string]any
-		if st := getJSON(t, base+tc.url, &out); st != tc.status || errCode(out) != tc.code {
-			t.Errorf("GET %s: %d %v, want %d %s", tc.url, st, out, tc.status, tc.code)
+		st := getJSON(t, base+tc.url, &out)
+		e, _ := out["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		if st != tc.status || errCode(out) != tc.code || tc.message != "" && msg != tc.message {
+			t.Errorf("GET %s: %d %v, want %d %s %q", tc.url, st, out, tc.status, tc.code, tc.message)
 		}
+	}
+	var all struct{ Rooms []map[string]any }
+	if st := getJSON(t, base+"/api/rooms?prefix=", &all); st != 200 || len(all.Rooms) != 2 {
+		t.Errorf("GET /api/rooms?prefix=: %d %v, want both rooms", st, all)
 	}
 	for _, p := range []string{"/healthz", "/readyz"} {
 		var out map[string]any

@@ -30,6 +30,8 @@ type apiChecker struct {
 	doc    *openapi3.T
 	router routers.Router
 	seen   map[string]bool // operations exercised, as "METHOD /path"
+	// statuses are the statuses answered, by operation.
+	statuses map[string]map[int]bool
 }
 
 // apiCall is one request and the status it must get.
@@ -103,6 +105,7 @@ func (c *apiChecker) check(t *testing.T, k apiCall, status int, header http.Head
 		t.Errorf("%v: %v", k, err)
 		return
 	}
+	c.answered(in, status)
 	if status < 300 && reqErr != nil {
 		t.Errorf("%v: the server answered %d, but the document refuses the request: %v", k, status, reqErr)
 	}
@@ -160,7 +163,10 @@ func init() {
 
 // TestOpenAPIResponses drives real requests at a running stack, every
 // documented operation at least once, and validates each request and answer
-// against the document served at /api/openapi.json.
+// against the document served at /api/openapi.json: every status answered
+// is documented for its operation, including the 405 of every method a path
+// does not take, and every status documented is answered by some request
+// (but those of unanswerable), a server never ready giving the 503s.
 func TestOpenAPIResponses(t *testing.T) {
 	s := newStack(t, server.Config{APIKey: "k3y"})
 	base := s.http.URL
@@ -184,7 +190,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		t.Errorf("the served document differs from %s (%v)", openAPIFile, err)
 	}
 	doc, router := loadOpenAPI(t, served)
-	c := &apiChecker{base: base, doc: doc, router: router, seen: map[string]bool{}}
+	c := &apiChecker{base: base, doc: doc, router: router, seen: map[string]bool{}, statuses: map[string]map[int]bool{}}
 
 	// State to read back: alice present in news, bot's messages in it.
 	c.dialWS(t, "user=carol", nil, 101).Close()
@@ -218,6 +224,10 @@ func TestOpenAPIResponses(t *testing.T) {
 		{method: "GET", target: "/api/rooms", status: 200},
 		{method: "GET", target: "/api/rooms?prefix=ne&limit=1", status: 200},
 		{method: "GET", target: "/api/rooms?prefix=zz", status: 200},
+		{method: "GET", target: "/api/rooms?prefix=", status: 200},
+		{method: "GET", target: "/api/rooms?prefix=bad%20x", status: 400, docRejects: true},
+		{method: "GET", target: "/api/users?prefix=-x", status: 400, docRejects: true},
+		{method: "GET", target: "/api/rooms/news/events?after=99999999999999999999", status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms?limit=abc", status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms/news", status: 200},
 		{method: "GET", target: "/api/rooms/never", status: 404},
@@ -323,9 +333,10 @@ func TestOpenAPIResponses(t *testing.T) {
 		}
 	}
 
-	// A second server on the same log, with an auth secret and no API key.
-	_, hs2, _ := startServer(t, s.kcfg, t.TempDir(), server.Config{ServerID: "s2", AuthSecret: "s3cret"})
-	c2 := &apiChecker{base: hs2.URL, doc: doc, router: router, seen: c.seen}
+	// A second server on the same log, with an auth secret, no API key and
+	// one connection per user.
+	_, hs2, _ := startServer(t, s.kcfg, t.TempDir(), server.Config{ServerID: "s2", AuthSecret: "s3cret", MaxConnsPerUser: 1})
+	c2 := &apiChecker{base: hs2.URL, doc: doc, router: router, seen: c.seen, statuses: c.statuses}
 	c2.do(t, apiCall{method: "POST", target: "/api/rooms/news/messages", header: bearer("k3y"), body: `{"user":"bot","text":"hi"}`, status: 403})
 	c2.do(t, apiCall{method: "GET", target: "/ws?user=alice", status: 401})
 	c2.do(t, apiCall{method: "GET", target: "/ws?token=not.a.jwt", status: 401})
@@ -333,13 +344,20 @@ func TestOpenAPIResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c2.dialWS(t, "token="+tok, nil, 101).Close()
+	first := c2.dialWS(t, "token="+tok, nil, 101)
+	c2.dialWS(t, "token="+tok, nil, 429)
+	first.Close()
+
+	c.wrongMethods(t)
+	c.ranges(t)
+	c.notReady(t, s.kcfg)
 
 	for op := range docOps(doc) {
 		if !c.seen[op] {
 			t.Errorf("no request exercised %s", op)
 		}
 	}
+	c.everyStatusAnswered(t)
 
 	// The validation can fail: answers that break the document are refused.
 	t.Run("negative", func(t *testing.T) {

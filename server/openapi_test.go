@@ -3,6 +3,8 @@ package server_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,7 +89,8 @@ func loadOpenAPI(t *testing.T, data []byte) (*openapi3.T, routers.Router) {
 // registrations in the package's source, that the document describes exactly
 // the documented routes, that each handler's query parameters (names,
 // defaults, bounds) are the document's, that the error codes are those of
-// errors.go, and that no schema closes additionalProperties.
+// errors.go, that the files and sections the document points to exist, and
+// that no schema closes additionalProperties.
 func TestOpenAPIRoutes(t *testing.T) {
 	data, err := os.ReadFile(openAPIFile)
 	if err != nil {
@@ -165,6 +168,18 @@ func TestOpenAPIRoutes(t *testing.T) {
 	slices.Sort(enum)
 	if !slices.Equal(enum, src.codes) {
 		t.Errorf("ErrorCode enum %v, errors.go has %v", enum, src.codes)
+	}
+
+	// The files and sections the document points to exist.
+	for _, m := range regexp.MustCompile(`([\w.-]+\.md)(?:, section ([A-Z][\w ]*\w))?`).FindAllStringSubmatch(string(data), -1) {
+		md, err := os.ReadFile(filepath.Join("..", m[1]))
+		if err != nil {
+			t.Errorf("the document points to %s, which the repository lacks", m[1])
+			continue
+		}
+		if m[2] != "" && !regexp.MustCompile(`(?m)^#+ `+regexp.QuoteMeta(m[2])+`$`).Match(md) {
+			t.Errorf("the document points to section %q of %s, which has no such heading", m[2], m[1])
+		}
 	}
 
 	// Fields may be added: no object is closed.

@@ -930,6 +930,10 @@ function init() {
   if (token || NAME_RE.test(el.nameInput.value.trim())) {
     if (!token) st.user = el.nameInput.value.trim();
     connect();
+    // A link that names both the user (or has a token) and the room, such
+    // as /?user=alice&room=lobby, joins the room without a press on Join.
+    const linked = (params.get('room') || '').trim();
+    if ((token || params.get('user')) && NAME_RE.test(linked)) joinRoom(linked, true);
   } else {
     setStatus('offline');
   }
