@@ -54,9 +54,13 @@ type Server struct {
 	limits    connLimits
 }
 
-// New connects to Kafka, learns the epoch and the tail's start offsets, and
-// prepares the views under stateDir. Nothing is served or read until Run.
+// New checks cfg (Config.Validate), connects to Kafka, learns the epoch and
+// the tail's start offsets, and prepares the views under stateDir. Nothing
+// is served or read until Run.
 func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	kcfg, err := kcfg.WithDefaults()
 	if err != nil {
