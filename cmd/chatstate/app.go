@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -28,6 +29,16 @@ func newApp() *cli.App {
 		// Errors are printed once, by main, on one line.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
+}
+
+// run runs the command line args (program name first) until ctx is done.
+func run(ctx context.Context, args []string) error {
+	app := newApp()
+	args, err := arrange(app, args)
+	if err != nil {
+		return err
+	}
+	return app.RunContext(ctx, args)
 }
 
 // env is the environment variable of a flag: CHATSTATE_ + NAME_IN_CAPS.
