@@ -18,6 +18,9 @@ func devCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkBrokerFlags(c); err != nil {
+				return err
+			}
 			b, err := startBroker(c)
 			if err != nil {
 				return err

@@ -19,11 +19,14 @@ func serverCommand() *cli.Command {
 		Usage: "run the WebSocket and HTTP server",
 		Flags: append(serverFlags(), stateDirFlag("./chatstate-state")),
 		Action: func(c *cli.Context) error {
-			kcfg, err := kafkaConfig(c, "")
+			scfg, err := serverConfig(c)
 			if err != nil {
 				return err
 			}
-			scfg, err := serverConfig(c)
+			if err := notEmpty(c, "state-dir"); err != nil {
+				return err
+			}
+			kcfg, err := kafkaConfig(c, "")
 			if err != nil {
 				return err
 			}
