@@ -46,7 +46,7 @@ func devCommand() *cli.Command {
 				stopSrv() // a failed processor stops the whole process
 				procDone <- err
 			}()
-			srvErr := runServer(srvCtx, kcfg, scfg, state, c.String("http"))
+			srvErr := runServer(srvCtx, kcfg, scfg, state, "--data-dir", c.String("http"))
 			stopProc()
 			procErr := <-procDone
 			if srvErr != nil {
