@@ -102,22 +102,26 @@ func checkName(kind, name string) error {
 	return nil
 }
 
-// packages are the names with which this program's packages, and sarama,
-// begin their errors.
+// packages are the names with which this program's packages begin their
+// errors.
 var packages = map[string]bool{
 	"auth": true, "codec": true, "embedded": true, "kafka": true, "logread": true, "processors": true,
 	"replay": true, "server": true, "tablestore": true, "views": true,
 }
 
-// oneLine is the one-line reason printed for err: white space folded,
-// and the package names that head the parts of a wrapped error ("kafka: ",
-// "replay: ") left out, since they say where the error was made and not
-// what went wrong.
+// oneLine is the one-line reason printed for err: white space folded, and
+// the package names that head the parts of a wrapped error ("replay: ",
+// "codec: ") left out, since they say where the error was made and not what
+// went wrong. "kafka: " is kept once, as the first word of the reason about
+// Kafka that follows it (sarama begins its errors with it too).
 func oneLine(err error) string {
 	parts := strings.Split(strings.Join(strings.Fields(err.Error()), " "), ": ")
 	kept := parts[:0]
+	sawKafka := false
 	for i, p := range parts {
-		if !packages[p] || i == len(parts)-1 {
+		keep := !packages[p] || i == len(parts)-1 || p == "kafka" && !sawKafka
+		sawKafka = sawKafka || p == "kafka"
+		if keep {
 			kept = append(kept, p)
 		}
 	}

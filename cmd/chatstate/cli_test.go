@@ -81,7 +81,7 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 func TestFlagsAfterArguments(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t) // nobody listens
-	unreachable := "chatstate: connect to [" + addr + "] (plaintext): client has run out of available brokers to talk to: dial tcp " +
+	unreachable := "chatstate: kafka: connect to [" + addr + "] (plaintext): client has run out of available brokers to talk to: dial tcp " +
 		addr + ": connect: connection refused"
 	refused(t, nil, unreachable, "rooms", "--brokers", addr)
 	refused(t, nil, unreachable, "rooms", "lobby", "--json", "--brokers", addr)
@@ -126,10 +126,13 @@ func TestReasonsInUserWords(t *testing.T) {
 	refused(t, nil, "chatstate: --auth-secret must not be empty", "token", "--user", "ann", "--auth-secret", "")
 	refused(t, nil, "chatstate: --ttl must be positive, got -1s", "token", "--user", "ann", "--auth-secret", "s", "--ttl", "-1s")
 	refused(t, nil, "chatstate: --until-cursor must be 0 or more, got -2", "replay", "--room", "a", "--until-cursor", "-2")
-	refused(t, nil, "chatstate: connect to kafka ["+addr+"]: client has run out of available brokers to talk to: dial tcp "+
+	// "kafka" once, as the word of what could not be reached.
+	refused(t, nil, "chatstate: connect to ["+addr+"]: kafka: client has run out of available brokers to talk to: dial tcp "+
 		addr+": connect: connection refused", "replay", "--room", "a", "--brokers", addr)
-	refused(t, nil, "chatstate: connect to ["+addr+"]: client has run out of available brokers to talk to: dial tcp "+
+	refused(t, nil, "chatstate: connect to ["+addr+"]: kafka: client has run out of available brokers to talk to: dial tcp "+
 		addr+": connect: connection refused", "verify", "--brokers", addr)
+	refused(t, nil, "chatstate: kafka: connect to ["+addr+"] (plaintext): client has run out of available brokers to talk to: dial tcp "+
+		addr+": connect: connection refused", "rooms", "--brokers", addr)
 	// The secret comes from the environment too.
 	if r := runSplit(t, []string{"CHATSTATE_AUTH_SECRET=s"}, "token", "--user", "ann"); r.code != 0 || bytes.Count([]byte(r.stdout), []byte(".")) != 2 {
 		t.Errorf("token with the secret in the environment: %+v", r)

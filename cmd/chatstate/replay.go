@@ -57,7 +57,7 @@ func replayCommand() *cli.Command {
 			}
 			client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("replay"))
 			if err != nil {
-				return fmt.Errorf("connect to kafka %v: %w", kcfg.Brokers, err)
+				return fmt.Errorf("connect to %v: %w", kcfg.Brokers, err)
 			}
 			defer client.Close()
 			r := logread.New(client, kcfg)
