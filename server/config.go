@@ -1,16 +1,22 @@
 package server
 
 import (
-	"github.com/lovoo/goka"
+	"fmt"
 	"log/slog"
+	"math"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/lovoo/goka"
 )
 
 // Config configures a Server. Every zero value means the default its comment
 // states; New fills them in.
 type Config struct {
-	// ServerID names this server in the events it writes. Zero value means
-	// "server".
+	// ServerID names this server in the events it writes and its state
+	// directory: 1 to MaxServerID letters, digits, '.', '_' or '-'. Zero
+	// value means "server".
 	ServerID string
 	// AuthSecret, when set, makes WebSocket clients prove who they are with
 	// ?token=JWT (HS256, sub = user, exp required); ?user= is then refused.
@@ -52,8 +58,8 @@ type Config struct {
 	// value means 1 MiB.
 	QueueBytes int
 	// SessionTTL bounds how long the sessions of a server that died without
-	// a goodbye stay in rooms; the server beats every SessionTTL/3. Zero
-	// value means 30 seconds.
+	// a goodbye stay in rooms; the server beats every SessionTTL/3. At least
+	// MinSessionTTL; zero value means 30 seconds.
 	SessionTTL time.Duration
 	// PingInterval is how often the server pings each connection; one that
 	// does not answer within another interval is dropped. Zero value means
@@ -122,3 +128,84 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// MaxServerID is the longest ServerID: the id of an instance of the server
+// (ServerID, "/", eight characters) must fit the 64 bytes of an event's
+// server field.
+const MaxServerID = 55
+
+// MinSessionTTL is the shortest SessionTTL. Sessions are swept once a
+// second; a shorter TTL would expire the sessions of live servers whose
+// beat is a moment late.
+const MinSessionTTL = time.Second
+
+// ConfigError is the error of Validate: the field of Config that is wrong,
+// what it must be, and what it is.
+type ConfigError struct {
+	Field string // the name of the field in Config, such as "QueueSize"
+	Want  string // what it must be, such as "positive"
+	Got   string // its value, formatted
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("server: %s must be %s, got %s", e.Field, e.Want, e.Got)
+}
+
+// Validate reports, as a *ConfigError, the first field of c that no server
+// can run with, once the zero values are replaced by their defaults:
+//   - ServerID of 1 to MaxServerID letters, digits, '.', '_' or '-';
+//   - each AllowedOrigins "*" or scheme://host[:port];
+//   - MaxFrameBytes, QueueSize, QueueBytes, MaxRooms, MaxConnsPerUser,
+//     MaxConnsPerAddr, SendBurst and JoinBurst positive, SendRate and
+//     JoinRate positive and finite;
+//   - PingInterval, WriteTimeout and ReadTimeout positive, SessionTTL at
+//     least MinSessionTTL.
+//
+// Negative values are never defaults. New calls Validate; a command line
+// calls it too, to refuse a configuration before anything starts.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if len(c.ServerID) > MaxServerID || strings.Trim(c.ServerID, idChars) != "" {
+		return &ConfigError{"ServerID", fmt.Sprintf("1 to %d letters, digits, '.', '_' or '-'", MaxServerID), fmt.Sprintf("%q", c.ServerID)}
+	}
+	for _, o := range c.AllowedOrigins {
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || strings.Trim(u.Path, "/") != "" || u.RawQuery != "") {
+			return &ConfigError{"AllowedOrigins", `"*" or scheme://host[:port]`, fmt.Sprintf("%q", o)}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"MaxFrameBytes", c.MaxFrameBytes}, {"QueueSize", c.QueueSize}, {"MaxRooms", c.MaxRooms},
+		{"MaxConnsPerUser", c.MaxConnsPerUser}, {"MaxConnsPerAddr", c.MaxConnsPerAddr}, {"SendBurst", c.SendBurst},
+		{"QueueBytes", c.QueueBytes}, {"JoinBurst", c.JoinBurst},
+	} {
+		if f.v <= 0 {
+			return &ConfigError{f.name, "positive", fmt.Sprint(f.v)}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"SendRate", c.SendRate}, {"JoinRate", c.JoinRate}} {
+		if !(f.v > 0) || math.IsInf(f.v, 0) {
+			return &ConfigError{f.name, "positive and finite", fmt.Sprint(f.v)}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{{"PingInterval", c.PingInterval}, {"WriteTimeout", c.WriteTimeout}, {"ReadTimeout", c.ReadTimeout}} {
+		if f.v <= 0 {
+			return &ConfigError{f.name, "positive", f.v.String()}
+		}
+	}
+	if c.SessionTTL < MinSessionTTL {
+		return &ConfigError{"SessionTTL", "at least " + MinSessionTTL.String(), c.SessionTTL.String()}
+	}
+	return nil
+}
+
+// idChars are the bytes of a ServerID.
+const idChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"

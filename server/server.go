@@ -56,27 +56,41 @@ type Server struct {
 	mux       *http.ServeMux
 	metrics   *metrics
 	limits    connLimits
+	// lock is held on the state directory from New until Run returns.
+	lock *stateLock
 }
 
-// New connects to Kafka, learns the epoch and the tail's start offsets, and
-// prepares the views under stateDir. Nothing is served or read until Run.
+// New checks cfg (Config.Validate), locks its state directory under stateDir
+// (an error wrapping ErrStateInUse if another server holds it), connects to
+// Kafka, learns the epoch and the tail's start offsets, and prepares the
+// views in that directory. Nothing is served or read until Run.
 func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	kcfg, err := kcfg.WithDefaults()
 	if err != nil {
 		return nil, err
 	}
+	// Before anything opens the stores in it.
+	dir := filepath.Join(stateDir, "server-"+cfg.ServerID)
+	lock, err := lockState(dir)
+	if err != nil {
+		return nil, err
+	}
 	client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID))
 	if err != nil {
+		lock.release()
 		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
 	}
-	s := &Server{cfg: cfg, kcfg: kcfg, client: client, conns: map[*conn]struct{}{}}
+	s := &Server{cfg: cfg, kcfg: kcfg, client: client, lock: lock, conns: map[*conn]struct{}{}}
 	s.waiting.Store("starting")
 	s.kafkaDown.Store("")
 	ok := false
 	defer func() {
 		if !ok {
-			s.closeKafka()
+			s.release()
 		}
 	}()
 	if s.epoch, err = kafka.Epoch(client, kcfg); err != nil {
@@ -103,7 +117,6 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if err := s.tail.open(kcfg.Partitions); err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(stateDir, "server-"+cfg.ServerID)
 	var vopts []views.Option
 	if cfg.GokaLogger != nil {
 		vopts = append(vopts, views.WithGokaOptions(goka.WithViewLogger(cfg.GokaLogger)))
@@ -150,12 +163,12 @@ func (s *Server) notReadyReason() string {
 
 // Run reads the log and keeps the views until ctx is done, then says goodbye
 // to every client (their leaves written, then close 1001) and releases
-// Kafka. It may be called once.
+// Kafka and the state directory. It may be called once.
 func (s *Server) Run(ctx context.Context) error {
 	if s.ran.Swap(true) {
 		return ErrRunTwice
 	}
-	defer s.closeKafka()
+	defer s.release()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.tail.run(gctx) })
 	g.Go(func() error { s.probeKafka(gctx); return nil })
@@ -304,7 +317,9 @@ func (s *Server) goodbye(owedDone <-chan struct{}) {
 // broker.
 const readerMaxWait = 5 * time.Millisecond
 
-func (s *Server) closeKafka() {
+// release closes the Kafka clients and drops the lock of the state
+// directory.
+func (s *Server) release() {
 	if s.prod != nil {
 		_ = s.prod.Close()
 	}
@@ -312,4 +327,5 @@ func (s *Server) closeKafka() {
 		_ = s.readClient.Close()
 	}
 	_ = s.client.Close()
+	s.lock.release()
 }

@@ -1,13 +1,15 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 )
 
 func newApp() *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:  "chatstate",
 		Usage: "a chat backend in which Kafka is the only source of truth",
 		Flags: globalFlags(),
@@ -24,18 +26,50 @@ func newApp() *cli.App {
 			tokenCommand(),
 			topicsCommand(),
 		},
-		Before: setupLogging,
+		Before: func(c *cli.Context) error {
+			if err := checkGlobalFlags(c); err != nil {
+				return err
+			}
+			return setupLogging(c)
+		},
+		// Without a command: the help; with an unknown one: its name.
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return fmt.Errorf("unknown command %q (see chatstate --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+		OnUsageError: usageError("chatstate"),
 		// Errors are printed once, by main, on one line.
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = usageError("chatstate " + cmd.Name)
+		// No "help" subcommand: a room may be called help.
+		cmd.HideHelpCommand = true
+	}
+	return app
+}
+
+// usageError makes a flag the parser refused the whole message: its reason
+// and where to read more, rather than the help in front of it.
+func usageError(cmd string) cli.OnUsageErrorFunc {
+	return func(_ *cli.Context, err error, _ bool) error {
+		return fmt.Errorf("%w (see %s --help)", err, cmd)
+	}
+}
+
+// run runs the command line args (program name first) until ctx is done.
+func run(ctx context.Context, args []string) error {
+	app := newApp()
+	args, err := arrange(app, args)
+	if err != nil {
+		return err
+	}
+	return app.RunContext(ctx, args)
 }
 
 // env is the environment variable of a flag: CHATSTATE_ + NAME_IN_CAPS.
 func env(flag string) []string {
 	return []string{"CHATSTATE_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))}
-}
-
-// oneLine keeps an error to one line for the command line.
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }

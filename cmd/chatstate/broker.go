@@ -14,6 +14,14 @@ func brokerFlags() []cli.Flag {
 	}
 }
 
+// checkBrokerFlags refuses the flags of brokerFlags that cannot work.
+func checkBrokerFlags(c *cli.Context) error {
+	if err := listenAddr(c, "broker-addr"); err != nil {
+		return err
+	}
+	return notEmpty(c, "data-dir")
+}
+
 func startBroker(c *cli.Context) (*embedded.Broker, error) {
 	return embedded.Start(embedded.Config{Addr: c.String("broker-addr"), DataDir: filepath.Join(c.String("data-dir"), "kafka")})
 }
@@ -24,6 +32,9 @@ func brokerCommand() *cli.Command {
 		Usage: "run the embedded Kafka-protocol broker alone",
 		Flags: brokerFlags(),
 		Action: func(c *cli.Context) error {
+			if err := checkBrokerFlags(c); err != nil {
+				return err
+			}
 			b, err := startBroker(c)
 			if err != nil {
 				return err

@@ -9,7 +9,9 @@ import (
 
 // startDebug serves Go's pprof handlers on addr, for profiling a running
 // process; nothing when addr is empty. The listener lives as long as the
-// process.
+// process. The command line is not served (/debug/pprof/cmdline answers
+// 404): it holds the secrets given as flags. The profiles still show the
+// program's insides, so the address must not be reachable from outside.
 func startDebug(addr string) error {
 	if addr == "" {
 		return nil
@@ -20,7 +22,9 @@ func startDebug(addr string) error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/cmdline", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not served: the command line holds secrets", http.StatusNotFound)
+	})
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

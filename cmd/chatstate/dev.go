@@ -18,6 +18,9 @@ func devCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkBrokerFlags(c); err != nil {
+				return err
+			}
 			b, err := startBroker(c)
 			if err != nil {
 				return err
@@ -43,7 +46,7 @@ func devCommand() *cli.Command {
 				stopSrv() // a failed processor stops the whole process
 				procDone <- err
 			}()
-			srvErr := runServer(srvCtx, kcfg, scfg, state, c.String("http"))
+			srvErr := runServer(srvCtx, kcfg, scfg, state, "--data-dir", c.String("http"))
 			stopProc()
 			procErr := <-procDone
 			if srvErr != nil {

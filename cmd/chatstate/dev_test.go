@@ -71,18 +71,21 @@ func startProc(t *testing.T, httpAddr string, args ...string) *proc {
 			t.Logf("chatstate %s output:\n%s", args[0], p.log)
 		}
 	})
-	testenv.WaitFor(t, 60*time.Second, func() error {
-		resp, err := http.Get(p.url + "/readyz")
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("readyz %d", resp.StatusCode)
-		}
-		return nil
-	})
+	testenv.WaitFor(t, 60*time.Second, func() error { return readyz(p.url) })
 	return p
+}
+
+// readyz is nil once the server at url says it is ready.
+func readyz(url string) error {
+	resp, err := http.Get(url + "/readyz")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("readyz %d", resp.StatusCode)
+	}
+	return nil
 }
 
 // devProcess is a running `chatstate dev`.

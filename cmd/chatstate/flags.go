@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -36,13 +37,9 @@ func kafkaConfig(c *cli.Context, brokers string) (kafka.Config, error) {
 			list = append(list, b)
 		}
 	}
-	prefix := c.String("topic-prefix")
-	if prefix == "" || strings.ContainsAny(prefix, " /\\") {
-		return kafka.Config{}, fmt.Errorf("bad --topic-prefix %q", prefix)
-	}
 	return kafka.Config{
 		Brokers:     list,
-		Names:       kafka.NewNames(prefix),
+		Names:       kafka.NewNames(c.String("topic-prefix")),
 		Partitions:  c.Int("partitions"),
 		Replication: c.Int("replication"),
 		Retention:   c.Duration("retention"),
@@ -77,8 +74,27 @@ func serverFlags() []cli.Flag {
 	}
 }
 
+// serverFlagOf names the flag of each field of server.Config set from one.
+var serverFlagOf = map[string]string{
+	"ServerID": "server-id", "AllowedOrigins": "allowed-origins", "MaxRooms": "max-rooms",
+	"MaxConnsPerUser": "max-conns-per-user", "MaxConnsPerAddr": "max-conns-per-addr", "SendRate": "send-rate",
+	"SendBurst": "send-burst", "QueueSize": "queue-size", "PingInterval": "ping-interval", "SessionTTL": "session-ttl",
+	"JoinRate": "join-rate", "JoinBurst": "join-burst", "QueueBytes": "queue-bytes",
+}
+
+// serverConfig is the server's configuration from its flags, checked
+// (server.Config.Validate) with the reasons in terms of the flags. Zero,
+// which server.Config takes for the default, is refused too: the flags
+// show their defaults.
 func serverConfig(c *cli.Context) (server.Config, error) {
-	return server.Config{
+	if err := listenAddr(c, "http"); err != nil {
+		return server.Config{}, err
+	}
+	if err := positive(c, "max-rooms", "max-conns-per-user", "max-conns-per-addr", "send-rate", "send-burst",
+		"join-rate", "join-burst", "queue-size", "queue-bytes", "ping-interval", "session-ttl"); err != nil {
+		return server.Config{}, err
+	}
+	cfg := server.Config{
 		AuthSecret:      c.String("auth-secret"),
 		ServerID:        sanitizeID(c.String("server-id")),
 		APIKey:          c.String("api-key"),
@@ -96,7 +112,14 @@ func serverConfig(c *cli.Context) (server.Config, error) {
 		SessionTTL:      c.Duration("session-ttl"),
 		Logger:          logger,
 		GokaLogger:      gokaLogger(),
-	}, nil
+	}
+	var ce *server.ConfigError
+	if err := cfg.Validate(); errors.As(err, &ce) && serverFlagOf[ce.Field] != "" {
+		return server.Config{}, fmt.Errorf("--%s must be %s, got %s", serverFlagOf[ce.Field], ce.Want, ce.Got)
+	} else if err != nil {
+		return server.Config{}, err
+	}
+	return cfg, nil
 }
 
 // sanitizeID keeps an id usable in file names and event fields.
@@ -110,5 +133,5 @@ func sanitizeID(id string) string {
 	if id == "" {
 		id = "server"
 	}
-	return id[:min(len(id), 64)]
+	return id[:min(len(id), server.MaxServerID)]
 }

@@ -21,11 +21,14 @@ func processorCommand() *cli.Command {
 			stateDirFlag("./chatstate-state"),
 		},
 		Action: func(c *cli.Context) error {
-			kcfg, err := kafkaConfig(c, "")
+			groups, err := parseGroups(c.String("groups"))
 			if err != nil {
 				return err
 			}
-			groups, err := parseGroups(c.String("groups"))
+			if err := notEmpty(c, "state-dir"); err != nil {
+				return err
+			}
+			kcfg, err := kafkaConfig(c, "")
 			if err != nil {
 				return err
 			}

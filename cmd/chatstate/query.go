@@ -17,6 +17,13 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// The bounds and defaults of --limit are those of ?limit= in GET /api/rooms
+// and GET /api/users.
+const (
+	roomsLimit, maxRoomsLimit = 100, 10000
+	usersLimit, maxUsersLimit = 1000, 100000
+)
+
 func queryFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "json", Usage: "print JSON"},
@@ -27,6 +34,9 @@ func queryFlags() []cli.Flag {
 // withTable runs a view of one table in a temporary directory until fn has
 // read what it needs.
 func withTable[T any](c *cli.Context, mk func(kafka.Config, string, ...views.Option) (*views.Table[T], error), fn func(kafka.Config, *views.Table[T]) error) error {
+	if err := positive(c, "timeout"); err != nil {
+		return err
+	}
 	kcfg, err := kafkaConfig(c, "")
 	if err != nil {
 		return err
@@ -74,10 +84,18 @@ func roomsCommand() *cli.Command {
 		ArgsUsage: "[ROOM]",
 		Flags: append(queryFlags(),
 			&cli.StringFlag{Name: "prefix", Usage: "only rooms whose name starts with this"},
-			&cli.IntFlag{Name: "limit", Value: 100, Usage: "at most this many rooms (0: all)"}),
+			&cli.IntFlag{Name: "limit", Value: roomsLimit, Usage: fmt.Sprintf("at most this many rooms (1 to %d)", maxRoomsLimit)}),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 1 {
-				return fmt.Errorf("rooms takes at most one ROOM")
+				return fmt.Errorf("rooms takes at most one ROOM, got %d arguments", c.NArg())
+			}
+			if c.NArg() == 1 {
+				if err := checkName("room", c.Args().First()); err != nil {
+					return err
+				}
+			}
+			if err := between(c, "limit", 1, maxRoomsLimit); err != nil {
+				return err
 			}
 			return withTable(c, views.NewRooms, func(kcfg kafka.Config, v *views.Rooms) error {
 				if c.NArg() == 1 {
@@ -106,9 +124,6 @@ func roomsCommand() *cli.Command {
 }
 
 func showRoom(c *cli.Context, kcfg kafka.Config, v *views.Rooms, name string) error {
-	if err := codec.CheckName("room", name); err != nil {
-		return err
-	}
 	row, err := v.Get(name)
 	if err != nil {
 		return err
@@ -144,8 +159,14 @@ func usersCommand() *cli.Command {
 		Flags: append(queryFlags(),
 			&cli.BoolFlag{Name: "online", Usage: "only users with a live session"},
 			&cli.StringFlag{Name: "prefix", Usage: "only users whose name starts with this"},
-			&cli.IntFlag{Name: "limit", Value: 0, Usage: "at most this many users (0: all)"}),
+			&cli.IntFlag{Name: "limit", Value: usersLimit, Usage: fmt.Sprintf("at most this many users (1 to %d)", maxUsersLimit)}),
 		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return fmt.Errorf("users takes no arguments, got %q", c.Args().First())
+			}
+			if err := between(c, "limit", 1, maxUsersLimit); err != nil {
+				return err
+			}
 			return withTable(c, views.NewUsers, func(_ kafka.Config, v *views.Users) error {
 				var keep func(*codec.UserState) bool
 				if c.Bool("online") {

@@ -20,32 +20,44 @@ func replayCommand() *cli.Command {
 		Description: "Prints the room as GET /api/rooms/{room} does, or with --events the events folded.\n" +
 			"--until folds the room's events up to, not including, the first one stamped later than TIME.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "room", Required: true, Usage: "the room"},
+			&cli.StringFlag{Name: "room", Usage: "the room (required)"},
 			&cli.Int64Flag{Name: "until-cursor", Usage: "the last `CURSOR` to fold", DefaultText: "the end of the log"},
 			&cli.StringFlag{Name: "until", Usage: "fold the events stamped (event ts) at or before this RFC 3339 `TIME`"},
 			&cli.BoolFlag{Name: "events", Usage: "print the events folded instead of the state"},
+			// Replay prints JSON only; --json is there for the
+			// scripts that give it to every query.
+			&cli.BoolFlag{Name: "json", Usage: "print JSON (always so)"},
 		},
 		Action: func(c *cli.Context) error {
-			kcfg, err := kafkaConfig(c, "")
-			if err != nil {
+			if err := required(c, "room"); err != nil {
 				return err
 			}
 			room := c.String("room")
-			if err := codec.CheckName("room", room); err != nil {
+			if err := checkName("room", room); err != nil {
 				return err
 			}
 			b := replay.Bound{Cursor: replay.NoCursor}
 			if c.IsSet("until-cursor") {
-				b.Cursor = c.Int64("until-cursor")
+				if b.Cursor = c.Int64("until-cursor"); b.Cursor < 0 {
+					return fmt.Errorf("--until-cursor must be 0 or more, got %d", b.Cursor)
+				}
 			}
 			if s := c.String("until"); s != "" {
+				var err error
 				if b.Until, err = time.Parse(time.RFC3339Nano, s); err != nil {
-					return fmt.Errorf("bad --until %q: use RFC 3339, such as 2024-05-01T14:02:00Z", s)
+					return fmt.Errorf("--until %q is not a time: use RFC 3339, such as 2024-05-01T14:02:00Z", s)
 				}
+			}
+			if c.NArg() > 0 {
+				return fmt.Errorf("replay takes no arguments (the room is --room), got %q", c.Args().First())
+			}
+			kcfg, err := kafkaConfig(c, "")
+			if err != nil {
+				return err
 			}
 			client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("replay"))
 			if err != nil {
-				return fmt.Errorf("connect to kafka %v: %w", kcfg.Brokers, err)
+				return fmt.Errorf("connect to %v: %w", kcfg.Brokers, err)
 			}
 			defer client.Close()
 			r := logread.New(client, kcfg)

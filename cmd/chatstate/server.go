@@ -19,26 +19,32 @@ func serverCommand() *cli.Command {
 		Usage: "run the WebSocket and HTTP server",
 		Flags: append(serverFlags(), stateDirFlag("./chatstate-state")),
 		Action: func(c *cli.Context) error {
-			kcfg, err := kafkaConfig(c, "")
+			scfg, err := serverConfig(c)
 			if err != nil {
 				return err
 			}
-			scfg, err := serverConfig(c)
+			if err := notEmpty(c, "state-dir"); err != nil {
+				return err
+			}
+			kcfg, err := kafkaConfig(c, "")
 			if err != nil {
 				return err
 			}
 			if err := kafka.EnsureTopics(kcfg); err != nil {
 				return err
 			}
-			return runServer(c.Context, kcfg, scfg, c.String("state-dir"), c.String("http"))
+			return runServer(c.Context, kcfg, scfg, c.String("state-dir"), "--state-dir", c.String("http"))
 		},
 	}
 }
 
 // runServer serves until ctx is done, then says goodbye to every client
-// before the listener closes.
-func runServer(ctx context.Context, kcfg kafka.Config, scfg server.Config, stateDir, addr string) error {
+// before the listener closes. dirFlag is the flag that sets stateDir.
+func runServer(ctx context.Context, kcfg kafka.Config, scfg server.Config, stateDir, dirFlag, addr string) error {
 	srv, err := server.New(scfg, kcfg, stateDir)
+	if errors.Is(err, server.ErrStateInUse) {
+		return fmt.Errorf("%w: give each server of a host its own --server-id (or %s)", err, dirFlag)
+	}
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,9 @@ func verifyCommand() *cli.Command {
 			&cli.DurationFlag{Name: "wait", Value: 10 * time.Second, Usage: "how long to wait for the users processors to catch up"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := positive(c, "wait"); err != nil {
+				return err
+			}
 			kcfg, err := kafkaConfig(c, "")
 			if err != nil {
 				return err

@@ -27,8 +27,16 @@ type worker struct {
 // if the test failed.
 func startWorker(t *testing.T, name string, args ...string) *worker {
 	t.Helper()
+	return startWorkerIn(t, "", name, args...)
+}
+
+// startWorkerIn is startWorker in the working directory dir ("": the
+// test's).
+func startWorkerIn(t *testing.T, dir, name string, args ...string) *worker {
+	t.Helper()
 	w := &worker{name: name, log: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	w.cmd = exec.Command(bin, args...)
+	w.cmd.Dir = dir
 	w.cmd.Stdout, w.cmd.Stderr = w.log, w.log
 	if err := w.cmd.Start(); err != nil {
 		t.Fatal(err)
