@@ -35,6 +35,7 @@ func (c *conn) join(f *clientFrame) error {
 	snap, err := c.srv.snapshot(ctx, f, last)
 	if err == nil && old == nil {
 		var offs []int64
+		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.session}.Key())
 		if offs, err = c.srv.write(ctx, c.event(codec.Join, f.Room)); err == nil {
 			sub.joined(offs[0])
 		}

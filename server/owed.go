@@ -50,6 +50,13 @@ func (o *owed) giveBack(events []codec.Event) {
 	o.events = append(events, o.events...)
 }
 
+// snapshot returns a copy of the events owed.
+func (o *owed) snapshot() []codec.Event {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]codec.Event(nil), o.events...)
+}
+
 // pending returns how many events are owed.
 func (o *owed) pending() int {
 	o.mu.Lock()
@@ -106,6 +113,9 @@ func (s *Server) writeOwed(ctx context.Context) error {
 	events := s.owed.take()
 	if len(events) == 0 {
 		return nil
+	}
+	for _, e := range events {
+		s.changed.note(codec.Held{Room: e.Room, Session: e.Session}.Key())
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
 	defer cancel()

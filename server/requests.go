@@ -66,6 +66,7 @@ func (c *conn) leave(f *clientFrame) error {
 	e := c.event(codec.Leave, f.Room)
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 	defer cancel()
+	c.srv.changed.note(codec.Held{Room: f.Room, Session: c.session}.Key())
 	offs, err := c.srv.write(ctx, e)
 	if err != nil {
 		return err

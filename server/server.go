@@ -42,8 +42,11 @@ type Server struct {
 	hub      *hub
 	tail     *tail
 	// owed holds the leaves not written yet.
-	owed  *owed
-	epoch string
+	owed *owed
+	// changed knows when this instance last wrote a join or leave of each
+	// session, for the re-assertion.
+	changed changes
+	epoch   string
 
 	ran     atomic.Bool
 	ready   atomic.Bool
@@ -136,6 +139,11 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	return s, nil
 }
 
+// Instance returns the id this run of the server holds its sessions under:
+// the server id, "/", a random part. It names the server in the events of
+// its sessions.
+func (s *Server) Instance() string { return s.instance }
+
 // Epoch returns the epoch of the log this server serves.
 func (s *Server) Epoch() string { return s.epoch }
 
@@ -192,6 +200,7 @@ func (s *Server) Run(ctx context.Context) error {
 				s.cfg.Logger.Info("server ready", "server", s.cfg.ServerID, "instance", s.instance, "epoch", s.epoch)
 				var beats sync.WaitGroup
 				beats.Go(func() { s.beatLoop(vctx) })
+				beats.Go(func() { s.assertLoop(vctx) })
 				s.sweepLoop(vctx)
 				beats.Wait()
 			}
