@@ -53,9 +53,9 @@ type Config struct {
 	JoinBurst int
 	// QueueBytes bounds the bytes of the frames waiting for a slow client,
 	// answers to its requests included; a client over it is disconnected
-	// with 4008. A frame is taken when the queue is empty, whatever its
-	// size, so that a join's snapshot with its history always fits. Zero
-	// value means 1 MiB.
+	// with 4008. Below the bound a frame is taken whatever its size, so
+	// that a join's snapshot with its history always fits. Zero value means
+	// 1 MiB.
 	QueueBytes int
 	// SessionTTL bounds how long the sessions of a server that died without
 	// a goodbye stay in rooms; the server beats every SessionTTL/3. At least

@@ -89,10 +89,12 @@ func (c *conn) enqueueAlways(frame []byte) {
 }
 
 // queueLocked queues frame unless the queue holds QueueBytes already; then
-// it closes the connection with 4008. A frame is taken into an empty queue
-// whatever its size. qmu held, not closing.
+// it closes the connection with 4008. Below the bound a frame is taken
+// whatever its size, so the queue holds at most QueueBytes plus one frame,
+// and one large answer (a snapshot with its history) always fits. qmu
+// held, not closing.
 func (c *conn) queueLocked(frame []byte) bool {
-	if len(c.queue) > 0 && c.qbytes+len(frame) > c.srv.cfg.QueueBytes {
+	if c.qbytes >= c.srv.cfg.QueueBytes {
 		c.slowLocked(fmt.Sprintf("client too slow: more than %d bytes queued", c.srv.cfg.QueueBytes))
 		return false
 	}

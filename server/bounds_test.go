@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/gorilla/websocket"
+)
+
+// runServer runs a server on an embedded broker with the rooms and users
+// processors, behind a real listener, until the test ends.
+func runServer(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	kcfg := testenv.Kafka(t, 2)
+	dir := t.TempDir()
+	testenv.RunProcessors(t, kcfg, dir)
+	cfg.ServerID = "bounds"
+	s, err := New(cfg, kcfg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("server: %v", err)
+		}
+		hs.Close()
+	})
+	testenv.WaitFor(t, 30*time.Second, func() error {
+		if !s.Ready() {
+			return fmt.Errorf("server not ready")
+		}
+		return nil
+	})
+	return s, hs.URL
+}
+
+// TestMemoryBoundedUnderJoinLeaveLoop: a connection joins and leaves 300
+// rooms one after the other. It keeps nothing of the rooms it left (at most
+// the one whose own leave is on its way), and once the rooms view has the
+// rooms, the hub keeps no cursor of them either.
+func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
+	s, url := runServer(t, Config{JoinRate: 1e6, JoinBurst: 1e6})
+	c := testenv.Dial(t, url, "hopper")
+	for i := range 300 {
+		room := fmt.Sprint("r", i)
+		c.Send(map[string]any{"op": "join", "room": room, "history": 0})
+		c.Expect("snapshot", nil)
+		c.ExpectEvent(room, "join", "hopper")
+		c.Send(map[string]any{"op": "leave", "room": room, "ref": i})
+		for acked, left := false, false; !acked || !left; {
+			switch f := c.Next(); f["op"] {
+			case "ack":
+				acked = true
+			case "event":
+				left = true
+			}
+		}
+	}
+	// One more request: it forgets the rooms left whose leave came.
+	c.Send(map[string]any{"op": "join", "room": "last", "history": 0})
+	c.Expect("snapshot", nil)
+
+	s.mu.Lock()
+	var conn *conn
+	for k := range s.conns {
+		conn = k
+	}
+	s.mu.Unlock()
+	conn.mu.Lock()
+	leaving, rooms := len(conn.leaving), len(conn.rooms)
+	conn.mu.Unlock()
+	if leaving > 1 || rooms != 1 {
+		t.Fatalf("the connection keeps %d rooms left and %d joined, want at most 1 and exactly 1", leaving, rooms)
+	}
+	testenv.WaitFor(t, 30*time.Second, func() error {
+		s.hub.prune(func(room string, last int64) bool {
+			row, err := s.rooms.Get(room)
+			return err == nil && row != nil && row.Cursor >= last
+		})
+		n := 0
+		for i := range s.hub.parts {
+			p := &s.hub.parts[i]
+			p.mu.Lock()
+			n += len(p.seen)
+			p.mu.Unlock()
+		}
+		if n != 1 {
+			return fmt.Errorf("the hub keeps the cursors of %d rooms, want 1 (the joined one)", n)
+		}
+		return nil
+	})
+}
+
+// TestQueueBoundedInBytes: a client asks for a 400 KB snapshot fifty times
+// and reads nothing. The server does not hold the 20 MB for it: once more
+// than QueueBytes wait, the client is closed with 4008, having been sent
+// far fewer than fifty snapshots.
+func TestQueueBoundedInBytes(t *testing.T) {
+	_, url := runServer(t, Config{QueueBytes: 256 << 10, SendRate: 1e6, SendBurst: 1e6, JoinRate: 1e6, JoinBurst: 1e6})
+	writer := testenv.Dial(t, url, "writer")
+	writer.Send(map[string]any{"op": "join", "room": "big", "history": 0})
+	writer.Expect("snapshot", nil)
+	writer.ExpectEvent("big", "join", "writer")
+	text := strings.Repeat("x", 4000)
+	for i := range 100 {
+		writer.Send(map[string]any{"op": "send", "room": "big", "text": text, "ref": i})
+		writer.AckAndEcho(i)
+	}
+
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws?user=greedy", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	for range 50 {
+		if err := ws.WriteJSON(map[string]any{"op": "join", "room": "big", "history": 100}); err != nil {
+			break // closed already
+		}
+	}
+	snapshots := 0
+	for {
+		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			if !websocket.IsCloseError(err, CloseSlowClient) {
+				t.Fatalf("read: %v, want close %d", err, CloseSlowClient)
+			}
+			break
+		}
+		if strings.HasPrefix(string(data), `{"op":"snapshot"`) {
+			snapshots++
+		}
+	}
+	if snapshots >= 50 {
+		t.Fatalf("%d snapshots were sent before the close, want fewer than 50", snapshots)
+	}
+	t.Logf("%d of 50 snapshots sent before the close", snapshots)
+}
