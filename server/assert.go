@@ -92,7 +92,9 @@ func (s *Server) reassert(ctx context.Context) {
 	if len(events) == 0 {
 		return
 	}
-	if _, err := s.write(ctx, events...); err != nil {
+	wctx, wcancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer wcancel()
+	if _, err := s.write(wctx, events...); err != nil {
 		s.cfg.Logger.Warn("could not re-assert this server's sessions", "events", len(events), "err", err)
 		return
 	}

@@ -32,8 +32,7 @@ func (s *Server) heartbeat(ctx context.Context, op codec.HeartbeatOp, instance, 
 	if err != nil {
 		return err
 	}
-	_, _, err = s.prod.SendMessage(&sarama.ProducerMessage{Topic: string(s.kcfg.Names.Heartbeats), Key: sarama.StringEncoder(instance), Value: sarama.ByteEncoder(b)})
-	return err
+	return s.prod.send(ctx, &sarama.ProducerMessage{Topic: string(s.kcfg.Names.Heartbeats), Key: sarama.StringEncoder(instance), Value: sarama.ByteEncoder(b)})
 }
 
 // beatLoop beats every SessionTTL/3 until ctx is done. It runs apart from
@@ -43,9 +42,13 @@ func (s *Server) beatLoop(ctx context.Context) {
 	tick := time.NewTicker(s.cfg.SessionTTL / 3)
 	defer tick.Stop()
 	for {
-		if err := s.heartbeat(ctx, codec.Beat, s.instance, s.cfg.ServerID); err != nil {
+		// A beat late by more than its period is worth nothing: the next
+		// one replaces it.
+		bctx, cancel := context.WithTimeout(ctx, s.cfg.SessionTTL/3)
+		if err := s.heartbeat(bctx, codec.Beat, s.instance, s.cfg.ServerID); err != nil {
 			s.cfg.Logger.Warn("heartbeat not written", "err", err)
 		}
+		cancel()
 		select {
 		case <-ctx.Done():
 			return
@@ -189,6 +192,8 @@ func (s *Server) held(instance string) ([]codec.Held, error) {
 // act carries out one action of a plan: the expires, then, if they were
 // written, the retire or forget record.
 func (s *Server) act(ctx context.Context, a presence.Action) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	defer cancel()
 	if len(a.Expire) > 0 {
 		events := make([]codec.Event, len(a.Expire))
 		for i, h := range a.Expire {

@@ -30,7 +30,7 @@ type Server struct {
 	client sarama.Client
 	// readClient serves reader, the reads of the log made for requests.
 	readClient sarama.Client
-	prod       sarama.SyncProducer
+	prod       *producer
 	reader     *logread.Reader
 	rooms      *views.Rooms
 	users      *views.Users
@@ -99,9 +99,11 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.epoch, err = kafka.Epoch(client, kcfg); err != nil {
 		return nil, err
 	}
-	if s.prod, err = sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID)); err != nil {
+	sp, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID))
+	if err != nil {
 		return nil, fmt.Errorf("server: producer: %w", err)
 	}
+	s.prod = &producer{prod: sp}
 	// The reader asks only for ranges it knows are written, so it never
 	// needs a broker's long poll: with the default wait, a fetch of a
 	// record just written could sit out the whole wait (seen on kfake:
@@ -261,12 +263,7 @@ func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, err
 	var err error
 	start := time.Now()
 	defer func() { s.metrics.produceSeconds.Observe(time.Since(start).Seconds()) }()
-	if len(msgs) == 1 {
-		_, _, err = s.prod.SendMessage(msgs[0])
-	} else {
-		err = s.prod.SendMessages(msgs)
-	}
-	if err != nil {
+	if err = s.prod.send(ctx, msgs...); err != nil {
 		return nil, errorf(CodeUnavailable, "kafka did not take the write: %v", err)
 	}
 	offs := make([]int64, len(msgs))
@@ -330,7 +327,7 @@ const readerMaxWait = 5 * time.Millisecond
 // directory.
 func (s *Server) release() {
 	if s.prod != nil {
-		_ = s.prod.Close()
+		_ = s.prod.close()
 	}
 	if s.readClient != nil {
 		_ = s.readClient.Close()
