@@ -99,7 +99,7 @@ func TestSecuredBrokerFlags(t *testing.T) {
 // --kafka-wait runs out (without it they wait: TestStartBeforeKafka).
 func TestUnreachableBrokersFailFast(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	addr, _ := deadAddr(t)
 	for _, tc := range []struct {
 		cmd  []string
 		want string

@@ -6,12 +6,43 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chatstate/chatstate/internal/testenv"
 )
+
+// deadAddr returns an address that refuses every connection until release
+// is called or the test ends: a socket bound to it that never listens. No
+// other process can take the port meanwhile, as one can take a freeAddr;
+// the socket is not inherited by the processes the test starts.
+func deadAddr(t *testing.T) (addr string, release func()) {
+	t.Helper()
+	// Under ForkLock, as the syscall package opens its files: a process
+	// started in between would inherit the socket and hold the port.
+	syscall.ForkLock.RLock()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { _ = syscall.Close(fd) }) }
+	t.Cleanup(release)
+	return fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port), release
+}
 
 // httpGet returns the status and body of GET url.
 func httpGet(url string) (int, string, error) {
@@ -32,7 +63,8 @@ func httpGet(url string) (int, string, error) {
 // processor's groups started, and a client joins and sends as usual.
 func TestStartBeforeKafka(t *testing.T) {
 	t.Parallel()
-	broker, httpAddr := freeAddr(t), freeAddr(t) // nobody listens at broker yet
+	broker, release := deadAddr(t)
+	httpAddr := freeAddr(t)
 	base := []string{"--brokers", broker, "--topic-prefix", uniquePrefix("wait"), "--partitions", "2", "--log-level", "debug"}
 	proc := startWorker(t, "processor", append(base, "processor", "--state-dir", t.TempDir())...)
 	srv := startWorker(t, "server", append(base, "server", "--http", httpAddr, "--server-id", "w1", "--state-dir", t.TempDir())...)
@@ -74,6 +106,7 @@ func TestStartBeforeKafka(t *testing.T) {
 	proc.alive(t)
 	srv.alive(t)
 
+	release()
 	b := startWorker(t, "broker", "broker", "--broker-addr", broker, "--data-dir", t.TempDir())
 	b.waitLog(t, 30*time.Second, "embedded broker listening")
 	testenv.WaitFor(t, 60*time.Second, func() error { return readyz(url) })
@@ -103,7 +136,7 @@ func TestStartBeforeKafka(t *testing.T) {
 // TestStopWhileWaitingForKafka: SIGTERM ends the wait at once, with exit 0.
 func TestStopWhileWaitingForKafka(t *testing.T) {
 	t.Parallel()
-	broker := freeAddr(t) // nobody listens
+	broker, _ := deadAddr(t)
 	httpAddr := freeAddr(t)
 	for _, w := range []*worker{
 		startWorker(t, "processor", "--brokers", broker, "processor", "--state-dir", t.TempDir()),
