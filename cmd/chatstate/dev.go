@@ -42,11 +42,12 @@ func devCommand() *cli.Command {
 			procCtx, stopProc := context.WithCancel(context.Background())
 			procDone := make(chan error, 1)
 			go func() {
-				err := runProcessors(procCtx, kcfg, state, []string{"rooms", "users", "servers"})
+				err := runProcessors(procCtx, kcfg, state, []string{"rooms", "users", "servers"}, nil)
 				stopSrv() // a failed processor stops the whole process
 				procDone <- err
 			}()
-			srvErr := runServer(srvCtx, kcfg, scfg, state, "--data-dir", c.String("http"))
+			// The broker is this process's own: nothing to wait for.
+			srvErr := runServer(srvCtx, kcfg, scfg, state, "--data-dir", c.String("http"), nil)
 			stopProc()
 			procErr := <-procDone
 			if srvErr != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -19,6 +20,7 @@ func processorCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "groups", Value: "rooms,users,servers", EnvVars: env("groups"), Usage: "which groups to run, of rooms, users and servers (presence expiry)"},
 			stateDirFlag("./chatstate-state"),
+			kafkaWaitFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			groups, err := parseGroups(c.String("groups"))
@@ -32,10 +34,19 @@ func processorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if err := kafka.EnsureTopics(kcfg); err != nil {
+			w, err := newWaiter(c, kcfg)
+			if err != nil {
 				return err
 			}
-			return runProcessors(c.Context, kcfg, c.String("state-dir"), groups)
+			err = w.do(c.Context, "topics", func() error { return kafka.EnsureTopics(kcfg) }, nil)
+			if errors.Is(err, errStopped) {
+				logger.Info("stopped before Kafka was reachable")
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return runProcessors(c.Context, kcfg, c.String("state-dir"), groups, w)
 		},
 	}
 }
@@ -58,8 +69,9 @@ func parseGroups(s string) ([]string, error) {
 }
 
 // runProcessors runs the named groups until ctx is done, each restarted
-// after a failure (a broker outage, say).
-func runProcessors(ctx context.Context, kcfg kafka.Config, stateDir string, groups []string) error {
+// after a failure (a broker outage, say). The first build of each, which
+// connects to Kafka, waits as w says (nil: tried once).
+func runProcessors(ctx context.Context, kcfg kafka.Config, stateDir string, groups []string, w *waiter) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, name := range groups {
 		mk := map[string]func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error){
@@ -67,9 +79,19 @@ func runProcessors(ctx context.Context, kcfg kafka.Config, stateDir string, grou
 		}[name]
 		g.Go(func() error {
 			logger.Info("processor started", "group", name, "partitions", kcfg.Partitions)
-			err := processors.Supervise(gctx, name, logger, func() (*goka.Processor, error) {
-				return mk(kcfg, stateDir, goka.WithLogger(gokaLogger()))
+			build := func() (*goka.Processor, error) { return mk(kcfg, stateDir, goka.WithLogger(gokaLogger())) }
+			first := true
+			err := processors.Supervise(gctx, name, logger, func() (p *goka.Processor, err error) {
+				if !first {
+					return build()
+				}
+				first = false
+				err = w.do(gctx, "processor "+name, func() (err error) { p, err = build(); return err }, nil)
+				return p, err
 			})
+			if errors.Is(err, errStopped) {
+				err = nil
+			}
 			if err != nil {
 				return fmt.Errorf("processor %s: %w", name, err)
 			}

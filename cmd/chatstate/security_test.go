@@ -94,20 +94,36 @@ func TestSecuredBrokerFlags(t *testing.T) {
 	}
 }
 
-// TestUnreachableBrokersFailFast: a worker pointed at nothing says so in one
-// line within seconds.
+// TestUnreachableBrokersFailFast: a one-shot command pointed at nothing
+// says so in one line within seconds; so do a server and a processor whose
+// --kafka-wait runs out (without it they wait: TestStartBeforeKafka).
 func TestUnreachableBrokersFailFast(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
-	for _, cmd := range [][]string{{"processor", "--state-dir", t.TempDir()}, {"server", "--http", "127.0.0.1:0", "--state-dir", t.TempDir()}} {
+	addr, _ := deadAddr(t)
+	for _, tc := range []struct {
+		cmd  []string
+		want string
+	}{
+		{[]string{"rooms"}, "connection refused"},
+		{[]string{"users", "--online"}, "connection refused"},
+		{[]string{"topics"}, "connection refused"},
+		{[]string{"verify"}, "connection refused"},
+		{[]string{"replay", "--room", "lobby"}, "connection refused"},
+		{[]string{"processor", "--kafka-wait", "1s", "--state-dir", t.TempDir()}, "gave up waiting for Kafka after --kafka-wait 1s: "},
+		{[]string{"server", "--kafka-wait", "1s", "--http", "127.0.0.1:0", "--state-dir", t.TempDir()}, "gave up waiting for Kafka after --kafka-wait 1s: "},
+	} {
 		start := time.Now()
-		out, err := run(t, append([]string{"--brokers", addr}, cmd...)...)
+		out, err := run(t, append([]string{"--brokers", addr}, tc.cmd...)...)
 		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if err == nil || len(lines) != 1 || !strings.Contains(lines[0], "connection refused") {
-			t.Errorf("%s: want one line about the refused connection, got %v %q", cmd[0], err, out)
+		last := lines[len(lines)-1]
+		if err == nil || !strings.HasPrefix(last, "chatstate: ") || !strings.Contains(last, tc.want) || !strings.Contains(last, "connection refused") {
+			t.Errorf("%s: want exit 1 and a last line about the refused connection with %q, got %v %q", tc.cmd[0], tc.want, err, out)
+		}
+		if tc.cmd[0] != "server" && tc.cmd[0] != "processor" && len(lines) != 1 {
+			t.Errorf("%s: want one line, got %q", tc.cmd[0], out)
 		}
 		if d := time.Since(start); d > 5*time.Second {
-			t.Errorf("%s took %v to fail", cmd[0], d)
+			t.Errorf("%s took %v to fail", tc.cmd[0], d)
 		}
 	}
 }

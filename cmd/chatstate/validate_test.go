@@ -48,6 +48,8 @@ func TestConfigRefusedAtStart(t *testing.T) {
 		{[]string{"processor", "--groups", "rooms,chat"}, `unknown group "chat" in --groups: use rooms, users, servers`},
 		{[]string{"processor", "--state-dir", ""}, "--state-dir must not be empty"},
 		{[]string{"processor", "--partitions", "10001"}, "--partitions must be between 1 and 10000, got 10001"},
+		{[]string{"server", "--kafka-wait", "-1s"}, "--kafka-wait must be 0 (wait until stopped) or positive, got -1s"},
+		{[]string{"processor", "--kafka-wait", "-1m"}, "--kafka-wait must be 0 (wait until stopped) or positive, got -1m0s"},
 		{[]string{"rooms", "--timeout", "0s"}, "--timeout must be positive, got 0s"},
 		{[]string{"verify", "--wait", "-1s"}, "--wait must be positive, got -1s"},
 	} {
