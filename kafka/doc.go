@@ -2,7 +2,8 @@
 // typed names of topics, tables and groups derived from the topic prefix, the
 // sarama configuration that the contract needs (acks=all, idempotent
 // producer, no flush delay, streams read from the oldest offset), topic
-// creation with the right settings, and the epoch that names the log.
+// creation with the right settings, the epoch that names the log, and the
+// one partition reader that every reader of the log uses.
 //
 // The sarama configuration is built per component and never installed as
 // goka's process-global config, so that several components with different
@@ -15,4 +16,15 @@
 // Config.WithDefaults checks it and reads its files, so a bad setting is an
 // error at start; a broker that refuses the credentials is one too, from
 // EnsureTopics (which processors and servers run first) or Ping (queries).
+//
+// # Reading partitions
+//
+// Reader reads offset ranges of partitions through a sarama consumer, for
+// the server's tail, the log reads of requests and replay. It deals with
+// what sarama leaves to its user: when retention deletes records before a
+// read reaches them, sarama reports ErrOffsetOutOfRange and closes the
+// partition consumer's channels; Reader then tells its Handler which
+// offsets were skipped and reads on from the partition's earliest offset.
+// A Read ends with its context, and waits for its partition consumer to
+// close before it returns, so no goroutine of it outlives the call.
 package kafka

@@ -27,7 +27,10 @@ type Entry struct {
 }
 
 // Reader reads ranges of the events topic. It is safe for concurrent use;
-// every read uses a consumer of its own on the shared client.
+// every scan uses a kafka.Reader of its own on the shared client, which it
+// closes before it returns: a scan waits for its last fetch, so give the
+// client a short Consumer.MaxWaitTime (a scan asks only for ranges known
+// to be written).
 type Reader struct {
 	client     sarama.Client
 	topic      string
@@ -59,7 +62,10 @@ func (r *Reader) Bounds(room string) (start, end int64, err error) {
 // cursor order, until fn returns false. from is raised to the first retained
 // offset and to is lowered to the last written one. It returns the first
 // retained offset (a caller asking for less learns that retention cut some
-// off) and the last offset it examined (from-1 if none).
+// off; it is raised past what retention deletes while the scan runs, which
+// the scan passes over) and the last offset it examined (from-1 if none).
+// It returns when fn said stop, to is passed or ctx ends, with no goroutine
+// left running; errors, ctx's included, wrap ErrUnavailable.
 func (r *Reader) Scan(ctx context.Context, room string, from, to int64, fn func(Entry) bool) (start, last int64, err error) {
 	start, end, err := r.Bounds(room)
 	if err != nil {
@@ -71,50 +77,32 @@ func (r *Reader) Scan(ctx context.Context, room string, from, to int64, fn func(
 	if from > to {
 		return start, last, nil
 	}
-	consumer, err := sarama.NewConsumerFromClient(r.client)
+	// A reader of its own: concurrent scans may read the same partition,
+	// and sarama keeps one partition consumer per partition of a consumer.
+	kr, err := kafka.NewReader(r.client)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	pc, err := consumer.ConsumePartition(r.topic, r.Partition(room), from)
-	if err != nil {
-		_ = consumer.Close()
-		return 0, 0, fmt.Errorf("%w: read %s from %d: %w", ErrUnavailable, r.topic, from, err)
-	}
-	// Closing waits for the consumer's pending long poll to return; the
-	// caller need not wait for that, so the close happens in the background.
-	defer func() {
-		go func() {
-			pc.AsyncClose()
-			for range pc.Messages() {
-			}
-			for range pc.Errors() {
-			}
-			_ = consumer.Close()
-		}()
-	}()
-	for last < to {
-		select {
-		case <-ctx.Done():
-			return start, last, fmt.Errorf("%w: read %s: %w", ErrUnavailable, r.topic, ctx.Err())
-		case cerr := <-pc.Errors():
-			return start, last, fmt.Errorf("%w: read %s: %w", ErrUnavailable, r.topic, cerr)
-		case m := <-pc.Messages():
-			if m.Offset > to {
-				return start, last, nil
-			}
+	defer func() { _ = kr.Close() }()
+	_, err = kr.Read(ctx, r.topic, r.Partition(room), from, to+1, kafka.Handler{
+		Record: func(m *sarama.ConsumerMessage) bool {
 			last = m.Offset
 			if string(m.Key) != room {
-				continue
+				return true
 			}
 			// Pass over what the processors send to the dead-letter topic.
 			e, err := codec.DecodeEvent(m.Value)
 			if err != nil || e.Room != room {
-				continue
+				return true
 			}
-			if !fn(Entry{Cursor: m.Offset, Event: e}) {
-				return start, last, nil
-			}
-		}
+			return fn(Entry{Cursor: m.Offset, Event: e})
+		},
+		// Retention deleted records while the scan ran: the first retained
+		// offset is past them.
+		Skipped: func(_, to int64) { start = max(start, to) },
+	})
+	if err != nil {
+		return start, last, fmt.Errorf("%w: read %s from %d: %w", ErrUnavailable, r.topic, from, err)
 	}
 	return start, last, nil
 }

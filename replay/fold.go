@@ -122,7 +122,9 @@ func (c *conn) foldEvents(ctx context.Context, b *bounds, done *atomic.Int64) (*
 		}
 		f.parts[p] = pf
 	}
-	err = c.scan(ctx, topic, start, end, done, func(p int32) func(*sarama.ConsumerMessage) { return f.parts[p].add })
+	// Where retention deleted records under the read, the fold began past
+	// them: its start says so.
+	f.start, err = c.scan(ctx, topic, start, end, done, func(p int32) func(*sarama.ConsumerMessage) { return f.parts[p].add })
 	if err != nil {
 		return nil, err
 	}

@@ -175,7 +175,7 @@ func RoomRow(ctx context.Context, cfg kafka.Config, room string) (*codec.RoomSta
 	}
 	p := kafka.Partition(room, c.cfg.Partitions)
 	var raw []byte
-	err = c.scanPartition(ctx, topic, p, start[p], end[p], new(atomic.Int64), func(m *sarama.ConsumerMessage) {
+	_, err = c.scanPartition(ctx, topic, p, start[p], end[p], new(atomic.Int64), func(m *sarama.ConsumerMessage) {
 		if string(m.Key) == room {
 			raw = append([]byte(nil), m.Value...)
 		}

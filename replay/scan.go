@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -11,11 +12,11 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// conn is a client and a consumer of whole partitions, with large fetches.
+// conn is a client and a reader of whole partitions, with large fetches.
 type conn struct {
-	cfg      kafka.Config
-	client   sarama.Client
-	consumer sarama.Consumer
+	cfg    kafka.Config
+	client sarama.Client
+	reader *kafka.Reader
 }
 
 func dial(cfg kafka.Config, id string) (*conn, error) {
@@ -33,20 +34,24 @@ func dial(cfg kafka.Config, id string) (*conn, error) {
 	// for being slow to take a fetch (sarama's default is 100 ms, after which
 	// the partition sits out fetches and the read stalls).
 	sc.Consumer.MaxProcessingTime = time.Minute
+	// Every read is of a range known to be written, so a fetch never needs
+	// to wait for more: this bounds the wait of a read's end for the fetch
+	// in flight (a long poll at the partition's end).
+	sc.Consumer.MaxWaitTime = 10 * time.Millisecond
 	client, err := sarama.NewClient(cfg.Brokers, sc)
 	if err != nil {
 		return nil, fmt.Errorf("replay: connect to %v: %w", cfg.Brokers, err)
 	}
-	consumer, err := sarama.NewConsumerFromClient(client)
+	reader, err := kafka.NewReader(client)
 	if err != nil {
 		_ = client.Close()
-		return nil, fmt.Errorf("replay: consumer: %w", err)
+		return nil, fmt.Errorf("replay: %w", err)
 	}
-	return &conn{cfg: cfg, client: client, consumer: consumer}, nil
+	return &conn{cfg: cfg, client: client, reader: reader}, nil
 }
 
 func (c *conn) close() {
-	_ = c.consumer.Close()
+	_ = c.reader.Close()
 	_ = c.client.Close()
 }
 
@@ -77,47 +82,46 @@ func (c *conn) committed(group, topic string) ([]int64, error) {
 
 // scan reads [from[p], to[p]) of every partition of topic, one goroutine per
 // partition, calling fn(p) once per partition for the function that takes
-// its records in offset order. done counts the records read.
-func (c *conn) scan(ctx context.Context, topic string, from, to []int64, done *atomic.Int64, fn func(p int32) func(*sarama.ConsumerMessage)) error {
+// its records in offset order. done counts the records read. It returns
+// where each partition's read began: from[p], or past it where retention
+// deleted records before they were read.
+func (c *conn) scan(ctx context.Context, topic string, from, to []int64, done *atomic.Int64, fn func(p int32) func(*sarama.ConsumerMessage)) ([]int64, error) {
+	start := slices.Clone(from)
 	g, gctx := errgroup.WithContext(ctx)
 	for p := range int32(len(from)) {
 		if from[p] >= to[p] {
 			continue
 		}
 		each := fn(p)
-		g.Go(func() error { return c.scanPartition(gctx, topic, p, from[p], to[p], done, each) })
+		g.Go(func() (err error) {
+			start[p], err = c.scanPartition(gctx, topic, p, from[p], to[p], done, each)
+			return err
+		})
 	}
-	return g.Wait()
+	return start, g.Wait()
 }
 
-func (c *conn) scanPartition(ctx context.Context, topic string, p int32, from, to int64, done *atomic.Int64, each func(*sarama.ConsumerMessage)) error {
-	pc, err := c.consumer.ConsumePartition(topic, p, from)
-	if err != nil {
-		return fmt.Errorf("replay: read %s/%d from %d: %w", topic, p, from, err)
-	}
-	defer pc.AsyncClose()
+// scanPartition reads [from, to) of partition p of topic and returns where
+// the read began: from, or past it where retention deleted records first.
+func (c *conn) scanPartition(ctx context.Context, topic string, p int32, from, to int64, done *atomic.Int64, each func(*sarama.ConsumerMessage)) (start int64, err error) {
+	start = from
 	var n int64
 	defer func() { done.Add(n) }()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-pc.Errors():
-			return fmt.Errorf("replay: read %s/%d: %w", topic, p, err)
-		case m := <-pc.Messages():
-			if m.Offset >= to {
-				return nil
-			}
+	_, err = c.reader.Read(ctx, topic, p, from, to, kafka.Handler{
+		Record: func(m *sarama.ConsumerMessage) bool {
 			each(m)
 			if n++; n%4096 == 0 {
 				done.Add(n)
 				n = 0
 			}
-			if m.Offset >= to-1 {
-				return nil
-			}
-		}
+			return true
+		},
+		Skipped: func(_, next int64) { start = next },
+	})
+	if err != nil {
+		return start, fmt.Errorf("replay: read %s/%d from %d: %w", topic, p, from, err)
 	}
+	return start, nil
 }
 
 // table is a copy of a table topic: the latest value of every key, read
@@ -159,7 +163,7 @@ func (t *table) update(ctx context.Context, c *conn, pr *Progress) (map[string]b
 		pr = new(Progress)
 	}
 	pr.begin("reading "+t.topic, total)
-	err = c.scan(ctx, t.topic, from, end, &pr.Done, func(p int32) func(*sarama.ConsumerMessage) {
+	_, err = c.scan(ctx, t.topic, from, end, &pr.Done, func(p int32) func(*sarama.ConsumerMessage) {
 		rows := t.rows[p]
 		return func(m *sarama.ConsumerMessage) {
 			if t.read {
