@@ -118,7 +118,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.owed = newOwed()
 	s.metrics = newMetrics(s)
 	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
-		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds}
+		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds, reg: s.metrics.reg}
 	if err := s.tail.open(kcfg.Partitions); err != nil {
 		return nil, err
 	}

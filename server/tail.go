@@ -16,8 +16,10 @@ import (
 
 // tail reads every partition of the events topic, without a consumer group,
 // from the end as it was at start, and dispatches each valid event to the
-// hub. Records that do not decode or validate are passed over, as the
-// processors pass them over.
+// hub in offset order per partition. Records that do not decode or
+// validate are passed over, as the processors pass them over. Where
+// retention deleted records before the tail read them, it reads on from
+// what is left, and logs and counts the offsets it missed.
 type tail struct {
 	client sarama.Client
 	topic  string
@@ -30,43 +32,111 @@ type tail struct {
 	// latency observes each event's time from its record timestamp to its
 	// dispatch.
 	latency prometheus.Observer
+	// reg, if not nil, takes the tail's own metrics: open registers them.
+	reg prometheus.Registerer
+	// skipped counts the offsets deleted before the tail read them.
+	skipped prometheus.Counter
 	// start is the offset each partition was read from.
 	start []int64
 }
 
-// open resolves the start offsets. It is separate from run so that the
-// server knows them before anything else starts.
+// open resolves the start offsets and registers the metrics. It is
+// separate from run so that the server knows them before anything else
+// starts.
 func (t *tail) open(partitions int) error {
 	start, err := kafka.EndOffsets(t.client, t.topic, partitions)
 	if err != nil {
 		return fmt.Errorf("server: tail: %w", err)
 	}
 	t.start = start
+	t.skipped = prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_tail_skipped_offsets_total",
+		Help: "Offsets of the events topic that retention deleted before the tail read them: events the connections of their rooms missed."})
+	if t.reg != nil {
+		if err := t.reg.Register(t.skipped); err != nil {
+			return fmt.Errorf("server: tail: %w", err)
+		}
+	}
 	return nil
 }
 
-// run reads until ctx is done.
+// run reads until ctx is done, each partition on a goroutine of its own,
+// and returns once they have all ended.
 func (t *tail) run(ctx context.Context) error {
-	consumer, err := sarama.NewConsumerFromClient(t.client)
+	r, err := kafka.NewReader(t.client)
 	if err != nil {
 		return fmt.Errorf("server: tail: %w", err)
 	}
-	defer consumer.Close()
+	defer func() { _ = r.Close() }()
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	for p, off := range t.start {
-		pc, err := consumer.ConsumePartition(t.topic, int32(p), off)
-		if err != nil {
-			return fmt.Errorf("server: tail %s/%d from %d: %w", t.topic, p, off, err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.partition(ctx, pc)
-		}()
+		wg.Go(func() { t.partition(ctx, r, int32(p), off) })
 	}
-	<-ctx.Done()
+	wg.Wait()
 	return nil
+}
+
+// partition reads partition p from offset from until ctx is done. Errors of
+// Kafka are logged and the read goes on: sarama and the reader retry.
+func (t *tail) partition(ctx context.Context, r *kafka.Reader, p int32, from int64) {
+	h := kafka.Handler{
+		Record:  t.record,
+		Skipped: func(from, to int64) { t.skip(p, from, to) },
+		Error: func(err error) bool {
+			t.log.Warn("tail read error", "partition", p, "err", err)
+			return true
+		},
+	}
+	next := from
+	for {
+		var err error
+		next, err = r.Read(ctx, t.topic, p, next, kafka.NoEnd, h)
+		if ctx.Err() != nil {
+			return
+		}
+		// Only a position past the partition's end ends a read that goes
+		// on after every error: the log lost records the tail has read.
+		// What is written from now on is still to be delivered.
+		t.log.Error("tail: the partition is shorter than what the tail has read; reading on from its end", "partition", p, "err", err)
+		for {
+			end, gerr := t.client.GetOffset(t.topic, p, sarama.OffsetNewest)
+			if gerr == nil {
+				next = end
+				break
+			}
+			t.log.Warn("tail read error", "partition", p, "err", gerr)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// skip reports offsets [from, to) of partition p that were deleted before
+// the tail read them.
+func (t *tail) skip(p int32, from, to int64) {
+	t.skipped.Add(float64(to - from))
+	t.log.Warn("tail: retention deleted events before the tail read them; the connections of the partition's rooms missed them",
+		"partition", p, "from", from, "to", to)
+}
+
+// record passes over what the processors send to the dead-letter topic
+// (what does not decode, and what sits in the wrong partition) and
+// dispatches the rest.
+func (t *tail) record(m *sarama.ConsumerMessage) bool {
+	e, err := codec.DecodeEvent(m.Value)
+	if err != nil || string(m.Key) != e.Room || kafka.Partition(e.Room, t.partitions) != m.Partition {
+		t.invalid.Inc()
+		return true
+	}
+	// Observed before the hand-off, so that a client never sees an event
+	// the histogram does not count yet.
+	if !m.Timestamp.IsZero() {
+		t.latency.Observe(time.Since(m.Timestamp).Seconds())
+	}
+	t.dispatch(e, m.Offset)
+	return true
 }
 
 // dispatch hands one event to the hub; a panic there is logged with its
@@ -82,30 +152,4 @@ func (t *tail) dispatch(e *codec.Event, offset int64) {
 		leaver = e.Session
 	}
 	t.hub.dispatch(e.Room, offset, leaver, func() []byte { return encodeEvent(offset, e) })
-}
-
-func (t *tail) partition(ctx context.Context, pc sarama.PartitionConsumer) {
-	defer func() { _ = pc.Close() }()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case err := <-pc.Errors():
-			t.log.Warn("tail read error", "err", err)
-		case m := <-pc.Messages():
-			// Pass over what the processors send to the dead-letter topic:
-			// what does not decode, and what sits in the wrong partition.
-			e, err := codec.DecodeEvent(m.Value)
-			if err != nil || string(m.Key) != e.Room || kafka.Partition(e.Room, t.partitions) != m.Partition {
-				t.invalid.Inc()
-				continue
-			}
-			// Observed before the hand-off, so that a client never sees
-			// an event the histogram does not count yet.
-			if !m.Timestamp.IsZero() {
-				t.latency.Observe(time.Since(m.Timestamp).Seconds())
-			}
-			t.dispatch(e, m.Offset)
-		}
-	}
 }

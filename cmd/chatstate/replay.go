@@ -55,7 +55,11 @@ func replayCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("replay"))
+			// The log reader reads only ranges known to be written and
+			// waits for its last fetch: no long poll.
+			sc := kcfg.Sarama("replay")
+			sc.Consumer.MaxWaitTime = 5 * time.Millisecond
+			client, err := sarama.NewClient(kcfg.Brokers, sc)
 			if err != nil {
 				return fmt.Errorf("connect to %v: %w", kcfg.Brokers, err)
 			}

@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// counter returns the value of the counter name in reg, or -1.
+func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	return -1
+}
+
+// TestTailRetentionUnderRead: retention deletes records that a running tail
+// has not read yet (sarama reports ErrOffsetOutOfRange and closes its
+// partition consumer's channels). The tail does not crash: it logs and
+// counts the offsets it missed, dispatches what is left and what is
+// written next, and ends with its context, leaving no goroutine behind.
+func TestTailRetentionUnderRead(t *testing.T) {
+	kcfg := testenv.Kafka(t, 1)
+	topic := string(kcfg.Names.Events)
+	prod, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test-writer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	send := func(n int) {
+		t.Helper()
+		for range n {
+			e := codec.NewEvent(codec.Message, "r", "alice")
+			e.Session, e.Text = "s1", "hi"
+			v, err := codec.EventCodec{}.Encode(&e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder("r"), Value: sarama.ByteEncoder(v)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	send(40)
+
+	// One record per fetch and a channel of one, so that the tail fetches
+	// only a few records ahead of its dispatch; the first dispatch waits
+	// until retention has deleted below 30.
+	sc := kcfg.Sarama("test-tail")
+	sc.ChannelBufferSize = 1
+	sc.Consumer.Fetch.Default = 64
+	client, err := sarama.NewClient(kcfg.Brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	held, release := make(chan struct{}), make(chan struct{})
+	observed := 0
+	var logs testenv.SyncBuffer
+	reg := prometheus.NewRegistry()
+	invalid := prometheus.NewCounter(prometheus.CounterOpts{Name: "invalid"})
+	reg.MustRegister(invalid)
+	tl := &tail{client: client, topic: topic, hub: newHub(1), log: slog.New(slog.NewTextHandler(&logs, nil)), partitions: 1,
+		invalid: invalid, reg: reg,
+		latency: prometheus.ObserverFunc(func(float64) {
+			if observed++; observed == 1 {
+				close(held)
+				<-release
+			}
+		})}
+	if err := tl.open(1); err != nil {
+		t.Fatal(err)
+	}
+	tl.start[0] = 0 // behind, as a tail that fell behind
+	base := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tl.run(ctx) }()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("tail: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the tail did not end with its context")
+		}
+	}()
+
+	<-held
+	admin, err := sarama.NewClusterAdmin(kcfg.Brokers, kcfg.Sarama("test-admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = admin.DeleteRecords(topic, map[int32]int64{0: 30})
+	_ = admin.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	send(1)
+	testenv.WaitFor(t, 20*time.Second, func() error {
+		if first, last := tl.hub.seen("r"); first != 0 || last != 40 {
+			return fmt.Errorf("dispatched cursors %d to %d, want 0 to 40", first, last)
+		}
+		return nil
+	})
+	skipped := counter(t, reg, "chatstate_tail_skipped_offsets_total")
+	if skipped < 1 || skipped >= 30 || counter(t, reg, "invalid") != 0 {
+		t.Fatalf("skipped %v offsets, want 30 less what was fetched before the cut; %v invalid", skipped, counter(t, reg, "invalid"))
+	}
+	if want := fmt.Sprintf("from=%d to=30", 30-int(skipped)); !strings.Contains(logs.String(), want) {
+		t.Fatalf("the log does not say %q:\n%s", want, logs.String())
+	}
+	if observed != 40-int(skipped)+1 {
+		t.Fatalf("%d events dispatched, want %d", observed, 40-int(skipped)+1)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	done <- nil
+	testenv.WaitFor(t, 5*time.Second, func() error {
+		if n := runtime.NumGoroutine(); n > base {
+			return fmt.Errorf("%d goroutines, %d before the tail ran", n, base)
+		}
+		return nil
+	})
+}
