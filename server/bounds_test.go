@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,8 +14,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// runServer runs a server on an embedded broker with the rooms and users
-// processors, behind a real listener, until the test ends.
+// runServer runs a server on an embedded broker with its processors, behind
+// a real listener whose sockets have small buffers, until the test ends.
 func runServer(t *testing.T, cfg Config) (*Server, string) {
 	t.Helper()
 	kcfg := testenv.Kafka(t, 2)
@@ -27,7 +29,9 @@ func runServer(t *testing.T, cfg Config) (*Server, string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	hs := httptest.NewServer(s.Handler())
+	hs := httptest.NewUnstartedServer(s.Handler())
+	hs.Listener = smallBuffers{hs.Listener}
+	hs.Start()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -117,7 +121,11 @@ func TestQueueBoundedInBytes(t *testing.T) {
 		writer.AckAndEcho(i)
 	}
 
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws?user=greedy", nil)
+	// Small socket buffers at both ends: what the kernel holds for a
+	// client that reads nothing must not hide the server's queue (loopback
+	// autotuning grows a receive buffer to tens of MB on some machines).
+	dialer := websocket.Dialer{NetDialContext: (&net.Dialer{Control: smallReceiveBuffer}).DialContext}
+	ws, _, err := dialer.Dial("ws"+strings.TrimPrefix(url, "http")+"/ws?user=greedy", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +141,7 @@ func TestQueueBoundedInBytes(t *testing.T) {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
 			if !websocket.IsCloseError(err, CloseSlowClient) {
-				t.Fatalf("read: %v, want close %d", err, CloseSlowClient)
+				t.Fatalf("read after %d snapshots: %v, want close %d", snapshots, err, CloseSlowClient)
 			}
 			break
 		}
@@ -145,4 +153,28 @@ func TestQueueBoundedInBytes(t *testing.T) {
 		t.Fatalf("%d snapshots were sent before the close, want fewer than 50", snapshots)
 	}
 	t.Logf("%d of 50 snapshots sent before the close", snapshots)
+}
+
+// smallBuffers is a listener whose connections have a 64 KiB send buffer.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(64 << 10)
+	}
+	return c, err
+}
+
+// smallReceiveBuffer sets a 64 KiB receive buffer before connecting, when
+// it still fixes the window the kernel offers.
+func smallReceiveBuffer(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 64<<10)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }

@@ -152,8 +152,7 @@ func TestJoinsAndLeavesAreRateLimited(t *testing.T) {
 			c.ExpectEvent("hop", "join", "hopper")
 		} else {
 			c.Send(frame{"op": "leave", "room": "hop", "ref": i})
-			c.Expect("ack", frame{"ref": i})
-			c.ExpectEvent("hop", "leave", "hopper")
+			c.AckAndEvent(i, "leave")
 		}
 	}
 	c.Send(frame{"op": "leave", "room": "hop", "ref": "sixth"})
