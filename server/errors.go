@@ -23,6 +23,10 @@ const (
 const (
 	// CloseSlowClient closes a connection whose queue overflowed.
 	CloseSlowClient = 4008
+	// CloseMissedEvents closes a connection joined to a room whose events
+	// retention deleted before the server could forward them: the client
+	// reconnects and resumes, and the resume's snapshot says truncated.
+	CloseMissedEvents = 4009
 )
 
 // Error is an error with a contract code, for clients.

@@ -118,7 +118,8 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.owed = newOwed()
 	s.metrics = newMetrics(s)
 	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
-		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds, reg: s.metrics.reg}
+		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds, reg: s.metrics.reg,
+		missed: func(c *conn) { c.close(CloseMissedEvents, "events of a joined room were deleted before the server read them: resume") }}
 	if err := s.tail.open(kcfg.Partitions); err != nil {
 		return nil, err
 	}

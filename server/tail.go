@@ -38,6 +38,10 @@ type tail struct {
 	skipped prometheus.Counter
 	// start is the offset each partition was read from.
 	start []int64
+	// missed, if not nil, is called for each connection that may have
+	// missed events the tail skipped; the server closes it, so that its
+	// client resumes and learns of the gap.
+	missed func(*conn)
 }
 
 // open resolves the start offsets and registers the metrics. It is
@@ -114,11 +118,19 @@ func (t *tail) partition(ctx context.Context, r *kafka.Reader, p int32, from int
 }
 
 // skip reports offsets [from, to) of partition p that were deleted before
-// the tail read them.
+// the tail read them, and hands the connections that may have missed them
+// to missed. The live stream has no frame for a gap; a resume has one
+// (truncated), so those clients are sent to resume.
 func (t *tail) skip(p int32, from, to int64) {
 	t.skipped.Add(float64(to - from))
+	conns := t.hub.behind(int(p), to)
 	t.log.Warn("tail: retention deleted events before the tail read them; the connections of the partition's rooms missed them",
-		"partition", p, "from", from, "to", to)
+		"partition", p, "from", from, "to", to, "connections", len(conns))
+	if t.missed != nil {
+		for _, c := range conns {
+			t.missed(c)
+		}
+	}
 }
 
 // record passes over what the processors send to the dead-letter topic

@@ -88,6 +88,18 @@ func TestTailRetentionUnderRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl.start[0] = 0 // behind, as a tail that fell behind
+	// Connections of rooms of the partition: one whose stream is before
+	// the cut (in two rooms), one whose snapshot is past it, one whose join
+	// is on its way. The first and the last are sent to resume, once each.
+	lagging, past, joining := &conn{}, &conn{}, &conn{}
+	tl.hub.parts[0].subs["quiet"] = map[*conn]*subscription{
+		lagging: {conn: lagging, room: "quiet", live: true, floor: 5, last: 10},
+		past:    {conn: past, room: "quiet", live: true, floor: 29, last: -1},
+		joining: {conn: joining, room: "quiet", floor: -1, last: -1},
+	}
+	tl.hub.parts[0].subs["calm"] = map[*conn]*subscription{lagging: {conn: lagging, room: "calm", live: true, floor: 3, last: 3}}
+	resumed := map[*conn]int{}
+	tl.missed = func(c *conn) { resumed[c]++ }
 	base := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -131,6 +143,10 @@ func TestTailRetentionUnderRead(t *testing.T) {
 	}
 	if observed != 40-int(skipped)+1 {
 		t.Fatalf("%d events dispatched, want %d", observed, 40-int(skipped)+1)
+	}
+	if len(resumed) != 2 || resumed[lagging] != 1 || resumed[joining] != 1 {
+		t.Fatalf("sent to resume: lagging %d, past the cut %d, joining %d times; want 1, 0, 1",
+			resumed[lagging], resumed[past], resumed[joining])
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -217,6 +217,7 @@ function onDisconnect(code, reason) {
   forgetConnection();
   if (code === 1009) showError('', 'The connection was closed because a frame was too large — reconnecting', reason);
   else if (code === 4008) showError('', 'The connection fell behind and was closed — reconnecting', reason);
+  else if (code === 4009) showError('', 'The server missed events of a room — resuming', reason);
   if (st.liveSince && Date.now() - st.liveSince >= STABLE_MS) st.attempt = 0;
   st.liveSince = 0;
   scheduleReconnect();

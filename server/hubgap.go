@@ -1,0 +1,31 @@
+package server
+
+// behind returns the connections that may have missed events of partition p
+// below cursor to, which the tail will never dispatch (retention deleted
+// them first): those with a subscription to a room of p whose stream is
+// not past to-1 yet, or not live yet (a join whose snapshot is on its way).
+// Each connection is listed once.
+func (h *hub) behind(p int, to int64) []*conn {
+	hp := &h.parts[p]
+	hp.mu.Lock()
+	defer hp.mu.Unlock()
+	seen := map[*conn]bool{}
+	var out []*conn
+	for _, set := range hp.subs {
+		for c, s := range set {
+			if !seen[c] && s.missed(to) {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// missed reports whether the subscription's stream may lack an event below
+// cursor to. Hub partition lock held.
+func (s *subscription) missed(to int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.live || max(s.floor, s.last) < to-1
+}
