@@ -8,14 +8,60 @@ import (
 )
 
 // EndOffsets returns the next offset to be written of each of the first n
-// partitions of topic, one request per partition through client. The error
-// names the partition that failed.
+// partitions of topic: one request per partition leader through client,
+// not one per partition (a server settles and watches lag with it every
+// few seconds). The error names the partition that failed.
 func EndOffsets(client sarama.Client, topic string, n int) ([]int64, error) {
+	return listOffsets(client, topic, n, sarama.OffsetNewest)
+}
+
+// StartOffsets returns the first retained offset of each of the first n
+// partitions of topic, batched as EndOffsets is.
+func StartOffsets(client sarama.Client, topic string, n int) ([]int64, error) {
+	return listOffsets(client, topic, n, sarama.OffsetOldest)
+}
+
+// listOffsets asks each leader for its partitions' offsets at time in one
+// request. A partition whose answer fails (a leader moved, a broker gone) is
+// asked again alone through client.GetOffset, which refreshes the metadata
+// and retries once.
+func listOffsets(client sarama.Client, topic string, n int, time int64) ([]int64, error) {
 	out := make([]int64, n)
+	reqs := map[*sarama.Broker]*sarama.OffsetRequest{}
+	asked := map[*sarama.Broker][]int32{}
+	var retry []int32
 	for p := range int32(n) {
-		off, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+		leader, err := client.Leader(topic, p)
 		if err != nil {
-			return nil, fmt.Errorf("end offset of %s/%d: %w", topic, p, err)
+			retry = append(retry, p)
+			continue
+		}
+		req := reqs[leader]
+		if req == nil {
+			req = sarama.NewOffsetRequest(client.Config().Version)
+			reqs[leader] = req
+		}
+		req.AddBlock(topic, p, time, 1)
+		asked[leader] = append(asked[leader], p)
+	}
+	for broker, req := range reqs {
+		resp, err := broker.GetAvailableOffsets(req)
+		for _, p := range asked[broker] {
+			var b *sarama.OffsetResponseBlock
+			if err == nil {
+				b = resp.GetBlock(topic, p)
+			}
+			if b == nil || !errors.Is(b.Err, sarama.ErrNoError) || len(b.Offsets) != 1 {
+				retry = append(retry, p)
+				continue
+			}
+			out[p] = b.Offsets[0]
+		}
+	}
+	for _, p := range retry {
+		off, err := client.GetOffset(topic, p, time)
+		if err != nil {
+			return nil, fmt.Errorf("offset of %s/%d: %w", topic, p, err)
 		}
 		out[p] = off
 	}

@@ -58,14 +58,11 @@ func (c *conn) close() {
 // offsets returns the first retained and the next offset of every partition.
 func (c *conn) offsets(topic string) (start, end []int64, err error) {
 	n := c.cfg.Partitions
-	start, end = make([]int64, n), make([]int64, n)
-	for p := range int32(n) {
-		if start[p], err = c.client.GetOffset(topic, p, sarama.OffsetOldest); err == nil {
-			end[p], err = c.client.GetOffset(topic, p, sarama.OffsetNewest)
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("replay: offsets of %s/%d: %w", topic, p, err)
-		}
+	if start, err = kafka.StartOffsets(c.client, topic, n); err == nil {
+		end, err = kafka.EndOffsets(c.client, topic, n)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("replay: %w", err)
 	}
 	return start, end, nil
 }
