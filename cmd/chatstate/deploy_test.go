@@ -268,7 +268,7 @@ func checkMembers(t *testing.T, urls []string, chatters []*chatter) {
 // processes and compares them with what the chatters did.
 func checkCLI(t *testing.T, d *deployment, chatters []*chatter, counts map[string]int) {
 	t.Helper()
-	out, err := run(t, d.args("cli", "rooms", "--json", "--limit", "0")...)
+	out, err := run(t, d.args("cli", "rooms", "--json", "--limit", "10000")...)
 	var rooms struct {
 		Rooms []struct {
 			Room              string
