@@ -69,7 +69,7 @@ func TestSessionsOfASilentServerExpire(t *testing.T) {
 		return nil
 	})
 	alice.Send(frame{"op": "join", "room": "haunted"})
-	alice.Expect("snapshot", frame{"members": "[map[sessions:1 user:ghost]]"})
+	alice.Expect("snapshot", frame{"members": []codec.Member{{User: "ghost", Sessions: 1}}})
 	alice.ExpectEvent("haunted", "join", "alice")
 	start := time.Now()
 	_, ev := alice.ExpectEvent("haunted", "expire", "ghost")
