@@ -112,7 +112,7 @@ func TestRestartUnderTheSameIDClearsAtOnce(t *testing.T) {
 // serversView runs a view of the servers table until the test ends.
 func serversView(t *testing.T, kcfg kafka.Config) *views.Servers {
 	t.Helper()
-	v, err := views.NewServers(kcfg, t.TempDir(), views.WithGokaOptions(goka.WithViewLogger(testLogger{t})))
+	v, err := views.NewServers(kcfg, t.TempDir(), views.WithGokaOptions(goka.WithViewLogger(testLogger{T: t})))
 	if err != nil {
 		t.Fatal(err)
 	}
