@@ -3,12 +3,17 @@ package embedded_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/embedded"
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
 )
 
@@ -111,13 +116,19 @@ func TestRestartOnTheDataDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	epoch := epochOf(t, cfg)
-	b.Close()
+	if err := b.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
 
 	b, err = embedded.Start(embedded.Config{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
+	defer func() {
+		if err := b.Close(); err != nil {
+			t.Errorf("close after the restart: %v", err)
+		}
+	}()
 	cfg = configOn(t, b.Addr())
 	if e := epochOf(t, cfg); e != epoch {
 		t.Errorf("epoch %s after the restart, %s before", e, epoch)
@@ -155,7 +166,9 @@ func TestFreshDirsAreNewLogs(t *testing.T) {
 			t.Fatal(err)
 		}
 		epochs = append(epochs, epochOf(t, cfg))
-		b.Close()
+		if err := b.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
 	}
 	if epochs[0] == epochs[1] || epochs[0] == epochs[2] || epochs[1] == epochs[2] {
 		t.Fatalf("epochs %v, want three different ones", epochs)
@@ -168,9 +181,59 @@ func TestBadAddr(t *testing.T) {
 	for _, addr := range []string{"nocolon", "127.0.0.1:port", "127.0.0.1:70000", "127.0.0.1:-1"} {
 		if b, err := embedded.Start(embedded.Config{Addr: addr}); !errors.Is(err, embedded.ErrAddr) {
 			if b != nil {
-				b.Close()
+				_ = b.Close()
 			}
 			t.Errorf("Start on %q: %v, want ErrAddr", addr, err)
 		}
+	}
+}
+
+// TestCloseReportsAFailedPersist: when the broker cannot write its state to
+// its data dir at Close (here the dir was replaced by a file, which stops
+// even a process that ignores file permissions), Close returns an error
+// wrapping ErrPersist, the configured logger got the error, and a second
+// Close returns the same error without blocking.
+func TestCloseReportsAFailedPersist(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	var logs testenv.SyncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b, err := embedded.Start(embedded.Config{DataDir: dir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configOn(t, b.Addr())
+	if err := kafka.EnsureTopics(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = b.Close()
+	if !errors.Is(err, embedded.ErrPersist) || !strings.Contains(err.Error(), "not a directory") {
+		t.Fatalf("close: %v, want ErrPersist with the cause", err)
+	}
+	if again := b.Close(); again != err {
+		t.Fatalf("second close: %v, want the first's %v", again, err)
+	}
+	if s := logs.String(); !strings.Contains(s, "level=ERROR") || !strings.Contains(s, "persist to disk") {
+		t.Fatalf("the logger got %q, want the persist error", s)
+	}
+}
+
+// TestCloseWithoutDataDir: a broker in memory has nothing to persist; Close
+// returns nil, and again on a second call.
+func TestCloseWithoutDataDir(t *testing.T) {
+	b, err := embedded.Start(embedded.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
 	}
 }
