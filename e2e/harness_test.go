@@ -54,7 +54,7 @@ func (b *logBuffer) String() string {
 
 // ------------------------------------------------------------------ stack
 
-// stack is the embedded broker, both processors and one server behind a
+// stack is the embedded broker, the processors and one server behind a
 // loopback HTTP listener.
 type stack struct {
 	url  string // http://127.0.0.1:PORT
@@ -75,7 +75,7 @@ func startStack(t *testing.T) *stack {
 
 	kcfg := testenv.Kafka(t, 4)
 	dir := t.TempDir()
-	testenv.RunProcessors(t, kcfg, dir, testenv.WithGroups("rooms", "users"), testenv.WithGokaLogger(gokaLogger))
+	testenv.RunProcessors(t, kcfg, dir, testenv.WithGokaLogger(gokaLogger))
 
 	srv, err := server.New(server.Config{ServerID: "e2e", Logger: logger, GokaLogger: gokaLogger}, kcfg, dir)
 	if err != nil {
