@@ -1,12 +1,3 @@
-// Package embedded runs the embedded Kafka-protocol broker (kfake) that
-// `chatstate dev`, `chatstate broker` and the tests use.
-//
-// # Persistence
-//
-// With a data dir, the broker keeps every topic, offset and group on disk
-// and reloads them at start, so that state survives restarts. A fresh data
-// dir gets a fresh random cluster id, which the broker persists: the epoch of
-// the log changes when, and only when, the log is new.
 package embedded
 
 import (
