@@ -1,6 +1,3 @@
-// Package auth mints and verifies the JSON Web Tokens that identify chat
-// users when the server runs with an auth secret: HS256, the user name in
-// "sub", an expiry in "exp" (required).
 package auth
 
 import (
@@ -15,8 +12,9 @@ import (
 // ErrToken is wrapped by every verification error.
 var ErrToken = errors.New("auth: token refused")
 
-// Mint returns a token for user that expires after ttl. The secret must not
-// be empty.
+// Mint returns a token for user that expires after ttl, signed with secret
+// (HS256). It fails for an empty secret, an invalid user name or a ttl that
+// is not positive.
 func Mint(secret, user string, ttl time.Duration) (string, error) {
 	if secret == "" {
 		return "", errors.New("auth: empty secret")

@@ -3,6 +3,11 @@
 // against the chat page at GET / and the operator page at GET /ops, served by a
 // real server on the embedded broker with both processors running.
 //
+// TestWebSocketIsNotCompressed needs no browser: it dials the same stack
+// with a client that offers permessage-deflate and checks that the server
+// never negotiates it, since its WebSocket framing writes uncompressed
+// frames only.
+//
 // The package has no code outside its tests. The tests look for Debian's
 // chromium (exec.LookPath("chromium"), then /usr/bin/chromium) and skip with
 // a message when it is missing, unless CHATSTATE_REQUIRE_BROWSER=1, which CI

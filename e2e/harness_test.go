@@ -10,11 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lovoo/goka"
-
 	"github.com/chatstate/chatstate/internal/testenv"
-	"github.com/chatstate/chatstate/kafka"
-	"github.com/chatstate/chatstate/processors"
 	"github.com/chatstate/chatstate/server"
 )
 
@@ -58,7 +54,7 @@ func (b *logBuffer) String() string {
 
 // ------------------------------------------------------------------ stack
 
-// stack is the embedded broker, both processors and one server behind a
+// stack is the embedded broker, the processors and one server behind a
 // loopback HTTP listener.
 type stack struct {
 	url  string // http://127.0.0.1:PORT
@@ -79,7 +75,7 @@ func startStack(t *testing.T) *stack {
 
 	kcfg := testenv.Kafka(t, 4)
 	dir := t.TempDir()
-	runProcessors(t, kcfg, dir, gokaLogger)
+	testenv.RunProcessors(t, kcfg, dir, testenv.WithGokaLogger(gokaLogger))
 
 	srv, err := server.New(server.Config{ServerID: "e2e", Logger: logger, GokaLogger: gokaLogger}, kcfg, dir)
 	if err != nil {
@@ -103,30 +99,6 @@ func startStack(t *testing.T) *stack {
 		return nil
 	})
 	return &stack{url: hs.URL, logs: logs}
-}
-
-// runProcessors runs the rooms and users processors until t ends.
-func runProcessors(t *testing.T, kcfg kafka.Config, dir string, logger goka.Logger) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	makers := []func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error){processors.NewRooms, processors.NewUsers}
-	done := make(chan error, len(makers))
-	for _, mk := range makers {
-		p, err := mk(kcfg, dir, goka.WithLogger(logger))
-		if err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		go func() { done <- p.Run(ctx) }()
-	}
-	t.Cleanup(func() {
-		cancel()
-		for range makers {
-			if err := <-done; err != nil {
-				t.Errorf("processor: %v", err)
-			}
-		}
-	})
 }
 
 // ------------------------------------------------------------------ browser

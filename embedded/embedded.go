@@ -1,19 +1,14 @@
-// Package embedded runs the embedded Kafka-protocol broker (kfake) that
-// `chatstate dev`, `chatstate broker` and the tests use.
-//
-// # Persistence
-//
-// With a data dir, the broker keeps every topic, offset and group on disk
-// and reloads them at start, so that state survives restarts. A fresh data
-// dir gets a fresh random cluster id, which the broker persists: the epoch of
-// the log changes when, and only when, the log is new.
 package embedded
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/chatstate/chatstate/codec"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -21,6 +16,11 @@ import (
 
 // ErrAddr is wrapped by the error of an unusable listen address.
 var ErrAddr = errors.New("embedded: bad listen address")
+
+// ErrPersist is wrapped by the error of a Close that could not write the
+// broker's state to its data dir: what the broker acknowledged since it
+// started may be missing at the next start on that dir.
+var ErrPersist = errors.New("embedded: state not persisted")
 
 // Config configures the embedded broker.
 type Config struct {
@@ -30,13 +30,22 @@ type Config struct {
 	// DataDir is where the broker persists its state. Zero value means in
 	// memory only: everything is gone when the broker stops.
 	DataDir string
+	// Logger receives the broker's log. kfake's errors and warnings keep
+	// their levels; its info messages (one per request, group changes) are
+	// logged at slog.LevelDebug and its debug messages below that. Zero
+	// value means slog.Default().
+	Logger *slog.Logger
 }
 
-// Broker is a running embedded broker. Close it exactly once; Close is safe
-// to call from any goroutine.
+// Broker is a running embedded broker. Its methods are safe to call from
+// any goroutine.
 type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
+	log     *logAdapter
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Start starts the broker and returns once it accepts connections.
@@ -54,8 +63,13 @@ func Start(cfg Config) (*Broker, error) {
 			host = h
 		}
 	}
+	log := &logAdapter{log: cfg.Logger}
+	if log.log == nil {
+		log.log = slog.Default()
+	}
 	var ln net.Listener
 	opts := []kfake.Opt{
+		kfake.WithLogger(log),
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
 		// kfake listens on 127.0.0.1 by default; honour the configured host
@@ -75,11 +89,82 @@ func Start(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded: start broker on %s: %w", net.JoinHostPort(host, strconv.Itoa(port)), err)
 	}
-	return &Broker{cluster: c, addr: ln.Addr().String()}, nil
+	return &Broker{cluster: c, addr: ln.Addr().String(), log: log}, nil
 }
 
 // Addr returns the address the broker listens on, for clients to bootstrap.
 func (b *Broker) Addr() string { return b.addr }
 
-// Close stops the broker and, with a data dir, flushes its state to disk.
-func (b *Broker) Close() { b.cluster.Close() }
+// Close stops the broker and, with a data dir, writes its state to disk; it
+// blocks until both are done. It returns an error wrapping ErrPersist if
+// the state could not be written (kfake only logs that, so the errors it
+// logs while closing are collected), nil otherwise. Later calls do nothing
+// and return the first call's error.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() {
+		b.log.startCollecting()
+		b.cluster.Close()
+		if errs := b.log.collected(); len(errs) > 0 {
+			b.closeErr = fmt.Errorf("%w: %s", ErrPersist, strings.Join(errs, "; "))
+		}
+	})
+	return b.closeErr
+}
+
+// logAdapter adapts kfake's logger to slog and, from startCollecting on,
+// keeps the messages kfake logs as errors: those of a Close are the only
+// report of a failed write of its state.
+type logAdapter struct {
+	log *slog.Logger
+
+	mu         sync.Mutex
+	collecting bool
+	errs       []string
+}
+
+// Logf implements kfake.Logger. It may be called from any of kfake's
+// goroutines.
+func (l *logAdapter) Logf(level kfake.LogLevel, format string, args ...any) {
+	var lvl slog.Level
+	switch level {
+	case kfake.LogLevelError:
+		lvl = slog.LevelError
+	case kfake.LogLevelWarn:
+		lvl = slog.LevelWarn
+	case kfake.LogLevelInfo:
+		lvl = slog.LevelDebug
+	case kfake.LogLevelDebug:
+		lvl = slog.LevelDebug - 4
+	default:
+		return
+	}
+	collect := false
+	if level == kfake.LogLevelError {
+		l.mu.Lock()
+		collect = l.collecting
+		l.mu.Unlock()
+	}
+	// Formatting costs: kfake logs every request at its info level.
+	if !collect && !l.log.Enabled(context.Background(), lvl) {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	l.log.Log(context.Background(), lvl, "embedded broker: "+msg)
+	if collect {
+		l.mu.Lock()
+		l.errs = append(l.errs, msg)
+		l.mu.Unlock()
+	}
+}
+
+func (l *logAdapter) startCollecting() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.collecting = true
+}
+
+func (l *logAdapter) collected() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.errs...)
+}

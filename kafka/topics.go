@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/lovoo/goka"
 )
 
 // ErrPartitions is wrapped by the error of a topic that exists with another
@@ -217,4 +218,18 @@ func Epoch(client sarama.Client, c Config) (string, error) {
 	t := resp.Topics[0]
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%x\x00%d", cluster, topic, t.Uuid[:], len(t.Partitions)))
 	return hex.EncodeToString(sum[:8]), nil
+}
+
+// TopicManagerBuilder returns a goka topic manager builder for processors
+// and views of cfg that checks topics but never creates them: EnsureTopics
+// creates them, with the settings goka's topic manager would not give them.
+// Each manager it builds has a sarama config of its own.
+func TopicManagerBuilder(cfg Config) goka.TopicManagerBuilder {
+	return func(brokers []string) (goka.TopicManager, error) {
+		tmc := goka.NewTopicManagerConfig()
+		tmc.NoCreate = true
+		tmc.Table.Replication = max(cfg.Replication, 1)
+		tmc.Stream.Replication = max(cfg.Replication, 1)
+		return goka.NewTopicManager(brokers, cfg.Sarama("topics"), tmc)
+	}
 }

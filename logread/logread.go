@@ -1,10 +1,3 @@
-// Package logread reads a room's events straight from the events topic, by
-// cursor range: for history, resume, catch-up, the events API and replay.
-//
-// A room lives in exactly one partition (key = room), so a cursor range of a
-// room is an offset range of one partition; records of other rooms and
-// records that do not decode or validate are passed over, as the processors
-// pass them over.
 package logread
 
 import (
@@ -22,8 +15,8 @@ var ErrUnavailable = errors.New("logread: kafka unavailable")
 
 // Entry is one event of a room with its cursor.
 type Entry struct {
-	Cursor int64
-	Event  *codec.Event
+	Cursor int64        // the event's offset in its partition
+	Event  *codec.Event // decoded and valid; the callback may keep it
 }
 
 // Reader reads ranges of the events topic. It is safe for concurrent use;
@@ -37,16 +30,19 @@ type Reader struct {
 	partitions int
 }
 
-// New returns a reader on client for the events topic of cfg.
+// New returns a reader on client for the events topic of cfg. The caller
+// keeps client, and closes it only after the reader's last call returned.
 func New(client sarama.Client, cfg kafka.Config) *Reader {
 	return &Reader{client: client, topic: string(cfg.Names.Events), partitions: cfg.Partitions}
 }
 
-// Partition returns the partition that holds room.
+// Partition returns the partition that holds room. It does not talk to
+// Kafka.
 func (r *Reader) Partition(room string) int32 { return kafka.Partition(room, r.partitions) }
 
 // Bounds returns the first retained offset and the next offset to be written
-// of the room's partition.
+// of the room's partition, asking Kafka for both (two requests, which it
+// blocks on). Its errors wrap ErrUnavailable.
 func (r *Reader) Bounds(room string) (start, end int64, err error) {
 	p := r.Partition(room)
 	if start, err = r.client.GetOffset(r.topic, p, sarama.OffsetOldest); err != nil {

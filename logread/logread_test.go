@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
 )
 
@@ -85,4 +88,148 @@ func TestScanRetentionUnderScan(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// send writes value under key to the events topic and returns its offset.
+func send(t *testing.T, prod sarama.SyncProducer, kcfg kafka.Config, key string, value []byte) int64 {
+	t.Helper()
+	_, off, err := prod.SendMessage(&sarama.ProducerMessage{Topic: string(kcfg.Names.Events), Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(value)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return off
+}
+
+func message(t *testing.T, room, text string) []byte {
+	t.Helper()
+	e := codec.NewEvent(codec.Message, room, "u")
+	e.Session, e.Text = "s", text
+	v, err := codec.EventCodec{}.Encode(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// newReader returns a reader on a client of its own that fetches without a
+// long poll, as the server's request reader does.
+func newReader(t *testing.T, kcfg kafka.Config) *logread.Reader {
+	t.Helper()
+	sc := kcfg.Sarama("test-reader")
+	sc.Consumer.MaxWaitTime = 5 * time.Millisecond
+	client, err := sarama.NewClient(kcfg.Brokers, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return logread.New(client, kcfg)
+}
+
+// TestScanPage: a scan of a room reads, in cursor order, exactly the valid
+// events of that room in the range, passing over other rooms' records, a
+// record that does not decode and one whose event names another room under
+// the room's key; it stops when fn says so, and clamps the range to the log.
+func TestScanPage(t *testing.T) {
+	kcfg := testenv.Kafka(t, 1)
+	prod, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test-writer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	var want []int64 // cursors of room r's events
+	texts := map[int64]string{}
+	for i := range 12 {
+		switch i % 4 {
+		case 1:
+			send(t, prod, kcfg, "other", message(t, "other", "elsewhere"))
+		case 2:
+			send(t, prod, kcfg, "r", []byte(`{"not":"an event"`))
+		default:
+			text := fmt.Sprintf("m%d", i)
+			c := send(t, prod, kcfg, "r", message(t, "r", text))
+			want = append(want, c)
+			texts[c] = text
+		}
+	}
+	send(t, prod, kcfg, "r", message(t, "impostor", "under r's key"))
+	r := newReader(t, kcfg)
+	if start, end, err := r.Bounds("r"); err != nil || start != 0 || end != 13 {
+		t.Fatalf("bounds %d, %d, %v; want 0, 13", start, end, err)
+	}
+	ctx := context.Background()
+
+	scan := func(from, to int64, limit int) (got []int64, start, last int64) {
+		t.Helper()
+		start, last, err := r.Scan(ctx, "r", from, to, func(e logread.Entry) bool {
+			if e.Event.Room != "r" || e.Event.Text != texts[e.Cursor] {
+				t.Errorf("entry at %d: %+v, want r's %q", e.Cursor, e.Event, texts[e.Cursor])
+			}
+			got = append(got, e.Cursor)
+			return limit == 0 || len(got) < limit
+		})
+		if err != nil {
+			t.Fatalf("scan [%d, %d]: %v", from, to, err)
+		}
+		return got, start, last
+	}
+	for _, tc := range []struct {
+		name        string
+		from, to    int64
+		limit       int
+		want        []int64
+		start, last int64
+	}{
+		{"whole log", 0, 100, 0, want, 0, 12},
+		{"a middle range", 3, 8, 0, []int64{3, 4, 7, 8}, 0, 8},
+		{"a page of three", 0, 100, 3, []int64{0, 3, 4}, 0, 4},
+		{"the next page", 5, 100, 3, []int64{7, 8, 11}, 0, 11},
+		{"a range of foreign records only", 5, 6, 0, nil, 0, 6},
+		{"past the end", 13, 20, 0, nil, 0, 12},
+		{"from after to", 8, 3, 0, nil, 0, 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, start, last := scan(tc.from, tc.to, tc.limit)
+			if !slices.Equal(got, tc.want) || start != tc.start || last != tc.last {
+				t.Fatalf("scan [%d, %d] limit %d: %v, start %d, last %d; want %v, start %d, last %d",
+					tc.from, tc.to, tc.limit, got, start, last, tc.want, tc.start, tc.last)
+			}
+		})
+	}
+}
+
+// TestScanTruncated: after retention deleted the start of the partition, a
+// scan from before it reports the first retained offset as its start and
+// reads the retained events from there, with no gap; Bounds says the same.
+func TestScanTruncated(t *testing.T) {
+	kcfg := testenv.Kafka(t, 1)
+	write(t, kcfg, "r", 10)
+	admin, err := sarama.NewClusterAdmin(kcfg.Brokers, kcfg.Sarama("test-admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.DeleteRecords(string(kcfg.Names.Events), map[int32]int64{0: 6}); err != nil {
+		t.Fatal(err)
+	}
+	r := newReader(t, kcfg)
+	if start, end, err := r.Bounds("r"); err != nil || start != 6 || end != 10 {
+		t.Fatalf("bounds %d, %d, %v; want 6, 10", start, end, err)
+	}
+	var got []int64
+	start, last, err := r.Scan(context.Background(), "r", 2, 100, func(e logread.Entry) bool {
+		got = append(got, e.Cursor)
+		return true
+	})
+	if err != nil || start != 6 || last != 9 || !slices.Equal(got, []int64{6, 7, 8, 9}) {
+		t.Fatalf("scan from 2: %v, start %d, last %d, %v; want [6 7 8 9], start 6, last 9", got, start, last, err)
+	}
+	// A range that retention deleted whole reads nothing.
+	got = nil
+	start, last, err = r.Scan(context.Background(), "r", 0, 4, func(e logread.Entry) bool {
+		got = append(got, e.Cursor)
+		return true
+	})
+	if err != nil || start != 6 || last != 5 || got != nil {
+		t.Fatalf("scan [0, 4]: %v, start %d, last %d, %v; want nothing, start 6, last 5", got, start, last, err)
+	}
 }

@@ -45,24 +45,12 @@ func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorO
 			pc.Producer.CompressionLevel = 1
 			return goka.NewProducer(brokers, pc)
 		}),
-		goka.WithTopicManagerBuilder(TopicManagerBuilder(cfg)),
+		goka.WithTopicManagerBuilder(kafka.TopicManagerBuilder(cfg)),
 		goka.WithStorageBuilder(tablestore.Builder(filepath.Join(stateDir, "processor"))),
 		goka.WithNilHandling(goka.NilProcess),
 		goka.WithRebalanceCallback(func(a goka.Assignment) {
 			parts := slices.Sorted(maps.Keys(a))
 			slog.Info("partitions assigned", "group", client, "partitions", parts)
 		}),
-	}
-}
-
-// TopicManagerBuilder returns a goka topic manager builder that checks topics
-// but never creates them.
-func TopicManagerBuilder(cfg kafka.Config) goka.TopicManagerBuilder {
-	return func(brokers []string) (goka.TopicManager, error) {
-		tmc := goka.NewTopicManagerConfig()
-		tmc.NoCreate = true
-		tmc.Table.Replication = max(cfg.Replication, 1)
-		tmc.Stream.Replication = max(cfg.Replication, 1)
-		return goka.NewTopicManager(brokers, cfg.Sarama("topics"), tmc)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/processors"
 	"github.com/lovoo/goka"
@@ -29,7 +30,7 @@ func startGroup(t *testing.T, build func(kafka.Config, string, ...goka.Processor
 	t.Helper()
 	tt := tester.New(t)
 	cfg := kafka.Config{Brokers: []string{"unused"}, Names: names, Partitions: 1}
-	p, err := build(cfg, t.TempDir(), goka.WithTester(tt), goka.WithLogger(testLogger{t}))
+	p, err := build(cfg, t.TempDir(), goka.WithTester(tt), goka.WithLogger(testenv.GokaLogger{T: t}))
 	if err != nil {
 		t.Fatalf("build processor: %v", err)
 	}
@@ -44,13 +45,6 @@ func startGroup(t *testing.T, build func(kafka.Config, string, ...goka.Processor
 	})
 	return tt
 }
-
-// testLogger sends goka's log to the test log, shown only on failure.
-type testLogger struct{ t *testing.T }
-
-func (l testLogger) Print(v ...interface{})                 { l.t.Log(v...) }
-func (l testLogger) Println(v ...interface{})               { l.t.Log(v...) }
-func (l testLogger) Printf(format string, v ...interface{}) { l.t.Logf(format, v...) }
 
 func consume(tt *tester.Tester, topic goka.Stream, key string, v interface{}) {
 	tt.Consume(string(topic), key, v, tester.WithTime(recordTime))

@@ -69,7 +69,7 @@ func TestSessionsOfASilentServerExpire(t *testing.T) {
 		return nil
 	})
 	alice.Send(frame{"op": "join", "room": "haunted"})
-	alice.Expect("snapshot", frame{"members": "[map[sessions:1 user:ghost]]"})
+	alice.Expect("snapshot", frame{"members": []codec.Member{{User: "ghost", Sessions: 1}}})
 	alice.ExpectEvent("haunted", "join", "alice")
 	start := time.Now()
 	_, ev := alice.ExpectEvent("haunted", "expire", "ghost")
@@ -112,7 +112,7 @@ func TestRestartUnderTheSameIDClearsAtOnce(t *testing.T) {
 // serversView runs a view of the servers table until the test ends.
 func serversView(t *testing.T, kcfg kafka.Config) *views.Servers {
 	t.Helper()
-	v, err := views.NewServers(kcfg, t.TempDir(), views.WithGokaOptions(goka.WithViewLogger(testLogger{t})))
+	v, err := views.NewServers(kcfg, t.TempDir(), views.WithGokaOptions(goka.WithViewLogger(testLogger{T: t})))
 	if err != nil {
 		t.Fatal(err)
 	}

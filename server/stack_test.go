@@ -13,9 +13,7 @@ import (
 
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
-	"github.com/chatstate/chatstate/processors"
 	"github.com/chatstate/chatstate/server"
-	"github.com/lovoo/goka"
 )
 
 // stack is a broker, both processors and one server behind a real HTTP
@@ -32,41 +30,11 @@ type stack struct {
 
 func runProcessors(t *testing.T, kcfg kafka.Config, dir string) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 3)
-	for _, group := range []struct {
-		name string
-		mk   func(kafka.Config, string, ...goka.ProcessorOption) (*goka.Processor, error)
-	}{{"rooms", processors.NewRooms}, {"users", processors.NewUsers}, {"servers", processors.NewServers}} {
-		go func() {
-			done <- processors.Supervise(ctx, group.name, slog.Default(), func() (*goka.Processor, error) {
-				return group.mk(kcfg, dir, goka.WithLogger(testLogger{t}))
-			})
-		}()
-	}
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		for range 3 {
-			if err := <-done; err != nil {
-				t.Errorf("processor: %v", err)
-			}
-		}
-	}
-	t.Cleanup(stop)
-	return stop
+	return testenv.RunProcessors(t, kcfg, dir, testenv.WithRestarts(slog.Default()), testenv.WithGokaLogger(testLogger{T: t}))
 }
 
 // testLogger sends goka's chatter to the test log, shown on failure only.
-type testLogger struct{ t *testing.T }
-
-func (l testLogger) Print(v ...any)                 { l.t.Log(v...) }
-func (l testLogger) Println(v ...any)               { l.t.Log(v...) }
-func (l testLogger) Printf(format string, v ...any) { l.t.Logf(format, v...) }
+type testLogger = testenv.GokaLogger
 
 func startServer(t *testing.T, kcfg kafka.Config, dir string, cfg server.Config) (*server.Server, *httptest.Server, func()) {
 	t.Helper()

@@ -10,7 +10,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
-	"github.com/chatstate/chatstate/processors"
 	"github.com/chatstate/chatstate/tablestore"
 	"github.com/lovoo/goka"
 	gokacodec "github.com/lovoo/goka/codec"
@@ -72,7 +71,7 @@ func run(t *testing.T, cfg kafka.Config, table goka.Table, dir string, want map[
 		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
 			return sarama.NewConsumer(brokers, cfg.Sarama("view"))
 		}),
-		goka.WithViewTopicManagerBuilder(processors.TopicManagerBuilder(cfg)),
+		goka.WithViewTopicManagerBuilder(kafka.TopicManagerBuilder(cfg)),
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -1,26 +1,3 @@
-// Package tablestore is the on-disk storage of goka tables: a
-// goka storage.Storage on goleveldb, like goka's own, that writes records in
-// batches instead of one Put each.
-//
-// The on-disk format is goka's: one leveldb database per topic and partition
-// in <dir>/<topic>.<partition>, the rows under their keys, and the partition's
-// offset under goka's offset key as a decimal string. A directory written by
-// goka's storage.DefaultBuilder can be opened by Builder and the other way
-// round.
-//
-// Set, Delete and SetOffset are buffered in memory, the latest write of each
-// key, and written to leveldb in one atomic write, the offset with the rows
-// it covers. While a partition recovers (from Open until MarkRecovered) the
-// buffer is written when it is large, on MarkRecovered and on Close: a table
-// topic holds many versions of a row, only the versions that are the latest
-// in their buffer reach leveldb, and a buffer larger than leveldb's memtable
-// goes in as sorted tables, without the journal. Once recovered, the buffer
-// is written whenever Options.RunBytes have been written since the last
-// write (at the next SetOffset): a busy partition rewrites a few rows many
-// times, and one leveldb write (one journal write(2)) for a batch of them
-// replaces one per record. Reads always see the buffered writes. The stored
-// offset is never ahead of the stored rows: a crash loses at most the
-// buffered records, which goka reads again from the table topic.
 package tablestore
 
 import (
@@ -121,7 +98,7 @@ func New(db *leveldb.DB, o Options) *Store {
 	}
 }
 
-// Open implements storage.Storage; it has nothing to do.
+// Open implements storage.Storage; it has nothing to do and returns nil.
 func (s *Store) Open() error { return nil }
 
 // Close writes what is buffered, the offset with it, and closes the
@@ -161,7 +138,8 @@ func (s *Store) MarkRecovered() error {
 	return nil
 }
 
-// Has reports whether key has a value.
+// Has reports whether key has a value, buffered or stored. It returns
+// ErrClosed after Close.
 func (s *Store) Has(key string) (bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -178,8 +156,8 @@ func (s *Store) Has(key string) (bool, error) {
 	return ok, nil
 }
 
-// Get returns the value of key, or nil if it has none. The caller owns the
-// returned slice.
+// Get returns the value of key, buffered or stored, or nil if it has none.
+// The caller owns the returned slice. It returns ErrClosed after Close.
 func (s *Store) Get(key string) ([]byte, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -206,12 +184,15 @@ func (s *Store) dbGet(key string) ([]byte, error) {
 	return v, nil
 }
 
-// Set stores value under key. The Store copies value.
+// Set stores value under key, in the buffer until the next flush. The Store
+// copies value. It returns ErrClosed after Close, or the error of a flush it
+// caused (a buffer at twice its bound).
 func (s *Store) Set(key string, value []byte) error {
 	return s.buffer(key, pending{value: append([]byte{}, value...)})
 }
 
-// Delete removes key.
+// Delete removes key, buffered as Set is. It returns ErrClosed after
+// Close, or the error of a flush it caused.
 func (s *Store) Delete(key string) error {
 	return s.buffer(key, pending{deleted: true})
 }
@@ -249,7 +230,8 @@ func (s *Store) dueLocked(factor int) bool {
 	return s.bufBytes >= factor*s.maxBytes
 }
 
-// GetOffset returns the offset last set, or def if none was ever stored.
+// GetOffset returns the offset last set, buffered or stored, or def if none
+// was ever set. It returns ErrClosed after Close.
 func (s *Store) GetOffset(def int64) (int64, error) {
 	s.mu.RLock()
 	closed, set, off := s.closed, s.offsetSet, s.offset
@@ -275,7 +257,9 @@ func (s *Store) GetOffset(def int64) (int64, error) {
 }
 
 // SetOffset sets the partition's offset. It is stored with the buffered
-// rows, whose writes must have been made before.
+// rows, whose writes must have been made before. It writes the buffer when
+// it is due, holding the Store's lock meanwhile; it returns ErrClosed after
+// Close, or the error of that write.
 func (s *Store) SetOffset(offset int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -294,13 +278,16 @@ func formatOffset(offset int64) []byte {
 }
 
 // Iterator returns an iterator over a snapshot of the rows, in key order.
+// It writes the buffer first, so that the snapshot holds it; it returns
+// ErrClosed after Close, or the error of that write. The iterator is for
+// one goroutine; release it when done.
 func (s *Store) Iterator() (storage.Iterator, error) {
 	return s.iterator(nil, &opt.ReadOptions{DontFillCache: true})
 }
 
 // IteratorWithRange returns an iterator over a snapshot of the rows in
 // [start, limit); with an empty limit, over the rows whose key starts with
-// start, as goka's leveldb storage does.
+// start, as goka's leveldb storage does. It behaves as Iterator otherwise.
 func (s *Store) IteratorWithRange(start, limit []byte) (storage.Iterator, error) {
 	if len(limit) > 0 {
 		return s.iterator(&util.Range{Start: start, Limit: limit}, nil)

@@ -4,8 +4,9 @@
 //
 // # Lifecycle
 //
-// A Table is built with NewRooms or NewUsers and run once with Run(ctx),
-// which blocks until ctx is done. Reads fail with ErrNotReady until the view
+// A Table is built with NewRooms, NewUsers or NewServers and run once with
+// Run(ctx), which blocks until ctx is done; a second call returns
+// ErrRunTwice. Reads fail with ErrNotReady until the view
 // has recovered every partition (WaitReady). A view keeps its copy of the
 // table under its own state directory, so that a restart recovers from the
 // local copy and only reads what it missed.

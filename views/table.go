@@ -14,7 +14,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
-	"github.com/chatstate/chatstate/processors"
 	"github.com/chatstate/chatstate/tablestore"
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
@@ -22,6 +21,11 @@ import (
 
 // ErrNotReady is returned by reads before the view has recovered.
 var ErrNotReady = errors.New("views: not ready")
+
+// ErrRunTwice is returned by a call of Table.Run after the first one,
+// whether the first is still running or has returned: a goka view cannot
+// be run again, so a stopped Table is built anew.
+var ErrRunTwice = errors.New("views: Run called more than once")
 
 // Table is a typed view of one group table with rows of type *T.
 // Its methods are safe for concurrent use.
@@ -43,6 +47,9 @@ type Table[T any] struct {
 
 	// offsets reads each partition's stored offset; see Offsets.
 	offsets storeOffsets
+
+	// ran is set by the first call of Run.
+	ran atomic.Bool
 }
 
 // reconnectGrace is how long a recovered view may report a partition not
@@ -125,7 +132,7 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
 			return sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
 		}),
-		goka.WithViewTopicManagerBuilder(processors.TopicManagerBuilder(cfg)),
+		goka.WithViewTopicManagerBuilder(kafka.TopicManagerBuilder(cfg)),
 		goka.WithViewAutoReconnect(),
 	}, o.extra...)
 	v, err := goka.NewView(cfg.Brokers, table, c, gopts...)
@@ -136,8 +143,13 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 	return t, nil
 }
 
-// Run runs the view until ctx is done. It may be called once.
+// Run runs the view until ctx is done, and returns goka's error, nil after
+// a clean stop. It may be called once: any later call returns ErrRunTwice
+// at once. Reads fail with ErrNotReady once ctx is done.
 func (t *Table[T]) Run(ctx context.Context) error {
+	if !t.ran.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w: %s", ErrRunTwice, t.name)
+	}
 	inner, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})

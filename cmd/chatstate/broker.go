@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 
 	"github.com/chatstate/chatstate/embedded"
@@ -23,7 +24,14 @@ func checkBrokerFlags(c *cli.Context) error {
 }
 
 func startBroker(c *cli.Context) (*embedded.Broker, error) {
-	return embedded.Start(embedded.Config{Addr: c.String("broker-addr"), DataDir: filepath.Join(c.String("data-dir"), "kafka")})
+	return embedded.Start(embedded.Config{Addr: c.String("broker-addr"), DataDir: filepath.Join(c.String("data-dir"), "kafka"), Logger: logger})
+}
+
+// closeBroker closes b and joins the error of writing its state to *err,
+// for a deferred call: a broker that could not persist what it acknowledged
+// makes the command fail, and main reports why.
+func closeBroker(b *embedded.Broker, err *error) {
+	*err = errors.Join(*err, b.Close())
 }
 
 func brokerCommand() *cli.Command {
@@ -31,7 +39,7 @@ func brokerCommand() *cli.Command {
 		Name:  "broker",
 		Usage: "run the embedded Kafka-protocol broker alone",
 		Flags: brokerFlags(),
-		Action: func(c *cli.Context) error {
+		Action: func(c *cli.Context) (rerr error) {
 			if err := checkBrokerFlags(c); err != nil {
 				return err
 			}
@@ -39,7 +47,7 @@ func brokerCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer b.Close()
+			defer closeBroker(b, &rerr)
 			logger.Info("embedded broker listening", "addr", b.Addr(), "data-dir", c.String("data-dir"))
 			<-c.Context.Done()
 			logger.Info("embedded broker stopping")

@@ -13,7 +13,7 @@ func devCommand() *cli.Command {
 		Name:  "dev",
 		Usage: "run everything in one process: embedded broker, both processors, the server",
 		Flags: append(brokerFlags(), serverFlags()...),
-		Action: func(c *cli.Context) error {
+		Action: func(c *cli.Context) (rerr error) {
 			scfg, err := serverConfig(c)
 			if err != nil {
 				return err
@@ -25,7 +25,7 @@ func devCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer b.Close()
+			defer closeBroker(b, &rerr)
 			kcfg, err := kafkaConfig(c, b.Addr())
 			if err != nil {
 				return err

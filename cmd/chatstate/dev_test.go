@@ -151,7 +151,7 @@ func TestDevKeepsEverythingAcrossRestart(t *testing.T) {
 	d = startDev(t, data)
 	bob := testenv.Dial(t, d.url, "bob")
 	bob.Send(testenv.Frame{"op": "join", "room": "hist", "history": 10})
-	snap = bob.Expect("snapshot", testenv.Frame{"messages": 3, "members": "[]", "epoch": epoch})
+	snap = bob.Expect("snapshot", testenv.Frame{"messages": 3, "members": []any{}, "epoch": epoch})
 	var got []int64
 	for _, e := range snap["events"].([]any) {
 		got = append(got, int64(e.(map[string]any)["cursor"].(float64)))

@@ -46,10 +46,14 @@ func (br *RestartableBroker) Start() {
 	br.b = b
 }
 
-// Stop stops the broker; its data stays for Start.
+// Stop stops the broker; its data stays for Start. A broker that could not
+// write its data fails the test.
 func (br *RestartableBroker) Stop() {
+	br.t.Helper()
 	if br.b != nil {
-		br.b.Close()
+		if err := br.b.Close(); err != nil {
+			br.t.Errorf("stop embedded broker: %v", err)
+		}
 		br.b = nil
 	}
 }

@@ -30,7 +30,11 @@ func Kafka(t testing.TB, partitions int) kafka.Config {
 		if err != nil {
 			t.Fatalf("start embedded broker: %v", err)
 		}
-		t.Cleanup(b.Close)
+		t.Cleanup(func() {
+			if err := b.Close(); err != nil {
+				t.Errorf("close embedded broker: %v", err)
+			}
+		})
 		brokers = []string{b.Addr()}
 	}
 	return configFor(t, brokers, partitions)

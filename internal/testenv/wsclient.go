@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,10 @@ func (c *Client) Next() Frame {
 	return f
 }
 
-// Expect reads the next frame and checks its op and the given fields.
+// Expect reads the next frame and checks its op and the given fields. A
+// field matches when its JSON value equals the JSON encoding of the wanted
+// value exactly (see JSONEqual): 3 matches the number 3 but not the string
+// "3", and a missing field matches only nil.
 func (c *Client) Expect(op string, fields Frame) Frame {
 	c.T.Helper()
 	f := c.Next()
@@ -84,11 +88,32 @@ func (c *Client) Expect(op string, fields Frame) Frame {
 		c.T.Fatalf("%s: got %v, want op %s", c.User, f, op)
 	}
 	for k, v := range fields {
-		if fmt.Sprint(f[k]) != fmt.Sprint(v) {
-			c.T.Fatalf("%s: got %v, want %s=%v", c.User, f, k, v)
+		ok, err := JSONEqual(f[k], v)
+		if err != nil {
+			c.T.Fatalf("%s: want %s=%v: %v", c.User, k, v, err)
+		}
+		if !ok {
+			c.T.Fatalf("%s: got %v, want %s=%#v", c.User, f, k, v)
 		}
 	}
 	return f
+}
+
+// JSONEqual reports whether got, a value decoded from JSON into an any
+// (float64, string, bool, nil, []any, map[string]any), equals want once
+// want is encoded to JSON and decoded the same way. Numbers compare as
+// numbers and strings as strings, so that an int 3 equals the JSON number 3
+// and the string "3" does not. It fails only if want does not encode.
+func JSONEqual(got, want any) (bool, error) {
+	b, err := json.Marshal(want)
+	if err != nil {
+		return false, fmt.Errorf("encode %#v: %w", want, err)
+	}
+	var norm any
+	if err := json.Unmarshal(b, &norm); err != nil {
+		return false, fmt.Errorf("decode %s: %w", b, err)
+	}
+	return reflect.DeepEqual(got, norm), nil
 }
 
 // ExpectEvent reads an event frame and checks the event's type and user.
@@ -122,8 +147,8 @@ func (c *Client) AckAndEvent(ref any, typ string) int64 {
 		f := c.Next()
 		switch f["op"] {
 		case "ack":
-			if fmt.Sprint(f["ref"]) != fmt.Sprint(ref) {
-				c.T.Fatalf("%s: ack %v, want ref %v", c.User, f, ref)
+			if ok, err := JSONEqual(f["ref"], ref); !ok || err != nil {
+				c.T.Fatalf("%s: ack %v, want ref %#v (%v)", c.User, f, ref, err)
 			}
 			ack = int64(f["cursor"].(float64))
 		case "event":

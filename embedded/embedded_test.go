@@ -1,0 +1,239 @@
+package embedded_test
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/embedded"
+	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/chatstate/chatstate/kafka"
+)
+
+// configOn returns a configuration of one prefix on the broker at addr.
+func configOn(t *testing.T, addr string) kafka.Config {
+	t.Helper()
+	cfg, err := kafka.Config{Brokers: []string{addr}, Names: kafka.NewNames("emb"), Partitions: 2}.WithDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func epochOf(t *testing.T, cfg kafka.Config) string {
+	t.Helper()
+	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-epoch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	e, err := kafka.Epoch(client, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// readAll reads partition p of topic from its start up to its end offset
+// at the time of the call, within a deadline.
+func readAll(t *testing.T, cfg kafka.Config, topic string, p int32) []*sarama.ConsumerMessage {
+	t.Helper()
+	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	var out []*sarama.ConsumerMessage
+	deadline := time.After(20 * time.Second)
+	for int64(len(out)) < end {
+		select {
+		case m := <-pc.Messages():
+			out = append(out, m)
+		case err := <-pc.Errors():
+			t.Fatalf("read %s/%d: %v", topic, p, err)
+		case <-deadline:
+			t.Fatalf("read %s/%d: %d of %d records within 20s", topic, p, len(out), end)
+		}
+	}
+	return out
+}
+
+// TestRestartOnTheDataDir: what a broker on a data dir acknowledged is
+// there, at the same offsets, after it is closed and started again on the
+// same dir; the cluster id persists, so the epoch of the log stays.
+func TestRestartOnTheDataDir(t *testing.T) {
+	dir := t.TempDir()
+	b, err := embedded.Start(embedded.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configOn(t, b.Addr())
+	if err := kafka.EnsureTopics(cfg); err != nil {
+		t.Fatal(err)
+	}
+	topic := string(cfg.Names.Events)
+	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type rec struct {
+		key, value string
+		partition  int32
+		offset     int64
+	}
+	var want []rec
+	for i := range 6 {
+		r := rec{key: fmt.Sprintf("k%d", i%2), value: fmt.Sprintf("v%d", i), partition: int32(i % 2)}
+		r.partition, r.offset, err = prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: r.partition,
+			Key: sarama.StringEncoder(r.key), Value: sarama.StringEncoder(r.value)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, r)
+	}
+	if err := prod.Close(); err != nil {
+		t.Fatal(err)
+	}
+	epoch := epochOf(t, cfg)
+	if err := b.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	b, err = embedded.Start(embedded.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := b.Close(); err != nil {
+			t.Errorf("close after the restart: %v", err)
+		}
+	}()
+	cfg = configOn(t, b.Addr())
+	if e := epochOf(t, cfg); e != epoch {
+		t.Errorf("epoch %s after the restart, %s before", e, epoch)
+	}
+	var got []rec
+	for p := range int32(2) {
+		for _, m := range readAll(t, cfg, topic, p) {
+			got = append(got, rec{string(m.Key), string(m.Value), m.Partition, m.Offset})
+		}
+	}
+	byPlace := func(rs []rec) map[[2]int64]rec {
+		m := map[[2]int64]rec{}
+		for _, r := range rs {
+			m[[2]int64{int64(r.partition), r.offset}] = r
+		}
+		return m
+	}
+	if len(got) != len(want) || !maps.Equal(byPlace(got), byPlace(want)) {
+		t.Fatalf("after the restart: %v\nwant %v", got, want)
+	}
+}
+
+// TestFreshDirsAreNewLogs: two brokers on fresh data dirs (or none) have
+// different cluster ids, so the epochs of their logs differ even for the
+// same topic names.
+func TestFreshDirsAreNewLogs(t *testing.T) {
+	var epochs []string
+	for _, dir := range []string{t.TempDir(), t.TempDir(), ""} {
+		b, err := embedded.Start(embedded.Config{DataDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := configOn(t, b.Addr())
+		if err := kafka.EnsureTopics(cfg); err != nil {
+			t.Fatal(err)
+		}
+		epochs = append(epochs, epochOf(t, cfg))
+		if err := b.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+	}
+	if epochs[0] == epochs[1] || epochs[0] == epochs[2] || epochs[1] == epochs[2] {
+		t.Fatalf("epochs %v, want three different ones", epochs)
+	}
+}
+
+// TestBadAddr: an address that cannot be listened on is an error wrapping
+// ErrAddr, before anything starts.
+func TestBadAddr(t *testing.T) {
+	for _, addr := range []string{"nocolon", "127.0.0.1:port", "127.0.0.1:70000", "127.0.0.1:-1"} {
+		if b, err := embedded.Start(embedded.Config{Addr: addr}); !errors.Is(err, embedded.ErrAddr) {
+			if b != nil {
+				_ = b.Close()
+			}
+			t.Errorf("Start on %q: %v, want ErrAddr", addr, err)
+		}
+	}
+}
+
+// TestCloseReportsAFailedPersist: when the broker cannot write its state to
+// its data dir at Close (here the dir was replaced by a file, which stops
+// even a process that ignores file permissions), Close returns an error
+// wrapping ErrPersist, the configured logger got the error, and a second
+// Close returns the same error without blocking.
+func TestCloseReportsAFailedPersist(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	var logs testenv.SyncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b, err := embedded.Start(embedded.Config{DataDir: dir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configOn(t, b.Addr())
+	if err := kafka.EnsureTopics(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = b.Close()
+	if !errors.Is(err, embedded.ErrPersist) || !strings.Contains(err.Error(), "not a directory") {
+		t.Fatalf("close: %v, want ErrPersist with the cause", err)
+	}
+	if again := b.Close(); again != err {
+		t.Fatalf("second close: %v, want the first's %v", again, err)
+	}
+	if s := logs.String(); !strings.Contains(s, "level=ERROR") || !strings.Contains(s, "persist to disk") {
+		t.Fatalf("the logger got %q, want the persist error", s)
+	}
+}
+
+// TestCloseWithoutDataDir: a broker in memory has nothing to persist; Close
+// returns nil, and again on a second call.
+func TestCloseWithoutDataDir(t *testing.T) {
+	b, err := embedded.Start(embedded.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+}
