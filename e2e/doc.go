@@ -1,7 +1,9 @@
 // Package e2e holds the browser tests of chatstate: Go tests that drive a real
 // headless Chromium through the DevTools protocol (github.com/chromedp/chromedp)
 // against the chat page at GET / and the operator page at GET /ops, served by a
-// real server on the embedded broker with both processors running.
+// real server on the embedded broker with both processors running. One test,
+// TestClientModule, runs the WebSocket client module (client.js) alone in the
+// browser against a scripted socket, with the static files served as they are.
 //
 // The package has no code outside its tests. The tests look for Debian's
 // chromium (exec.LookPath("chromium"), then /usr/bin/chromium) and skip with
