@@ -2,50 +2,46 @@
 // the server's readiness, refreshed every 2 seconds. Plain DOM; every piece of
 // data goes in through textContent.
 
+import { cell, elements, reconcile, setText, setWhen, showText } from './dom.js';
+import { errorText, getJSON } from './http.js';
+import { NAME_RE } from './protocol.js';
+
 const REFRESH_MS = 2000;
 const ROOM_LIMIT = 1000;
 const FILTER_DELAY_MS = 250;
 
-const $ = (id) => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`page element #${id} is missing`);
-  return el;
-};
-
-const el = {
-  updated: $('ops-updated'),
-  pause: $('ops-pause'),
-  ready: $('ops-ready'),
-  readyDetail: $('ops-ready-detail'),
-  filter: $('ops-filter'),
-  roomsTable: $('ops-rooms'),
-  roomsBody: $('ops-rooms-body'),
-  roomsCount: $('ops-rooms-count'),
-  roomsError: $('ops-rooms-error'),
-  roomsEmpty: $('ops-rooms-empty'),
-  roomsMore: $('ops-rooms-more'),
-  roomForm: $('ops-room-form'),
-  roomInput: $('ops-room-input'),
-  roomError: $('ops-room-error'),
-  roomEmpty: $('ops-room-empty'),
-  roomBody: $('ops-room-body'),
-  roomName: $('ops-room-name'),
-  roomCursor: $('ops-room-cursor'),
-  roomEpoch: $('ops-room-epoch'),
-  roomMessages: $('ops-room-messages'),
-  roomCreated: $('ops-room-created'),
-  roomUpdated: $('ops-room-updated'),
-  roomMembers: $('ops-room-members'),
-  roomMemberCount: $('ops-room-member-count'),
-  roomMembersEmpty: $('ops-room-members-empty'),
-  roomOpen: $('ops-room-open'),
-  usersBody: $('ops-users-body'),
-  usersCount: $('ops-users-count'),
-  usersError: $('ops-users-error'),
-  usersEmpty: $('ops-users-empty'),
-};
-
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const el = elements({
+  updated: 'ops-updated',
+  pause: 'ops-pause',
+  ready: 'ops-ready',
+  readyDetail: 'ops-ready-detail',
+  filter: 'ops-filter',
+  roomsTable: 'ops-rooms',
+  roomsBody: 'ops-rooms-body',
+  roomsCount: 'ops-rooms-count',
+  roomsError: 'ops-rooms-error',
+  roomsEmpty: 'ops-rooms-empty',
+  roomsMore: 'ops-rooms-more',
+  roomForm: 'ops-room-form',
+  roomInput: 'ops-room-input',
+  roomError: 'ops-room-error',
+  roomEmpty: 'ops-room-empty',
+  roomBody: 'ops-room-body',
+  roomName: 'ops-room-name',
+  roomCursor: 'ops-room-cursor',
+  roomEpoch: 'ops-room-epoch',
+  roomMessages: 'ops-room-messages',
+  roomCreated: 'ops-room-created',
+  roomUpdated: 'ops-room-updated',
+  roomMembers: 'ops-room-members',
+  roomMemberCount: 'ops-room-member-count',
+  roomMembersEmpty: 'ops-room-members-empty',
+  roomOpen: 'ops-room-open',
+  usersBody: 'ops-users-body',
+  usersCount: 'ops-users-count',
+  usersError: 'ops-users-error',
+  usersEmpty: 'ops-users-empty',
+});
 
 const st = {
   prefix: '',
@@ -60,100 +56,7 @@ const st = {
   filterTimer: 0,
 };
 
-// ------------------------------------------------------------------ helpers
-
-function setText(node, text) {
-  const s = String(text);
-  if (node.textContent !== s) node.textContent = s;
-}
-
-function showError(node, message) {
-  if (message) {
-    setText(node, message);
-    node.hidden = false;
-  } else {
-    node.hidden = true;
-  }
-}
-
-function plural(n, one, many) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** Local time of an RFC 3339 stamp, with how long ago it was. */
-function when(ts) {
-  if (!ts) return { text: '—', title: '' };
-  const d = new Date(ts);
-  if (Number.isNaN(d.getTime())) return { text: String(ts), title: '' };
-  const secs = Math.max(0, Math.round((Date.now() - d.getTime()) / 1000));
-  let ago;
-  if (secs < 60) ago = `${secs} s ago`;
-  else if (secs < 3600) ago = `${Math.floor(secs / 60)} min ago`;
-  else if (secs < 86400) ago = `${Math.floor(secs / 3600)} h ago`;
-  else ago = `${Math.floor(secs / 86400)} d ago`;
-  return { text: `${d.toLocaleString()} (${ago})`, title: String(ts) };
-}
-
-function setWhen(node, ts) {
-  const w = when(ts);
-  setText(node, w.text);
-  if (node.title !== w.title) node.title = w.title;
-}
-
-/**
- * Fetches JSON. Resolves to {ok, status, body}; an HTTP error keeps the
- * server's {error: {code, message}}. Rejects only when the server could not
- * be reached.
- */
-async function getJSON(url) {
-  const res = await fetch(url, { cache: 'no-store', headers: { Accept: 'application/json' } });
-  let body = null;
-  try {
-    body = await res.json();
-  } catch {
-    body = null;
-  }
-  return { ok: res.ok, status: res.status, body };
-}
-
-function errorText(r) {
-  const e = r.body && r.body.error;
-  if (e && (e.message || e.code)) return `${e.code || 'error'}: ${e.message || ''} (HTTP ${r.status})`;
-  return `HTTP ${r.status}`;
-}
-
 const UNREACHABLE = 'The server cannot be reached — retrying.';
-
-/**
- * Updates the rows of tbody in place, keyed, so that a focused control keeps
- * its focus across refreshes.
- */
-function reconcile(tbody, items, key, create, update) {
-  const existing = new Map();
-  for (const tr of tbody.children) existing.set(tr.dataset.key, tr);
-  let prev = null;
-  for (const item of items) {
-    const k = key(item);
-    let tr = existing.get(k);
-    if (tr) existing.delete(k);
-    else {
-      tr = create(item);
-      tr.dataset.key = k;
-    }
-    update(tr, item);
-    const want = prev ? prev.nextSibling : tbody.firstChild;
-    if (want !== tr) tbody.insertBefore(tr, want);
-    prev = tr;
-  }
-  for (const tr of existing.values()) tr.remove();
-}
-
-function cell(tr, className) {
-  const td = document.createElement('td');
-  if (className) td.className = className;
-  tr.append(td);
-  return td;
-}
 
 // ------------------------------------------------------------------ readiness
 
@@ -177,7 +80,7 @@ function setReady(state, label, detail, title = '') {
   el.ready.dataset.state = state;
   setText(el.ready, label);
   el.ready.title = title || detail;
-  showError(el.readyDetail, detail);
+  showText(el.readyDetail, detail);
 }
 
 // ------------------------------------------------------------------ rooms
@@ -190,15 +93,15 @@ async function loadRooms() {
   try {
     r = await getJSON(`/api/rooms?${q}`);
   } catch {
-    showError(el.roomsError, UNREACHABLE);
+    showText(el.roomsError, UNREACHABLE);
     return false;
   }
   if (prefix !== st.prefix) return true; // the filter changed meanwhile
   if (!r.ok) {
-    showError(el.roomsError, `The room list is unavailable: ${errorText(r)}`);
+    showText(el.roomsError, `The room list is unavailable: ${errorText(r)}`);
     return true;
   }
-  showError(el.roomsError, '');
+  showText(el.roomsError, '');
   st.rooms = Array.isArray(r.body && r.body.rooms) ? r.body.rooms.filter((x) => x && typeof x.room === 'string') : [];
   renderRooms();
   return true;
@@ -313,7 +216,7 @@ el.roomForm.addEventListener('submit', (ev) => {
   ev.preventDefault();
   const name = el.roomInput.value.trim();
   if (name && !NAME_RE.test(name)) {
-    showError(el.roomError, 'Room names use letters, digits, ".", "_" or "-" (up to 64 characters, starting with a letter or digit).');
+    showText(el.roomError, 'Room names use letters, digits, ".", "_" or "-" (up to 64 characters, starting with a letter or digit).');
     return;
   }
   selectRoom(name);
@@ -324,28 +227,28 @@ async function loadRoom() {
   if (!name) {
     el.roomBody.hidden = true;
     el.roomEmpty.hidden = false;
-    showError(el.roomError, '');
+    showText(el.roomError, '');
     return true;
   }
   let r;
   try {
     r = await getJSON(`/api/rooms/${encodeURIComponent(name)}`);
   } catch {
-    showError(el.roomError, UNREACHABLE);
+    showText(el.roomError, UNREACHABLE);
     return false;
   }
   if (name !== st.selected) return true;
   if (r.status === 404) {
     el.roomBody.hidden = true;
     el.roomEmpty.hidden = true;
-    showError(el.roomError, `There is no room ${name}: it was never used.`);
+    showText(el.roomError, `There is no room ${name}: it was never used.`);
     return true;
   }
   if (!r.ok || !r.body) {
-    showError(el.roomError, `Room ${name} is unavailable: ${errorText(r)}`);
+    showText(el.roomError, `Room ${name} is unavailable: ${errorText(r)}`);
     return true;
   }
-  showError(el.roomError, '');
+  showText(el.roomError, '');
   renderRoom(r.body);
   return true;
 }
@@ -381,14 +284,14 @@ async function loadUsers() {
   try {
     r = await getJSON('/api/users?online=true');
   } catch {
-    showError(el.usersError, UNREACHABLE);
+    showText(el.usersError, UNREACHABLE);
     return false;
   }
   if (!r.ok) {
-    showError(el.usersError, `The user list is unavailable: ${errorText(r)}`);
+    showText(el.usersError, `The user list is unavailable: ${errorText(r)}`);
     return true;
   }
-  showError(el.usersError, '');
+  showText(el.usersError, '');
   const users = Array.isArray(r.body && r.body.users) ? r.body.users.filter((u) => u && typeof u.user === 'string') : [];
   reconcile(el.usersBody, users, (u) => u.user, (u) => {
     const tr = document.createElement('tr');
@@ -493,3 +396,5 @@ function init() {
 }
 
 init();
+// Every module of the page loaded and ran: the page is ready.
+document.documentElement.dataset.ready = 'ops';
