@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/replay"
 )
@@ -41,7 +42,7 @@ func (s *Server) getRoomAt(w http.ResponseWriter, r *http.Request, name string) 
 		Bound: replay.Bound{Cursor: at}, Row: row, FromRow: true, MaxRead: atScanLimit})
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, RoomOf(res.State, s.epoch))
+		writeJSON(w, http.StatusOK, api.RoomOf(res.State, s.epoch))
 	case errors.Is(err, replay.ErrBeyondEnd):
 		// Not written yet: no state exists at that cursor (a valid request
 		// about something that is not there, hence 404 rather than 400).

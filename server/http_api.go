@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -10,9 +11,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/server/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -32,9 +36,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/users/{user}", s.ready_(s.getUser))
 	m.HandleFunc("/api/", s.apiFallback)
 	m.HandleFunc("GET /api/openapi.json", serveOpenAPI)
-	m.HandleFunc("GET /{$}", servePage)
-	m.HandleFunc("GET /ops", serveOpsPage)
-	m.Handle("GET /static/", staticFiles())
+	m.HandleFunc("GET /{$}", web.Page)
+	m.HandleFunc("GET /ops", web.OpsPage)
+	m.Handle("GET /static/", web.Static())
 	s.mux = m
 }
 
@@ -79,15 +83,6 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "epoch": s.epoch})
 }
 
-// RoomSummary is one entry of the room list.
-type RoomSummary struct {
-	Room     string `json:"room"`
-	Members  int    `json:"members"`
-	Messages int64  `json:"messages"`
-	Updated  string `json:"updated"`
-	Cursor   int64  `json:"cursor"`
-}
-
 func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 	limit, e := intParam(r, "limit", 100, 1, 10000)
 	if e != nil {
@@ -104,33 +99,11 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeUnavailable, "%v", err))
 		return
 	}
-	out := make([]RoomSummary, len(rows))
+	out := make([]api.RoomSummary, len(rows))
 	for i, row := range rows {
-		out[i] = SummaryOf(row)
+		out[i] = api.SummaryOf(row)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})
-}
-
-// SummaryOf returns the list entry of a room.
-func SummaryOf(row *codec.RoomState) RoomSummary {
-	return RoomSummary{Room: row.Room, Members: len(row.Members), Messages: row.Messages, Updated: row.Updated, Cursor: row.Cursor}
-}
-
-// RoomOf returns the full form of a room in the log of epoch.
-func RoomOf(row *codec.RoomState, epoch string) RoomJSON {
-	return RoomJSON{Room: row.Room, Cursor: row.Cursor, Epoch: epoch, Members: row.MemberList(),
-		Messages: row.Messages, Created: row.Created, Updated: row.Updated}
-}
-
-// RoomJSON is the HTTP form of one room.
-type RoomJSON struct {
-	Room     string         `json:"room"`
-	Cursor   int64          `json:"cursor"`
-	Epoch    string         `json:"epoch"`
-	Members  []codec.Member `json:"members"`
-	Messages int64          `json:"messages"`
-	Created  string         `json:"created"`
-	Updated  string         `json:"updated"`
 }
 
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +128,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeNotFound, "room %s was never seen", name))
 		return
 	}
-	writeJSON(w, http.StatusOK, RoomOf(row, s.epoch))
+	writeJSON(w, http.StatusOK, api.RoomOf(row, s.epoch))
 }
 
 // scanLimit bounds the records one events request examines, so that a quiet
@@ -259,19 +232,6 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]int64{"cursor": offs[0]})
 }
 
-// UserJSON is the HTTP form of one user.
-type UserJSON struct {
-	User     string   `json:"user"`
-	Rooms    []string `json:"rooms"`
-	Sessions int      `json:"sessions"`
-	LastSeen string   `json:"last_seen"`
-}
-
-// UserOf returns the HTTP form of a user.
-func UserOf(u *codec.UserState) UserJSON {
-	return UserJSON{User: u.User, Rooms: u.OnlineRooms(), Sessions: u.SessionCount(), LastSeen: u.LastSeen}
-}
-
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	limit, e := intParam(r, "limit", 1000, 1, 100000)
 	if e != nil {
@@ -297,9 +257,9 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeUnavailable, "%v", err))
 		return
 	}
-	out := make([]UserJSON, len(rows))
+	out := make([]api.UserJSON, len(rows))
 	for i, u := range rows {
-		out[i] = UserOf(u)
+		out[i] = api.UserOf(u)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 }
@@ -319,7 +279,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(CodeNotFound, "user %s was never seen", name))
 		return
 	}
-	writeJSON(w, http.StatusOK, UserOf(u))
+	writeJSON(w, http.StatusOK, api.UserOf(u))
 }
 
 func intParam(r *http.Request, name string, def, lo, hi int) (int, *Error) {
@@ -379,4 +339,10 @@ func writeError(w http.ResponseWriter, e *Error) {
 		cw.errors.WithLabelValues(e.Code).Inc()
 	}
 	writeJSON(w, httpStatus(e.Code), map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+}
+
+// serveOpenAPI serves the OpenAPI 3 document of the HTTP API.
+func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	http.ServeContent(w, r, "openapi.json", time.Time{}, bytes.NewReader(api.OpenAPI))
 }

@@ -17,7 +17,7 @@ import (
 
 // openAPIFile is the document as it is embedded and served at
 // GET /api/openapi.json.
-const openAPIFile = "web/openapi.json"
+const openAPIFile = "../api/openapi.json"
 
 // muxRoute is one registration of routes() in http_api.go.
 type muxRoute struct {
