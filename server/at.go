@@ -9,6 +9,7 @@ import (
 	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/replay"
+	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // atScanLimit bounds the offsets of the room's partition one
@@ -33,7 +34,7 @@ func (s *Server) getRoomAt(w http.ResponseWriter, r *http.Request, name string) 
 	}
 	row, err := s.rooms.Get(name)
 	if err != nil {
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadTimeout)
@@ -46,14 +47,14 @@ func (s *Server) getRoomAt(w http.ResponseWriter, r *http.Request, name string) 
 	case errors.Is(err, replay.ErrBeyondEnd):
 		// Not written yet: no state exists at that cursor (a valid request
 		// about something that is not there, hence 404 rather than 400).
-		writeError(w, errorf(CodeNotFound, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeNotFound, "%v", err))
 	case errors.Is(err, replay.ErrTooMuch):
-		writeError(w, errorf(CodeBadRequest, "%v; use `chatstate replay` for such cursors", err))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "%v; use `chatstate replay` for such cursors", err))
 	case errors.Is(err, replay.ErrRetention), errors.Is(err, replay.ErrNoEvents):
-		writeError(w, errorf(CodeNotFound, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeNotFound, "%v", err))
 	case errors.Is(err, logread.ErrUnavailable):
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 	default:
-		writeError(w, errorf(CodeInternal, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeInternal, "%v", err))
 	}
 }

@@ -14,14 +14,14 @@ import (
 	"time"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 )
 
 // The benchmarks of this file measure the server's hot paths without Kafka:
 // the fan-out of one event to the subscriptions of a room, through the hub
 // into the connections' queues and (BenchmarkFanoutSockets) on through the
-// write loops onto real loopback sockets; the encoding of event and
-// snapshot frames; the decoding of a client's send. Run them with
+// write loops onto real loopback sockets. Run them with
 //
 //	go test -run '^$' -bench . -benchmem ./server
 
@@ -119,7 +119,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, "", func() []byte { return encodeEvent(cursor, e) })
+		s.hub.dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
 		for _, c := range conns {
 			if takeQueue(c) != 1 {
 				b.Fatal("a delivery is missing")
@@ -219,7 +219,7 @@ func fanoutSockets(b *testing.B, paced bool) {
 	}
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, "", func() []byte { return encodeEvent(cursor, e) })
+		s.hub.dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
 		if paced {
 			wait(int64(i+1) * n)
 		}
@@ -253,67 +253,4 @@ type countingConn struct {
 func (c countingConn) Write(p []byte) (int, error) {
 	c.writes.Add(1)
 	return c.Conn.Write(p)
-}
-
-// BenchmarkEncodeEventFrame is the one encoding of an event frame that each
-// dispatch does, with a 200-byte text.
-func BenchmarkEncodeEventFrame(b *testing.B) {
-	e := benchEvent("lobby")
-	b.ReportAllocs()
-	var size int
-	for i := range b.N {
-		size = len(encodeEvent(int64(i), e))
-	}
-	b.ReportMetric(float64(size), "B/frame")
-}
-
-// benchRoom is a room of members users, one session each, with a full
-// history window.
-func benchRoom(members int) *codec.RoomState {
-	r := codec.NewRoomState("lobby")
-	for i := range members {
-		r.Members[fmt.Sprintf("user-%04d", i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
-	}
-	for i := range 5000 {
-		r.AddMessage(int64(990_000 + 2*i))
-	}
-	r.Cursor = 1_001_000
-	r.Created, r.Updated = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
-	return r
-}
-
-// BenchmarkSnapshotFrame builds and encodes the snapshot a join answers,
-// from a room of 100 members, without the Kafka reads: with no history,
-// and with the default 50 messages of history.
-func BenchmarkSnapshotFrame(b *testing.B) {
-	room := benchRoom(100)
-	e := benchEvent("lobby")
-	for _, history := range []int{0, 50} {
-		b.Run(fmt.Sprintf("members=100/history=%d", history), func(b *testing.B) {
-			b.ReportAllocs()
-			var size int
-			for range b.N {
-				snap := &snapshotFrame{Op: "snapshot", Room: room.Room, Cursor: room.Cursor, Epoch: "epoch",
-					Members: room.MemberList(), Messages: room.Messages}
-				for k := range history {
-					snap.Events = append(snap.Events, entryJSON{Cursor: room.Cursor - int64(2*(history-k)), Event: e.Public()})
-				}
-				snap.Events = entries(snap.Events)
-				size = len(mustJSON(snap))
-			}
-			b.ReportMetric(float64(size), "B/frame")
-		})
-	}
-}
-
-// BenchmarkDecodeClientFrame is the parse and check of a client's send with
-// a 200-byte text: the first step of every message sent over WebSocket.
-func BenchmarkDecodeClientFrame(b *testing.B) {
-	frame := []byte(`{"op":"send","room":"lobby","ref":42,"text":"` + strings.Repeat("x", 200) + `"}`)
-	b.ReportAllocs()
-	for range b.N {
-		if _, err := decodeClientFrame(frame); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

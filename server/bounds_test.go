@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 )
 
@@ -140,8 +141,8 @@ func TestQueueBoundedInBytes(t *testing.T) {
 		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
 		_, data, err := ws.ReadMessage()
 		if err != nil {
-			if !websocket.IsCloseError(err, CloseSlowClient) {
-				t.Fatalf("read after %d snapshots: %v, want close %d", snapshots, err, CloseSlowClient)
+			if !websocket.IsCloseError(err, protocol.CloseSlowClient) {
+				t.Fatalf("read after %d snapshots: %v, want close %d", snapshots, err, protocol.CloseSlowClient)
 			}
 			break
 		}

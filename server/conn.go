@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 )
@@ -107,7 +108,7 @@ func (c *conn) queueLocked(frame []byte) bool {
 // slowLocked closes a client too slow to read its queue. qmu held.
 func (c *conn) slowLocked(reason string) {
 	c.srv.metrics.slowClients.Inc()
-	c.closeLocked(CloseSlowClient, reason)
+	c.closeLocked(protocol.CloseSlowClient, reason)
 }
 
 // startWriterLocked starts the write loop unless one runs: at most one runs
@@ -174,7 +175,7 @@ func (c *conn) closeLocked(code int, reason string) {
 	c.startWriterLocked()
 }
 
-func (c *conn) closeSlow() { c.close(CloseSlowClient, "client too slow: its queue is full") }
+func (c *conn) closeSlow() { c.close(protocol.CloseSlowClient, "client too slow: its queue is full") }
 
 // takeLocked returns the queued frames and leaves the spare slice, empty, as
 // the queue. qmu held.
@@ -323,7 +324,7 @@ func (c *conn) readLoop() {
 			continue // the close handshake is under way: ignore requests
 		}
 		if mt != websocket.TextMessage {
-			c.sendError(errorf(CodeBadRequest, "frames are JSON text"), nil)
+			c.sendError(protocol.Errorf(protocol.CodeBadRequest, "frames are JSON text"), nil)
 			continue
 		}
 		if c.request(data) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 )
 
@@ -67,13 +68,13 @@ func TestWriteLoopFrames(t *testing.T) {
 	// A close drops what is still queued (a frame the write loop took
 	// already goes out first), goes out, and the loop ends.
 	c.enqueueAlways([]byte("last"))
-	c.close(CloseSlowClient, "too slow")
+	c.close(protocol.CloseSlowClient, "too slow")
 	_ = ws.SetReadDeadline(time.Now().Add(time.Minute))
 	for {
 		_, p, err := ws.ReadMessage()
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
-			if ce.Code != CloseSlowClient || ce.Text != "too slow" {
+			if ce.Code != protocol.CloseSlowClient || ce.Text != "too slow" {
 				t.Fatalf("closed with %v", ce)
 			}
 			break
@@ -182,7 +183,7 @@ func TestPingsGoThroughTheWriteLoop(t *testing.T) {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	}
-	c.close(CloseSlowClient, "bye")
+	c.close(protocol.CloseSlowClient, "bye")
 	<-c.writerDone
 	c.qmu.Lock()
 	stopped := !c.ping.Stop() // false: stopped already

@@ -16,6 +16,7 @@ import (
 	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/chatstate/chatstate/server/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -55,12 +56,12 @@ func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) == 0 {
-		writeError(w, errorf(CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+		writeError(w, protocol.Errorf(protocol.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]string{
-		"code": CodeBadRequest, "message": "method " + r.Method + " is not allowed here; use " + strings.Join(allow, " or ")}})
+		"code": protocol.CodeBadRequest, "message": "method " + r.Method + " is not allowed here; use " + strings.Join(allow, " or ")}})
 }
 
 // ready_ answers 503 until the server is ready.
@@ -68,7 +69,7 @@ func (s *Server) ready_(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w = &countingWriter{ResponseWriter: w, errors: s.metrics.errors}
 		if !s.Ready() {
-			writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
+			writeError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", s.notReadyReason()))
 			return
 		}
 		h(w, r)
@@ -77,7 +78,7 @@ func (s *Server) ready_(h http.HandlerFunc) http.HandlerFunc {
 
 func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	if !s.Ready() {
-		writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", s.notReadyReason()))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "epoch": s.epoch})
@@ -96,7 +97,7 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 	}
 	rows, err := s.rooms.List(prefix, limit, nil)
 	if err != nil {
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
 	out := make([]api.RoomSummary, len(rows))
@@ -109,7 +110,7 @@ func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("room")
 	if err := codec.CheckName("room", name); err != nil {
-		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
 		return
 	}
 	if r.URL.Query().Has("at") {
@@ -121,11 +122,11 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	_, last := s.hub.seen(name)
 	row, err := s.roomAt(r.Context(), name, last)
 	if err != nil {
-		writeError(w, asError(err))
+		writeError(w, protocol.AsError(err))
 		return
 	}
 	if row.Cursor < 0 {
-		writeError(w, errorf(CodeNotFound, "room %s was never seen", name))
+		writeError(w, protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name))
 		return
 	}
 	writeJSON(w, http.StatusOK, api.RoomOf(row, s.epoch))
@@ -138,7 +139,7 @@ const scanLimit = 50000
 func (s *Server) roomEvents(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("room")
 	if err := codec.CheckName("room", name); err != nil {
-		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
 		return
 	}
 	after, e := int64Param(r, "after", -1, -1)
@@ -156,14 +157,14 @@ func (s *Server) roomEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveEvents(w http.ResponseWriter, ctx context.Context, room string, after int64, limit int) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ReadTimeout)
 	defer cancel()
-	events := []entryJSON{}
+	events := []protocol.Entry{}
 	next := after
 	start, last, err := s.reader.Scan(ctx, room, after+1, after+scanLimit, func(e logread.Entry) bool {
-		events = append(events, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
+		events = append(events, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
 		return len(events) < limit
 	})
 	if err != nil {
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
 	next = max(next, last)
@@ -177,17 +178,17 @@ type postBody struct {
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.APIKey == "" {
-		writeError(w, errorf(CodeForbidden, "posting over HTTP is disabled: no API key is configured"))
+		writeError(w, protocol.Errorf(protocol.CodeForbidden, "posting over HTTP is disabled: no API key is configured"))
 		return
 	}
 	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.APIKey)) != 1 {
-		writeError(w, errorf(CodeUnauthorized, "missing or wrong API key"))
+		writeError(w, protocol.Errorf(protocol.CodeUnauthorized, "missing or wrong API key"))
 		return
 	}
 	room := r.PathValue("room")
 	if err := codec.CheckName("room", room); err != nil {
-		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
 		return
 	}
 	var body postBody
@@ -195,27 +196,27 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if err := dec.Decode(&body); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, errorf(CodeTooLarge, "body exceeds %d bytes", s.cfg.MaxFrameBytes))
+			writeError(w, protocol.Errorf(protocol.CodeTooLarge, "body exceeds %d bytes", s.cfg.MaxFrameBytes))
 			return
 		}
-		writeError(w, errorf(CodeBadRequest, "body must be a JSON object with user and text"))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "body must be a JSON object with user and text"))
 		return
 	}
 	if body.User == nil || body.Text == nil {
-		writeError(w, errorf(CodeBadRequest, "user and text are required"))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "user and text are required"))
 		return
 	}
 	if err := codec.CheckName("user", *body.User); err != nil {
-		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
 		return
 	}
 	text, err := codec.NormalizeText(*body.Text)
 	if err != nil {
-		code := CodeBadRequest
+		code := protocol.CodeBadRequest
 		if errors.Is(err, codec.ErrTooLarge) {
-			code = CodeTooLarge
+			code = protocol.CodeTooLarge
 		}
-		writeError(w, errorf(code, "%s", trimInvalid(err)))
+		writeError(w, protocol.Errorf(code, "%s", protocol.TrimInvalid(err)))
 		return
 	}
 	e := codec.NewEvent(codec.Message, room, *body.User)
@@ -225,7 +226,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	s.metrics.sends.Inc()
 	offs, err := s.write(ctx, e)
 	if err != nil {
-		writeError(w, asError(err))
+		writeError(w, protocol.AsError(err))
 		return
 	}
 	s.metrics.acks.Inc() // before the client can see the answer
@@ -244,7 +245,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	case "true", "1":
 		keep = func(u *codec.UserState) bool { return u.SessionCount() > 0 }
 	default:
-		writeError(w, errorf(CodeBadRequest, "online must be true or false"))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "online must be true or false"))
 		return
 	}
 	prefix := r.URL.Query().Get("prefix")
@@ -254,7 +255,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	rows, err := s.users.List(prefix, limit, keep)
 	if err != nil {
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
 	out := make([]api.UserJSON, len(rows))
@@ -267,40 +268,40 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("user")
 	if err := codec.CheckName("user", name); err != nil {
-		writeError(w, errorf(CodeBadRequest, "%s", trimInvalid(err)))
+		writeError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
 		return
 	}
 	u, err := s.users.Get(name)
 	if err != nil {
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
 	if u == nil {
-		writeError(w, errorf(CodeNotFound, "user %s was never seen", name))
+		writeError(w, protocol.Errorf(protocol.CodeNotFound, "user %s was never seen", name))
 		return
 	}
 	writeJSON(w, http.StatusOK, api.UserOf(u))
 }
 
-func intParam(r *http.Request, name string, def, lo, hi int) (int, *Error) {
+func intParam(r *http.Request, name string, def, lo, hi int) (int, *protocol.Error) {
 	v, e := int64Param(r, name, int64(def), int64(lo))
 	if e == nil && v > int64(hi) || e != nil && tooLarge(r.URL.Query().Get(name)) {
-		e = errorf(CodeBadRequest, "%s must be at most %d", name, hi)
+		e = protocol.Errorf(protocol.CodeBadRequest, "%s must be at most %d", name, hi)
 	}
 	return int(v), e
 }
 
-func int64Param(r *http.Request, name string, def, lo int64) (int64, *Error) {
+func int64Param(r *http.Request, name string, def, lo int64) (int64, *protocol.Error) {
 	s := r.URL.Query().Get(name)
 	if s == "" {
 		return def, nil
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil && tooLarge(s) {
-		return 0, errorf(CodeBadRequest, "%s is too large: at most %d", name, int64(math.MaxInt64))
+		return 0, protocol.Errorf(protocol.CodeBadRequest, "%s is too large: at most %d", name, int64(math.MaxInt64))
 	}
 	if err != nil || v < lo {
-		return 0, errorf(CodeBadRequest, "%s must be an integer of at least %d", name, lo)
+		return 0, protocol.Errorf(protocol.CodeBadRequest, "%s must be an integer of at least %d", name, lo)
 	}
 	return v, nil
 }
@@ -314,9 +315,9 @@ func tooLarge(s string) bool {
 
 // checkPrefix refuses a name prefix that no valid name begins with; the
 // empty prefix matches every name.
-func checkPrefix(prefix string) *Error {
+func checkPrefix(prefix string) *protocol.Error {
 	if prefix != "" && !codec.ValidName(prefix) {
-		return errorf(CodeBadRequest, "prefix %q cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", prefix)
+		return protocol.Errorf(protocol.CodeBadRequest, "prefix %q cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", prefix)
 	}
 	return nil
 }
@@ -334,11 +335,11 @@ type countingWriter struct {
 	errors *prometheus.CounterVec
 }
 
-func writeError(w http.ResponseWriter, e *Error) {
+func writeError(w http.ResponseWriter, e *protocol.Error) {
 	if cw, ok := w.(*countingWriter); ok {
 		cw.errors.WithLabelValues(e.Code).Inc()
 	}
-	writeJSON(w, httpStatus(e.Code), map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+	writeJSON(w, protocol.HTTPStatus(e.Code), map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
 }
 
 // serveOpenAPI serves the OpenAPI 3 document of the HTTP API.

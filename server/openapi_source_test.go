@@ -28,11 +28,19 @@ type paramUse struct {
 	integer     bool
 }
 
+// sourceDirs are the folders of the server's source: the package and the
+// packages of its protocol and HTTP API.
+var sourceDirs = []string{".", "protocol"}
+
 func parseServerSource(t *testing.T) *serverSource {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, dir := range sourceDirs {
+		matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, matches...)
 	}
 	src := &serverSource{routes: map[string]ast.Expr{}, funcs: map[string]*ast.FuncDecl{}, methods: map[string][]string{}}
 	fset := token.NewFileSet()

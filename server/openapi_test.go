@@ -89,8 +89,8 @@ func loadOpenAPI(t *testing.T, data []byte) (*openapi3.T, routers.Router) {
 // registrations in the package's source, that the document describes exactly
 // the documented routes, that each handler's query parameters (names,
 // defaults, bounds) are the document's, that the error codes are those of
-// errors.go, that the files and sections the document points to exist, and
-// that no schema closes additionalProperties.
+// protocol/errors.go, that the files and sections the document points to
+// exist, and that no schema closes additionalProperties.
 func TestOpenAPIRoutes(t *testing.T) {
 	data, err := os.ReadFile(openAPIFile)
 	if err != nil {
@@ -160,14 +160,14 @@ func TestOpenAPIRoutes(t *testing.T) {
 		}
 	}
 
-	// The error codes are those of errors.go.
+	// The error codes are those of protocol/errors.go.
 	var enum []string
 	for _, v := range doc.Components.Schemas["ErrorCode"].Value.Enum {
 		enum = append(enum, v.(string))
 	}
 	slices.Sort(enum)
 	if !slices.Equal(enum, src.codes) {
-		t.Errorf("ErrorCode enum %v, errors.go has %v", enum, src.codes)
+		t.Errorf("ErrorCode enum %v, protocol/errors.go has %v", enum, src.codes)
 	}
 
 	// The files and sections the document points to exist.

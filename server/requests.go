@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // handle answers one client frame. Read loop only.
 func (c *conn) handle(data []byte) {
-	f, e := decodeClientFrame(data)
+	f, e := protocol.DecodeClientFrame(data)
 	if e != nil {
 		c.sendError(e, f.Ref)
 		return
@@ -28,20 +29,20 @@ func (c *conn) handle(data []byte) {
 	case "send":
 		err = c.send(f)
 	case "ping":
-		c.enqueueAlways(mustJSON(pongFrame{Op: "pong", Ref: f.Ref}))
+		c.enqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
 	}
 	if err != nil {
-		c.sendError(asError(err), f.Ref)
+		c.sendError(protocol.AsError(err), f.Ref)
 	}
 }
 
-func (c *conn) sendError(e *Error, ref json.RawMessage) {
+func (c *conn) sendError(e *protocol.Error, ref json.RawMessage) {
 	c.srv.metrics.errors.WithLabelValues(e.Code).Inc()
-	if e.Code == CodeInternal {
+	if e.Code == protocol.CodeInternal {
 		c.srv.cfg.Logger.Error("request failed", "user", c.user, "session", c.session, "err", e.Message)
-		e = errorf(CodeInternal, "internal error")
+		e = protocol.Errorf(protocol.CodeInternal, "internal error")
 	}
-	c.enqueueAlways(mustJSON(errorFrame{Op: "error", Code: e.Code, Message: e.Message, Ref: ref}))
+	c.enqueueAlways(protocol.MustJSON(protocol.ErrorFrame{Op: "error", Code: e.Code, Message: e.Message, Ref: ref}))
 }
 
 // event returns a new event of this connection's session.
@@ -54,14 +55,14 @@ func (c *conn) event(typ codec.EventType, room string) codec.Event {
 // leave writes the connection's leave of a joined room; the subscription
 // delivers up to and including it, then ends. A leave that could not be
 // written changes nothing. c.mu held.
-func (c *conn) leave(f *clientFrame) error {
+func (c *conn) leave(f *protocol.ClientFrame) error {
 	c.pruneLeaving()
 	sub := c.rooms[f.Room]
 	if sub == nil {
-		return errorf(CodeNotMember, "not a member of room %s", f.Room)
+		return protocol.Errorf(protocol.CodeNotMember, "not a member of room %s", f.Room)
 	}
 	if !c.joins.Allow() {
-		return errorf(CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
+		return protocol.Errorf(protocol.CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
 	}
 	e := c.event(codec.Leave, f.Room)
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
@@ -74,19 +75,19 @@ func (c *conn) leave(f *clientFrame) error {
 	delete(c.rooms, f.Room)
 	c.leaving[f.Room] = sub
 	if len(f.Ref) > 0 {
-		c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+		c.enqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	}
 	return nil
 }
 
 // send posts a message to a joined room and acks it once Kafka has it.
 // c.mu held.
-func (c *conn) send(f *clientFrame) error {
+func (c *conn) send(f *protocol.ClientFrame) error {
 	if c.rooms[f.Room] == nil {
-		return errorf(CodeNotMember, "join room %s before sending to it", f.Room)
+		return protocol.Errorf(protocol.CodeNotMember, "join room %s before sending to it", f.Room)
 	}
 	if !c.limiter.Allow() {
-		return errorf(CodeRateLimited, "too many messages: at most %g per second", c.srv.cfg.SendRate)
+		return protocol.Errorf(protocol.CodeRateLimited, "too many messages: at most %g per second", c.srv.cfg.SendRate)
 	}
 	e := c.event(codec.Message, f.Room)
 	e.Text = *f.Text
@@ -99,7 +100,7 @@ func (c *conn) send(f *clientFrame) error {
 	}
 	// Counted before the client can see the ack.
 	c.srv.metrics.acks.Inc()
-	c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	c.enqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	return nil
 }
 

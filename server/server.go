@@ -14,6 +14,7 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/chatstate/chatstate/views"
 	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
@@ -119,7 +120,9 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
 		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds, reg: s.metrics.reg,
-		missed: func(c *conn) { c.close(CloseMissedEvents, "events of a joined room were deleted before the server read them: resume") }}
+		missed: func(c *conn) {
+			c.close(protocol.CloseMissedEvents, "events of a joined room were deleted before the server read them: resume")
+		}}
 	if err := s.tail.open(kcfg.Partitions); err != nil {
 		return nil, err
 	}
@@ -265,7 +268,7 @@ func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, err
 	start := time.Now()
 	defer func() { s.metrics.produceSeconds.Observe(time.Since(start).Seconds()) }()
 	if err = s.prod.send(ctx, msgs...); err != nil {
-		return nil, errorf(CodeUnavailable, "kafka did not take the write: %v", err)
+		return nil, protocol.Errorf(protocol.CodeUnavailable, "kafka did not take the write: %v", err)
 	}
 	offs := make([]int64, len(msgs))
 	for i, m := range msgs {

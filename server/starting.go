@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/chatstate/chatstate/server/protocol"
 	"net/http"
 	"sync/atomic"
 )
@@ -40,5 +41,5 @@ func (s *Starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	}
-	writeError(w, errorf(CodeUnavailable, "not ready: %s", *s.reason.Load()))
+	writeError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", *s.reason.Load()))
 }

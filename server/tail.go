@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -163,5 +164,5 @@ func (t *tail) dispatch(e *codec.Event, offset int64) {
 	if e.Type == codec.Leave {
 		leaver = e.Session
 	}
-	t.hub.dispatch(e.Room, offset, leaver, func() []byte { return encodeEvent(offset, e) })
+	t.hub.dispatch(e.Room, offset, leaver, func() []byte { return protocol.EncodeEvent(offset, e) })
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chatstate/chatstate/auth"
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 )
@@ -25,7 +26,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.Ready() {
-		writeError(w, errorf(CodeUnavailable, "not ready: %s", s.notReadyReason()))
+		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", s.notReadyReason()))
 		return
 	}
 	addr := remoteHost(r)
@@ -59,7 +60,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.metrics.connects.Inc()
 	s.metrics.connections.Inc()
 
-	c.enqueueAlways(mustJSON(helloFrame{Op: "hello", User: user, Session: c.session, Server: s.cfg.ServerID, Epoch: s.epoch}))
+	c.enqueueAlways(protocol.MustJSON(protocol.HelloFrame{Op: "hello", User: user, Session: c.session, Server: s.cfg.ServerID, Epoch: s.epoch}))
 	c.startPings()
 	go c.serve(addr)
 }
@@ -82,11 +83,11 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*websocket.Con
 		WriteBufferPool: &writeBuffers,
 		CheckOrigin:     s.checkOrigin,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			code := CodeBadRequest
+			code := protocol.CodeBadRequest
 			if status == http.StatusForbidden {
-				code = CodeForbidden
+				code = protocol.CodeForbidden
 			}
-			writeError(w, errorf(code, "%v", reason))
+			writeError(w, protocol.Errorf(code, "%v", reason))
 		},
 	}
 	hw := &hijackWriter{ResponseWriter: w}
@@ -119,21 +120,21 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // identify returns the user a WebSocket request speaks for: from ?user=
 // without an auth secret, from the token with one.
-func (s *Server) identify(r *http.Request) (string, *Error) {
+func (s *Server) identify(r *http.Request) (string, *protocol.Error) {
 	q := r.URL.Query()
 	if s.cfg.AuthSecret == "" {
 		user := q.Get("user")
 		if err := codec.CheckName("user", user); err != nil {
-			return "", errorf(CodeBadRequest, "%s", trimInvalid(err))
+			return "", protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err))
 		}
 		return user, nil
 	}
 	if q.Has("user") {
-		return "", errorf(CodeUnauthorized, "this server takes the identity from ?token=, not ?user=")
+		return "", protocol.Errorf(protocol.CodeUnauthorized, "this server takes the identity from ?token=, not ?user=")
 	}
 	user, err := auth.Verify(s.cfg.AuthSecret, q.Get("token"))
 	if err != nil {
-		return "", errorf(CodeUnauthorized, "%v", err)
+		return "", protocol.Errorf(protocol.CodeUnauthorized, "%v", err)
 	}
 	return user, nil
 }

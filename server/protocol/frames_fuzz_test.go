@@ -1,4 +1,4 @@
-package server
+package protocol
 
 import (
 	"slices"
@@ -32,7 +32,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fr, e := decodeClientFrame(data)
+		fr, e := DecodeClientFrame(data)
 		if fr == nil {
 			t.Fatal("nil frame")
 		}
