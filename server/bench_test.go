@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/ops"
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 )
@@ -29,7 +30,12 @@ import (
 // talks to Kafka.
 func benchServer(queueSize int) *Server {
 	s := &Server{cfg: Config{QueueSize: queueSize}.withDefaults(), conns: map[*conn]struct{}{}}
-	s.metrics = newMetrics(s)
+	// The views are built after the metrics: they are read at scrape time.
+	s.metrics = ops.NewMetrics(s.Ready, map[string]func() bool{
+		"rooms":   func() bool { return s.rooms != nil && s.rooms.Ready() },
+		"users":   func() bool { return s.users != nil && s.users.Ready() },
+		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
+	})
 	s.hub = newHub(8)
 	return s
 }

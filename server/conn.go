@@ -107,7 +107,7 @@ func (c *conn) queueLocked(frame []byte) bool {
 
 // slowLocked closes a client too slow to read its queue. qmu held.
 func (c *conn) slowLocked(reason string) {
-	c.srv.metrics.slowClients.Inc()
+	c.srv.metrics.SlowClients.Inc()
 	c.closeLocked(protocol.CloseSlowClient, reason)
 }
 
@@ -165,7 +165,7 @@ func (c *conn) closeLocked(code int, reason string) {
 		return
 	}
 	c.closing, c.closeCode, c.closeReason = true, code, reason
-	c.srv.metrics.queueDrops.Add(float64(len(c.queue)))
+	c.srv.metrics.QueueDrops.Add(float64(len(c.queue)))
 	if reason != "" && code != websocket.CloseGoingAway {
 		// The server drops the client (slow, oversized frame, internal
 		// error); a shutdown's 1001 is logged once, by goodbye.
@@ -281,7 +281,7 @@ func (c *conn) serve(addr string) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.metrics.connections.Dec()
+	s.metrics.Connections.Dec()
 	s.limits.release(c.user, addr)
 }
 

@@ -28,7 +28,7 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	m.HandleFunc("GET /readyz", s.serveReady)
-	m.Handle("GET /metrics", s.metrics.handler())
+	m.Handle("GET /metrics", s.metrics.Handler())
 	m.HandleFunc("GET /api/rooms", s.ready_(s.listRooms))
 	m.HandleFunc("GET /api/rooms/{room}", s.ready_(s.getRoom))
 	m.HandleFunc("GET /api/rooms/{room}/events", s.ready_(s.roomEvents))
@@ -67,7 +67,7 @@ func (s *Server) apiFallback(w http.ResponseWriter, r *http.Request) {
 // ready_ answers 503 until the server is ready.
 func (s *Server) ready_(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		w = &countingWriter{ResponseWriter: w, errors: s.metrics.errors}
+		w = &countingWriter{ResponseWriter: w, errors: s.metrics.Errors}
 		if !s.Ready() {
 			writeError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", s.notReadyReason()))
 			return
@@ -223,13 +223,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	e.Text, e.Server = text, s.cfg.ServerID
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
 	defer cancel()
-	s.metrics.sends.Inc()
+	s.metrics.Sends.Inc()
 	offs, err := s.write(ctx, e)
 	if err != nil {
 		writeError(w, protocol.AsError(err))
 		return
 	}
-	s.metrics.acks.Inc() // before the client can see the answer
+	s.metrics.Acks.Inc() // before the client can see the answer
 	writeJSON(w, http.StatusOK, map[string]int64{"cursor": offs[0]})
 }
 

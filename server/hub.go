@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/server/ops"
 )
 
 // hub fans events of the tail out to the subscriptions of their room. It
@@ -114,7 +115,7 @@ func (h *hub) dispatch(room string, cursor int64, leaver string, encode func() [
 	}
 	frame := encode()
 	queued := 0
-	var m *metrics
+	var m *ops.Metrics
 	for c, s := range set {
 		done, ok := s.deliver(cursor, leaver, frame)
 		if ok {
@@ -131,7 +132,7 @@ func (h *hub) dispatch(room string, cursor int64, leaver string, encode func() [
 	}
 	// One atomic add per event rather than per delivery.
 	if queued > 0 {
-		m.deliveries.Add(float64(queued))
+		m.Deliveries.Add(float64(queued))
 	}
 }
 
@@ -223,7 +224,7 @@ func (s *subscription) goLive(floor int64) (ended bool) {
 		}
 	}
 	if queued > 0 {
-		s.conn.srv.metrics.deliveries.Add(float64(queued))
+		s.conn.srv.metrics.Deliveries.Add(float64(queued))
 	}
 	s.buffer = nil
 	s.live = !ended

@@ -56,7 +56,7 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 		return nil
 	}
 	c.rooms[f.Room] = sub
-	c.srv.metrics.joins.Inc()
+	c.srv.metrics.Joins.Inc()
 	return nil
 }
 

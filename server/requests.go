@@ -37,7 +37,7 @@ func (c *conn) handle(data []byte) {
 }
 
 func (c *conn) sendError(e *protocol.Error, ref json.RawMessage) {
-	c.srv.metrics.errors.WithLabelValues(e.Code).Inc()
+	c.srv.metrics.Errors.WithLabelValues(e.Code).Inc()
 	if e.Code == protocol.CodeInternal {
 		c.srv.cfg.Logger.Error("request failed", "user", c.user, "session", c.session, "err", e.Message)
 		e = protocol.Errorf(protocol.CodeInternal, "internal error")
@@ -93,13 +93,13 @@ func (c *conn) send(f *protocol.ClientFrame) error {
 	e.Text = *f.Text
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 	defer cancel()
-	c.srv.metrics.sends.Inc()
+	c.srv.metrics.Sends.Inc()
 	offs, err := c.srv.write(ctx, e)
 	if err != nil {
 		return err
 	}
 	// Counted before the client can see the ack.
-	c.srv.metrics.acks.Inc()
+	c.srv.metrics.Acks.Inc()
 	c.enqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	return nil
 }

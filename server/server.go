@@ -14,6 +14,7 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/server/ops"
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/chatstate/chatstate/views"
 	"github.com/lovoo/goka"
@@ -58,7 +59,7 @@ type Server struct {
 	conns     map[*conn]struct{}
 	shutdown  bool
 	mux       *http.ServeMux
-	metrics   *metrics
+	metrics   *ops.Metrics
 	limits    connLimits
 	// lock is held on the state directory from New until Run returns.
 	lock *stateLock
@@ -117,9 +118,14 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.reader = logread.New(s.readClient, kcfg)
 	s.hub = newHub(kcfg.Partitions)
 	s.owed = newOwed()
-	s.metrics = newMetrics(s)
+	// The views are built after the metrics: they are read at scrape time.
+	s.metrics = ops.NewMetrics(s.Ready, map[string]func() bool{
+		"rooms":   func() bool { return s.rooms != nil && s.rooms.Ready() },
+		"users":   func() bool { return s.users != nil && s.users.Ready() },
+		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
+	})
 	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
-		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds, reg: s.metrics.reg,
+		partitions: kcfg.Partitions, invalid: s.metrics.Invalid, latency: s.metrics.DeliverSeconds, reg: s.metrics.Registry,
 		missed: func(c *conn) {
 			c.close(protocol.CloseMissedEvents, "events of a joined room were deleted before the server read them: resume")
 		}}
@@ -185,8 +191,11 @@ func (s *Server) Run(ctx context.Context) error {
 	defer s.release()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.tail.run(gctx) })
-	g.Go(func() error { s.probeKafka(gctx); return nil })
-	g.Go(func() error { s.watchLag(gctx); return nil })
+	g.Go(func() error {
+		ops.ProbeKafka(gctx, s.kcfg.Brokers, s.cfg.Logger, func(down string) { s.kafkaDown.Store(down) })
+		return nil
+	})
+	g.Go(func() error { ops.WatchLag(gctx, s.client, s.kcfg, s.metrics.Kafka); return nil })
 	g.Go(func() error { s.pruneLoop(gctx); return nil })
 	owedDone := make(chan struct{})
 	g.Go(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
@@ -266,7 +275,7 @@ func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, err
 	}
 	var err error
 	start := time.Now()
-	defer func() { s.metrics.produceSeconds.Observe(time.Since(start).Seconds()) }()
+	defer func() { s.metrics.ProduceSeconds.Observe(time.Since(start).Seconds()) }()
 	if err = s.prod.send(ctx, msgs...); err != nil {
 		return nil, protocol.Errorf(protocol.CodeUnavailable, "kafka did not take the write: %v", err)
 	}

@@ -57,8 +57,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	s.metrics.connects.Inc()
-	s.metrics.connections.Inc()
+	s.metrics.Connects.Inc()
+	s.metrics.Connections.Inc()
 
 	c.enqueueAlways(protocol.MustJSON(protocol.HelloFrame{Op: "hello", User: user, Session: c.session, Server: s.cfg.ServerID, Epoch: s.epoch}))
 	c.startPings()
