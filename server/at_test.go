@@ -86,7 +86,7 @@ func TestRoomAt(t *testing.T) {
 	record(bob.AckAndEcho(2))
 	alice.ExpectEvent("hist", "message", "bob")
 	alice.Send(frame{"op": "leave", "room": "hist", "ref": 3})
-	record(alice.AckAndEcho(3))
+	record(alice.AckAndEvent(3, "leave"))
 
 	client, err := sarama.NewClient(s.kcfg.Brokers, s.kcfg.Sarama("test"))
 	if err != nil {

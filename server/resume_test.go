@@ -73,7 +73,7 @@ func TestLeaveDeliversOwnLeaveThenStops(t *testing.T) {
 	a.ExpectEvent("x", "join", "b")
 	b.ExpectEvent("x", "join", "b")
 	a.Send(frame{"op": "leave", "room": "x", "ref": "bye"})
-	a.AckAndEcho("bye") // the ack and the own leave event, at one cursor
+	a.AckAndEvent("bye", "leave") // the ack and the own leave event, at one cursor
 	b.ExpectEvent("x", "leave", "a")
 	b.Send(frame{"op": "send", "room": "x", "text": "gone?", "ref": 1})
 	b.AckAndEcho(1)
