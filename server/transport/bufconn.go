@@ -1,0 +1,129 @@
+package transport
+
+import (
+	"net"
+	"slices"
+	"sync"
+	"time"
+)
+
+// bufConn is the network connection under a WebSocket. Inside a batch (from
+// the first bufferFrames to flush) every write is buffered and flush sends the
+// batch with one write on the socket: a client that is sent twenty frames
+// costs one system call, not twenty. Outside a batch writes go through at
+// once, so the control frames gorilla writes from other goroutines (the
+// answer to a client's ping, a close) are not held back; inside one they go
+// out with the batch, after the frames before them. Its methods are safe for
+// concurrent use.
+//
+// mu is held while writing to the socket, so that the bytes of concurrent
+// writers never mix and no one moves the write deadline under a write in
+// progress. No hub, subscription or queue lock is held while taking it.
+type bufConn struct {
+	net.Conn
+
+	mu       sync.Mutex
+	batching bool
+	buf      *[]byte   // the batch's bytes while batching, from batchBuffers
+	deadline time.Time // the write deadline the callers set last
+	// stale: the socket's write deadline is the last flush's, not deadline;
+	// the next write outside a batch restores deadline first.
+	stale bool
+}
+
+// batchBuffers hold the bytes of batches being built: a connection holds one
+// only from its first buffered frame to its flush, so an idle connection
+// holds none.
+var batchBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledBatch bounds the buffers kept for reuse: the batch of a client
+// that fell far behind may be megabytes, and the pool would otherwise keep
+// it for every later small batch.
+const maxPooledBatch = 256 << 10
+
+// Write writes p, or buffers it inside a batch.
+func (b *bufConn) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.batching {
+		*b.buf = append(*b.buf, p...)
+		return len(p), nil
+	}
+	if b.stale {
+		if err := b.Conn.SetWriteDeadline(b.deadline); err != nil {
+			return 0, err
+		}
+		b.stale = false
+	}
+	return b.Conn.Write(p)
+}
+
+// SetWriteDeadline sets the deadline of the writes that go through at once.
+// Inside a batch it only takes effect after the flush, which has a deadline
+// of its own: nothing reaches the socket before.
+func (b *bufConn) SetWriteDeadline(t time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.deadline = t
+	if b.batching {
+		b.stale = true
+		return nil
+	}
+	b.stale = false
+	return b.Conn.SetWriteDeadline(t)
+}
+
+// SetDeadline sets the read deadline and, as SetWriteDeadline does, the
+// write deadline.
+func (b *bufConn) SetDeadline(t time.Time) error {
+	if err := b.Conn.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return b.SetWriteDeadline(t)
+}
+
+// bufferFrames adds a frame of opcode op per payload to the batch, starting
+// one if none is open; nothing is written until flush. The buffer grows once
+// for all of them rather than doubling its way up through a large batch.
+func (b *bufConn) bufferFrames(op byte, payloads [][]byte) {
+	need := 0
+	for _, p := range payloads {
+		need += maxFrameHeader + len(p)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.batching {
+		b.batching = true
+		b.buf = batchBuffers.Get().(*[]byte)
+	}
+	buf := slices.Grow(*b.buf, need)
+	for _, p := range payloads {
+		buf = appendFrame(buf, op, p)
+	}
+	*b.buf = buf
+}
+
+// flush ends the batch and writes what it buffered in one write that must
+// end by deadline: a client that does not read fails it, and the write loop
+// drops the connection.
+func (b *bufConn) flush(deadline time.Time) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.batching {
+		return nil
+	}
+	b.batching = false
+	var err error
+	if buf := *b.buf; len(buf) > 0 {
+		if err = b.Conn.SetWriteDeadline(deadline); err == nil {
+			_, err = b.Conn.Write(buf)
+		}
+		b.stale = true
+	}
+	if cap(*b.buf) <= maxPooledBatch {
+		*b.buf = (*b.buf)[:0]
+		batchBuffers.Put(b.buf)
+	}
+	b.buf = nil
+	return err
+}
