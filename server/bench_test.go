@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/fanout"
 	"github.com/chatstate/chatstate/server/ops"
 	"github.com/chatstate/chatstate/server/protocol"
+	"github.com/chatstate/chatstate/server/transport"
 	"github.com/gorilla/websocket"
 )
 
@@ -30,25 +32,20 @@ import (
 // talks to Kafka.
 func benchServer(queueSize int) *Server {
 	s := &Server{cfg: Config{QueueSize: queueSize}.withDefaults(), conns: map[*conn]struct{}{}}
-	// The views are built after the metrics: they are read at scrape time.
-	s.metrics = ops.NewMetrics(s.Ready, map[string]func() bool{
-		"rooms":   func() bool { return s.rooms != nil && s.rooms.Ready() },
-		"users":   func() bool { return s.users != nil && s.users.Ready() },
-		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
-	})
-	s.hub = newHub(8)
+	s.metrics = ops.NewMetrics(s.Ready, nil)
+	s.transport = s.transportConfig()
+	s.hub = fanout.NewHub(8, s.cfg.QueueSize, s.metrics.Deliveries)
 	return s
 }
 
-// benchConn is a connection without a socket (ws and out are nil): what
-// dispatch and enqueue touch. Its write loop does not start until ws and
-// out are set.
-func benchConn(s *Server, i int) *conn {
-	return &conn{
-		srv: s, user: fmt.Sprintf("u%d", i), session: codec.NewID(),
-		rooms: map[string]*subscription{}, leaving: map[string]*subscription{},
-		writerDone: make(chan struct{}),
+// benchConn is a session over tc, or, if tc is nil, over a connection
+// without a socket (transport.Detached): what dispatch and enqueue touch,
+// whose queue no write loop empties.
+func benchConn(s *Server, i int, tc *transport.Conn) *conn {
+	if tc == nil {
+		tc = transport.Detached(s.transport, fmt.Sprintf("u%d", i), codec.NewID())
 	}
+	return &conn{Conn: tc, srv: s, rooms: map[string]*fanout.Subscription{}, leaving: map[string]*fanout.Subscription{}}
 }
 
 // benchEvent is a message event with a text of 200 bytes.
@@ -62,13 +59,7 @@ func benchEvent(room string) *codec.Event {
 // takeQueue does what the write loop does with a connection's queue when it
 // takes a batch: take the frames, and give the slice back for the queue
 // after the next batch.
-func takeQueue(c *conn) int {
-	c.qmu.Lock()
-	defer c.qmu.Unlock()
-	batch := c.takeLocked()
-	c.recycleLocked(batch)
-	return len(batch)
-}
+func takeQueue(c *conn) int { return c.Take() }
 
 // deliveryStats measures a benchmark of b.N dispatches to n subscribers
 // from its start.
@@ -113,11 +104,10 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	s := benchServer(0)
 	conns := make([]*conn, n)
 	for i := range conns {
-		conns[i] = benchConn(s, i)
 		// The benchmark empties the queues itself: no write loop starts.
-		conns[i].writing = true
-		sub, _, _ := s.hub.subscribe(conns[i], "lobby")
-		sub.goLive(-1)
+		conns[i] = benchConn(s, i, nil)
+		sub, _, _ := s.hub.Subscribe(conns[i], "lobby")
+		sub.GoLive(-1)
 	}
 	e := benchEvent("lobby")
 	b.ReportAllocs()
@@ -125,7 +115,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
+		s.hub.Dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
 		for _, c := range conns {
 			if takeQueue(c) != 1 {
 				b.Fatal("a delivery is missing")
@@ -155,17 +145,13 @@ func BenchmarkFanoutSocketsPaced(b *testing.B) { fanoutSockets(b, true) }
 func fanoutSockets(b *testing.B, paced bool) {
 	const n = 1000
 	s := benchServer(1 << 30) // never close a connection as slow here
-	type upgraded struct {
-		ws  *websocket.Conn
-		out *bufConn
-	}
-	accepted := make(chan upgraded, n)
+	accepted := make(chan *transport.Conn, n)
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, out, err := s.upgrade(w, r)
+		tc, err := transport.Upgrade(w, r, s.transport, "bench", codec.NewID())
 		if err != nil {
 			return
 		}
-		accepted <- upgraded{ws, out}
+		accepted <- tc
 	}))
 	var writes atomic.Int64
 	hs.Listener = countingListener{hs.Listener, &writes}
@@ -177,9 +163,9 @@ func fanoutSockets(b *testing.B, paced bool) {
 	var conns []*conn
 	defer func() {
 		for _, c := range conns {
-			c.close(0, "")
-			<-c.writerDone
-			_ = c.ws.Close()
+			c.Close(0, "")
+			<-c.WriterDone()
+			c.CloseSocket()
 		}
 		for _, ws := range clients {
 			_ = ws.Close()
@@ -202,12 +188,10 @@ func fanoutSockets(b *testing.B, paced bool) {
 				received.Add(1)
 			}
 		}()
-		c := benchConn(s, i)
-		u := <-accepted
-		c.ws, c.out = u.ws, u.out
+		c := benchConn(s, i, <-accepted)
 		conns = append(conns, c)
-		sub, _, _ := s.hub.subscribe(c, "lobby")
-		sub.goLive(-1)
+		sub, _, _ := s.hub.Subscribe(c, "lobby")
+		sub.GoLive(-1)
 	}
 	e := benchEvent("lobby")
 	b.ReportAllocs()
@@ -225,7 +209,7 @@ func fanoutSockets(b *testing.B, paced bool) {
 	}
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
+		s.hub.Dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
 		if paced {
 			wait(int64(i+1) * n)
 		}

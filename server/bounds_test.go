@@ -88,17 +88,11 @@ func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
 		t.Fatalf("the connection keeps %d rooms left and %d joined, want at most 1 and exactly 1", leaving, rooms)
 	}
 	testenv.WaitFor(t, 30*time.Second, func() error {
-		s.hub.prune(func(room string, last int64) bool {
+		s.hub.Prune(func(room string, last int64) bool {
 			row, err := s.rooms.Get(room)
 			return err == nil && row != nil && row.Cursor >= last
 		})
-		n := 0
-		for i := range s.hub.parts {
-			p := &s.hub.parts[i]
-			p.mu.Lock()
-			n += len(p.seen)
-			p.mu.Unlock()
-		}
+		n := s.hub.Rooms()
 		if n != 1 {
 			return fmt.Errorf("the hub keeps the cursors of %d rooms, want 1 (the joined one)", n)
 		}

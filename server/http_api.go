@@ -119,7 +119,7 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	// The row is brought forward to the last event the tail delivered, as
 	// for a join: the answer never lags behind what the room's sockets saw.
-	_, last := s.hub.seen(name)
+	_, last := s.hub.Seen(name)
 	row, err := s.roomAt(r.Context(), name, last)
 	if err != nil {
 		writeError(w, protocol.AsError(err))

@@ -32,27 +32,27 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 	// or one still waiting for its own leave), is paused and used again: a
 	// second join of the same room restarts its stream with a fresh
 	// snapshot, and the session is a member already, so no join is written.
-	sub, last, existed := c.srv.hub.subscribe(c, f.Room)
+	sub, last, existed := c.srv.hub.Subscribe(c, f.Room)
 	snap, err := c.srv.snapshot(ctx, f, last)
 	if err == nil && old == nil {
 		var offs []int64
-		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.session}.Key())
+		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.Session()}.Key())
 		if offs, err = c.srv.write(ctx, c.event(codec.Join, f.Room)); err == nil {
-			sub.joined(offs[0])
+			sub.Joined(offs[0])
 		}
 	}
 	if err != nil {
-		if !existed || sub.goLive(sub.resumeFloor()) {
-			c.srv.hub.unsubscribe(sub)
+		if !existed || sub.GoLive(sub.ResumeFloor()) {
+			c.srv.hub.Unsubscribe(sub)
 		}
 		return err
 	}
 	delete(c.leaving, f.Room)
 	snap.Ref = f.Ref
-	c.enqueueAlways(protocol.MustJSON(snap))
-	if sub.goLive(snap.Cursor) {
+	c.EnqueueAlways(protocol.MustJSON(snap))
+	if sub.GoLive(snap.Cursor) {
 		// Its own leave, written by another, came after its join: gone.
-		c.srv.hub.unsubscribe(sub)
+		c.srv.hub.Unsubscribe(sub)
 		return nil
 	}
 	c.rooms[f.Room] = sub
@@ -64,7 +64,7 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 // c.mu held.
 func (c *conn) pruneLeaving() {
 	for room, sub := range c.leaving {
-		if sub.isEnded() {
+		if sub.Ended() {
 			delete(c.leaving, room)
 		}
 	}
@@ -109,7 +109,7 @@ func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.
 		// A room the view does not know yet has no event before the
 		// first one the tail dispatched: read from there, not from the
 		// start of the partition.
-		if first, _ := s.hub.seen(name); first > 0 {
+		if first, _ := s.hub.Seen(name); first > 0 {
 			from = first
 		}
 	}

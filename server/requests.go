@@ -29,7 +29,7 @@ func (c *conn) handle(data []byte) {
 	case "send":
 		err = c.send(f)
 	case "ping":
-		c.enqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
+		c.EnqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
 	}
 	if err != nil {
 		c.sendError(protocol.AsError(err), f.Ref)
@@ -39,16 +39,16 @@ func (c *conn) handle(data []byte) {
 func (c *conn) sendError(e *protocol.Error, ref json.RawMessage) {
 	c.srv.metrics.Errors.WithLabelValues(e.Code).Inc()
 	if e.Code == protocol.CodeInternal {
-		c.srv.cfg.Logger.Error("request failed", "user", c.user, "session", c.session, "err", e.Message)
+		c.srv.cfg.Logger.Error("request failed", "user", c.User(), "session", c.Session(), "err", e.Message)
 		e = protocol.Errorf(protocol.CodeInternal, "internal error")
 	}
-	c.enqueueAlways(protocol.MustJSON(protocol.ErrorFrame{Op: "error", Code: e.Code, Message: e.Message, Ref: ref}))
+	c.EnqueueAlways(protocol.MustJSON(protocol.ErrorFrame{Op: "error", Code: e.Code, Message: e.Message, Ref: ref}))
 }
 
 // event returns a new event of this connection's session.
 func (c *conn) event(typ codec.EventType, room string) codec.Event {
-	e := codec.NewEvent(typ, room, c.user)
-	e.Session, e.Server = c.session, c.srv.instance
+	e := codec.NewEvent(typ, room, c.User())
+	e.Session, e.Server = c.Session(), c.srv.instance
 	return e
 }
 
@@ -67,7 +67,7 @@ func (c *conn) leave(f *protocol.ClientFrame) error {
 	e := c.event(codec.Leave, f.Room)
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 	defer cancel()
-	c.srv.changed.note(codec.Held{Room: f.Room, Session: c.session}.Key())
+	c.srv.changed.note(codec.Held{Room: f.Room, Session: c.Session()}.Key())
 	offs, err := c.srv.write(ctx, e)
 	if err != nil {
 		return err
@@ -75,7 +75,7 @@ func (c *conn) leave(f *protocol.ClientFrame) error {
 	delete(c.rooms, f.Room)
 	c.leaving[f.Room] = sub
 	if len(f.Ref) > 0 {
-		c.enqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+		c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	}
 	return nil
 }
@@ -100,7 +100,7 @@ func (c *conn) send(f *protocol.ClientFrame) error {
 	}
 	// Counted before the client can see the ack.
 	c.srv.metrics.Acks.Inc()
-	c.enqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	return nil
 }
 
@@ -116,12 +116,12 @@ func (c *conn) cleanup() {
 	c.done = true
 	var leaves []codec.Event
 	for room, sub := range c.rooms {
-		c.srv.hub.unsubscribe(sub)
+		c.srv.hub.Unsubscribe(sub)
 		leaves = append(leaves, c.event(codec.Leave, room))
 	}
 	c.rooms = nil
 	for _, sub := range c.leaving {
-		c.srv.hub.unsubscribe(sub)
+		c.srv.hub.Unsubscribe(sub)
 	}
 	c.leaving = nil
 	if len(leaves) > 0 {
