@@ -19,7 +19,7 @@ import (
 // GET /api/openapi.json.
 const openAPIFile = "../api/openapi.json"
 
-// muxRoute is one registration of routes() in http_api.go.
+// muxRoute is one registration of the server's mux (routes.go, httpapi).
 type muxRoute struct {
 	// pattern is the ServeMux pattern, as registered.
 	pattern string
@@ -28,8 +28,9 @@ type muxRoute struct {
 	documented bool
 }
 
-// serverRoutes mirrors routes() in http_api.go. TestOpenAPIRoutes checks it
-// against the source, and the document against it.
+// serverRoutes mirrors the registrations of routes.go and httpapi.
+// TestOpenAPIRoutes checks it against the source, and the document against
+// it.
 var serverRoutes = []muxRoute{
 	{pattern: "GET /ws", documented: true},
 	{pattern: "GET /healthz", documented: true},

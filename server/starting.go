@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/chatstate/chatstate/server/httpapi"
 	"github.com/chatstate/chatstate/server/protocol"
 	"net/http"
 	"sync/atomic"
@@ -38,8 +39,8 @@ func (s *Starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// No mux: the routes of the package are the Server's alone.
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	}
-	writeError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", *s.reason.Load()))
+	httpapi.WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", *s.reason.Load()))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/chatstate/chatstate/auth"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/server/fanout"
+	"github.com/chatstate/chatstate/server/httpapi"
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/chatstate/chatstate/server/transport"
 	"github.com/gorilla/websocket"
@@ -20,16 +21,16 @@ import (
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	user, e := s.identify(r)
 	if e != nil {
-		writeError(w, e)
+		httpapi.WriteError(w, e)
 		return
 	}
 	if !s.Ready() {
-		writeError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", s.notReadyReason()))
+		httpapi.WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", s.notReadyReason()))
 		return
 	}
 	addr := remoteHost(r)
 	if e := s.limits.acquire(user, addr, s.cfg.MaxConnsPerUser, s.cfg.MaxConnsPerAddr); e != nil {
-		writeError(w, e)
+		httpapi.WriteError(w, e)
 		return
 	}
 	tc, err := transport.Upgrade(w, r, s.transport, user, codec.NewID())
@@ -73,7 +74,7 @@ func (s *Server) transportConfig() *transport.Config {
 			if status == http.StatusForbidden {
 				code = protocol.CodeForbidden
 			}
-			writeError(w, protocol.Errorf(code, "%v", reason))
+			httpapi.WriteError(w, protocol.Errorf(code, "%v", reason))
 		},
 	}
 }
