@@ -39,7 +39,7 @@ func benchServer(queueSize int) *Server {
 }
 
 // benchConn is a session over tc, or, if tc is nil, over a connection
-// without a socket (transport.Detached): what dispatch and enqueue touch,
+// without a socket (transport.Detached): what Dispatch and Enqueue touch,
 // whose queue no write loop empties.
 func benchConn(s *Server, i int, tc *transport.Conn) *conn {
 	if tc == nil {
@@ -96,7 +96,7 @@ func (d *deliveryStats) report(b *testing.B, n int) {
 }
 
 // BenchmarkFanoutQueues dispatches one event to the 1,000 live subscriptions
-// of a room (hub.dispatch: one frame encoded, queued to every connection),
+// of a room (Hub.Dispatch: one frame encoded, queued to every connection),
 // and then empties every queue as the write loops do when they keep up.
 // One op is one event: 1,000 deliveries.
 func BenchmarkFanoutQueues(b *testing.B) {
@@ -127,7 +127,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 }
 
 // BenchmarkFanoutSockets is the whole path of a delivery inside the server:
-// hub.dispatch of one event to 1,000 connections, their write loops, and
+// Hub.Dispatch of one event to 1,000 connections, their write loops, and
 // their batches written to real loopback TCP sockets (upgraded as /ws does),
 // read and discarded by a client in the same process. One op is one event:
 // 1,000 deliveries. allocs/delivery here includes the reading clients'

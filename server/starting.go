@@ -32,6 +32,8 @@ func (s *Starting) SetReason(reason string) { s.reason.Store(&reason) }
 // Serve hands every later request to h.
 func (s *Starting) Serve(h http.Handler) { s.next.Store(&h) }
 
+// ServeHTTP answers as the type's doc says: the handler given to Serve
+// answers, or, before Serve, the reason last given.
 func (s *Starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := s.next.Load(); h != nil {
 		(*h).ServeHTTP(w, r)

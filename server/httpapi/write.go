@@ -15,7 +15,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// countingWriter is the ResponseWriter of the API's handlers: writeError
+// countingWriter is the ResponseWriter of the API's handlers: WriteError
 // counts the errors it writes by code, as the WebSocket's error frames are.
 type countingWriter struct {
 	http.ResponseWriter

@@ -17,13 +17,13 @@ import (
 // passed every check of its op: Room is a valid name for join, leave and
 // send, Text is set and normalized for send.
 type ClientFrame struct {
-	Op      string          `json:"op"`
-	Room    string          `json:"room"`
-	Text    *string         `json:"text"`
-	After   *int64          `json:"after"`
-	Epoch   string          `json:"epoch"`
-	History *int            `json:"history"`
-	Ref     json.RawMessage `json:"ref"`
+	Op      string          `json:"op"`      // "join", "leave", "send" or "ping"
+	Room    string          `json:"room"`    // the room of a join, leave or send
+	Text    *string         `json:"text"`    // a send's text, normalized
+	After   *int64          `json:"after"`   // a join's cursor to resume after
+	Epoch   string          `json:"epoch"`   // the epoch of After; empty means this log's
+	History *int            `json:"history"` // how many messages a join wants; nil means DefaultHistory
+	Ref     json.RawMessage `json:"ref"`     // any JSON value, echoed in the answer
 }
 
 // Defaults and bounds of a join.

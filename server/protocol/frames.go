@@ -11,63 +11,63 @@ import (
 // HelloFrame is the first frame of every connection: who it speaks for,
 // its session, the server and the epoch of the log.
 type HelloFrame struct {
-	Op      string `json:"op"`
-	User    string `json:"user"`
-	Session string `json:"session"`
-	Server  string `json:"server"`
-	Epoch   string `json:"epoch"`
+	Op      string `json:"op"`      // "hello"
+	User    string `json:"user"`    // who the connection speaks for
+	Session string `json:"session"` // the session id, as its events name it
+	Server  string `json:"server"`  // the server id
+	Epoch   string `json:"epoch"`   // the epoch of the log the cursors belong to
 }
 
 // Entry is one event of a room at its cursor, as snapshots and the events
 // API list them.
 type Entry struct {
-	Cursor int64        `json:"cursor"`
-	Event  codec.Public `json:"event"`
+	Cursor int64        `json:"cursor"` // the event's offset: its cursor in the room
+	Event  codec.Public `json:"event"`  // the event as clients see it
 }
 
 // SnapshotFrame answers a join: the room at Cursor, with its history or the
 // resumed events up to it.
 type SnapshotFrame struct {
-	Op        string          `json:"op"`
-	Ref       json.RawMessage `json:"ref,omitempty"`
-	Room      string          `json:"room"`
-	Cursor    int64           `json:"cursor"`
-	Epoch     string          `json:"epoch"`
-	Members   []codec.Member  `json:"members"`
-	Messages  int64           `json:"messages"`
-	Events    []Entry         `json:"events"`
-	Resumed   bool            `json:"resumed"`
-	Truncated bool            `json:"truncated"`
+	Op        string          `json:"op"`            // "snapshot"
+	Ref       json.RawMessage `json:"ref,omitempty"` // the join's ref, if it had one
+	Room      string          `json:"room"`          // the room joined
+	Cursor    int64           `json:"cursor"`        // the cursor the snapshot reflects; the stream continues above it
+	Epoch     string          `json:"epoch"`         // the epoch of the log
+	Members   []codec.Member  `json:"members"`       // the members at Cursor
+	Messages  int64           `json:"messages"`      // the count of messages at Cursor
+	Events    []Entry         `json:"events"`        // the history or the resumed events, in cursor order; never null
+	Resumed   bool            `json:"resumed"`       // the events are all those after the join's cursor
+	Truncated bool            `json:"truncated"`     // some events wanted were deleted by retention or left out
 }
 
 // EventFrame is one event of a joined room, streamed after its snapshot.
 type EventFrame struct {
-	Op     string       `json:"op"`
-	Room   string       `json:"room"`
-	Cursor int64        `json:"cursor"`
-	Event  codec.Public `json:"event"`
+	Op     string       `json:"op"`     // "event"
+	Room   string       `json:"room"`   // the event's room
+	Cursor int64        `json:"cursor"` // the event's cursor
+	Event  codec.Public `json:"event"`  // the event as clients see it
 }
 
 // AckFrame acknowledges a send or a leave once Kafka took its write.
 type AckFrame struct {
-	Op     string          `json:"op"`
-	Ref    json.RawMessage `json:"ref"`
-	Room   string          `json:"room"`
-	Cursor int64           `json:"cursor"`
+	Op     string          `json:"op"`     // "ack"
+	Ref    json.RawMessage `json:"ref"`    // the request's ref
+	Room   string          `json:"room"`   // the room written to
+	Cursor int64           `json:"cursor"` // the cursor of the event written
 }
 
 // ErrorFrame answers a request that failed, with the code of an Error.
 type ErrorFrame struct {
-	Op      string          `json:"op"`
-	Code    string          `json:"code"`
-	Message string          `json:"message"`
-	Ref     json.RawMessage `json:"ref,omitempty"`
+	Op      string          `json:"op"`            // "error"
+	Code    string          `json:"code"`          // one of the Code constants
+	Message string          `json:"message"`       // for people
+	Ref     json.RawMessage `json:"ref,omitempty"` // the request's ref, when it could be read
 }
 
 // PongFrame answers a client's ping frame (op "ping").
 type PongFrame struct {
-	Op  string          `json:"op"`
-	Ref json.RawMessage `json:"ref,omitempty"`
+	Op  string          `json:"op"`            // "pong"
+	Ref json.RawMessage `json:"ref,omitempty"` // the ping's ref, if it had one
 }
 
 // MustJSON encodes a frame. Frames are plain structs, so it cannot fail:

@@ -74,7 +74,7 @@ type Conn struct {
 	// slices in turn instead of growing a new one per batch.
 	spare [][]byte
 	// writing: a write loop runs, or ran its last batch and will not start
-	// again (after closing). enqueue starts one when it is not set.
+	// again (after closing). Enqueue starts one when it is not set.
 	writing     bool
 	pingDue     bool        // the ping timer fired: the write loop sends a ping
 	ping        *time.Timer // the next ping; nil on connections that do not ping

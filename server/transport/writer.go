@@ -7,7 +7,7 @@ import (
 )
 
 // writeLoop writes what is queued, a batch per write on the socket, until
-// the queue is empty, and then ends; enqueue starts the next one. Once the
+// the queue is empty, and then ends; Enqueue starts the next one. Once the
 // connection is closing, it writes the close frame, if any, and ends the
 // connection's writes for good.
 func (c *Conn) writeLoop() {
