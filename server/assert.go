@@ -141,7 +141,7 @@ func (s *Server) holding() map[string]codec.Held {
 		c.mu.Lock()
 		if !c.done {
 			for room := range c.rooms {
-				h := codec.Held{Room: room, User: c.user, Session: c.session}
+				h := codec.Held{Room: room, User: c.User(), Session: c.Session()}
 				out[h.Key()] = h
 			}
 		}

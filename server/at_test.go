@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
@@ -99,7 +100,7 @@ func TestRoomAt(t *testing.T) {
 			t.Fatalf("replay at %d: %v", c, err)
 		}
 		var b bytes.Buffer
-		_ = json.NewEncoder(&b).Encode(server.RoomOf(res.State, s.srv.Epoch()))
+		_ = json.NewEncoder(&b).Encode(api.RoomOf(res.State, s.srv.Epoch()))
 		return b.String()
 	}
 	at := func(c int64) (int, string) { return getBody(t, fmt.Sprintf("%s?at=%d", room, c)) }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/processors"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 	"github.com/lovoo/goka"
 )
@@ -78,7 +79,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 	go func() { done <- s.Run(ctx) }()
 	testenv.WaitFor(b, 30*time.Second, func() error {
 		if !s.Ready() {
-			return errorf(CodeUnavailable, "not ready: %s", s.notReadyReason())
+			return protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", s.notReadyReason())
 		}
 		return nil
 	})
@@ -113,7 +114,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 				stable++
 			}
 			if stable < 3 {
-				return errorf(CodeUnavailable, "goroutines still ending")
+				return protocol.Errorf(protocol.CodeUnavailable, "goroutines still ending")
 			}
 			return nil
 		})
@@ -140,7 +141,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 			left := len(s.conns)
 			s.mu.Unlock()
 			if left > 0 {
-				return errorf(CodeUnavailable, "%d connections still open", left)
+				return protocol.Errorf(protocol.CodeUnavailable, "%d connections still open", left)
 			}
 			return nil
 		})

@@ -14,14 +14,17 @@ import (
 	"time"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/fanout"
+	"github.com/chatstate/chatstate/server/ops"
+	"github.com/chatstate/chatstate/server/protocol"
+	"github.com/chatstate/chatstate/server/transport"
 	"github.com/gorilla/websocket"
 )
 
 // The benchmarks of this file measure the server's hot paths without Kafka:
 // the fan-out of one event to the subscriptions of a room, through the hub
 // into the connections' queues and (BenchmarkFanoutSockets) on through the
-// write loops onto real loopback sockets; the encoding of event and
-// snapshot frames; the decoding of a client's send. Run them with
+// write loops onto real loopback sockets. Run them with
 //
 //	go test -run '^$' -bench . -benchmem ./server
 
@@ -29,20 +32,20 @@ import (
 // talks to Kafka.
 func benchServer(queueSize int) *Server {
 	s := &Server{cfg: Config{QueueSize: queueSize}.withDefaults(), conns: map[*conn]struct{}{}}
-	s.metrics = newMetrics(s)
-	s.hub = newHub(8)
+	s.metrics = ops.NewMetrics(s.Ready, nil)
+	s.transport = s.transportConfig()
+	s.hub = fanout.NewHub(8, s.cfg.QueueSize, s.metrics.Deliveries)
 	return s
 }
 
-// benchConn is a connection without a socket (ws and out are nil): what
-// dispatch and enqueue touch. Its write loop does not start until ws and
-// out are set.
-func benchConn(s *Server, i int) *conn {
-	return &conn{
-		srv: s, user: fmt.Sprintf("u%d", i), session: codec.NewID(),
-		rooms: map[string]*subscription{}, leaving: map[string]*subscription{},
-		writerDone: make(chan struct{}),
+// benchConn is a session over tc, or, if tc is nil, over a connection
+// without a socket (transport.Detached): what Dispatch and Enqueue touch,
+// whose queue no write loop empties.
+func benchConn(s *Server, i int, tc *transport.Conn) *conn {
+	if tc == nil {
+		tc = transport.Detached(s.transport, fmt.Sprintf("u%d", i), codec.NewID())
 	}
+	return &conn{Conn: tc, srv: s, rooms: map[string]*fanout.Subscription{}, leaving: map[string]*fanout.Subscription{}}
 }
 
 // benchEvent is a message event with a text of 200 bytes.
@@ -56,13 +59,7 @@ func benchEvent(room string) *codec.Event {
 // takeQueue does what the write loop does with a connection's queue when it
 // takes a batch: take the frames, and give the slice back for the queue
 // after the next batch.
-func takeQueue(c *conn) int {
-	c.qmu.Lock()
-	defer c.qmu.Unlock()
-	batch := c.takeLocked()
-	c.recycleLocked(batch)
-	return len(batch)
-}
+func takeQueue(c *conn) int { return c.Take() }
 
 // deliveryStats measures a benchmark of b.N dispatches to n subscribers
 // from its start.
@@ -99,7 +96,7 @@ func (d *deliveryStats) report(b *testing.B, n int) {
 }
 
 // BenchmarkFanoutQueues dispatches one event to the 1,000 live subscriptions
-// of a room (hub.dispatch: one frame encoded, queued to every connection),
+// of a room (Hub.Dispatch: one frame encoded, queued to every connection),
 // and then empties every queue as the write loops do when they keep up.
 // One op is one event: 1,000 deliveries.
 func BenchmarkFanoutQueues(b *testing.B) {
@@ -107,11 +104,10 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	s := benchServer(0)
 	conns := make([]*conn, n)
 	for i := range conns {
-		conns[i] = benchConn(s, i)
 		// The benchmark empties the queues itself: no write loop starts.
-		conns[i].writing = true
-		sub, _, _ := s.hub.subscribe(conns[i], "lobby")
-		sub.goLive(-1)
+		conns[i] = benchConn(s, i, nil)
+		sub, _, _ := s.hub.Subscribe(conns[i], "lobby")
+		sub.GoLive(-1)
 	}
 	e := benchEvent("lobby")
 	b.ReportAllocs()
@@ -119,7 +115,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, "", func() []byte { return encodeEvent(cursor, e) })
+		s.hub.Dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
 		for _, c := range conns {
 			if takeQueue(c) != 1 {
 				b.Fatal("a delivery is missing")
@@ -131,7 +127,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 }
 
 // BenchmarkFanoutSockets is the whole path of a delivery inside the server:
-// hub.dispatch of one event to 1,000 connections, their write loops, and
+// Hub.Dispatch of one event to 1,000 connections, their write loops, and
 // their batches written to real loopback TCP sockets (upgraded as /ws does),
 // read and discarded by a client in the same process. One op is one event:
 // 1,000 deliveries. allocs/delivery here includes the reading clients'
@@ -149,17 +145,13 @@ func BenchmarkFanoutSocketsPaced(b *testing.B) { fanoutSockets(b, true) }
 func fanoutSockets(b *testing.B, paced bool) {
 	const n = 1000
 	s := benchServer(1 << 30) // never close a connection as slow here
-	type upgraded struct {
-		ws  *websocket.Conn
-		out *bufConn
-	}
-	accepted := make(chan upgraded, n)
+	accepted := make(chan *transport.Conn, n)
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, out, err := s.upgrade(w, r)
+		tc, err := transport.Upgrade(w, r, s.transport, "bench", codec.NewID())
 		if err != nil {
 			return
 		}
-		accepted <- upgraded{ws, out}
+		accepted <- tc
 	}))
 	var writes atomic.Int64
 	hs.Listener = countingListener{hs.Listener, &writes}
@@ -171,9 +163,9 @@ func fanoutSockets(b *testing.B, paced bool) {
 	var conns []*conn
 	defer func() {
 		for _, c := range conns {
-			c.close(0, "")
-			<-c.writerDone
-			_ = c.ws.Close()
+			c.Close(0, "")
+			<-c.WriterDone()
+			c.CloseSocket()
 		}
 		for _, ws := range clients {
 			_ = ws.Close()
@@ -196,12 +188,10 @@ func fanoutSockets(b *testing.B, paced bool) {
 				received.Add(1)
 			}
 		}()
-		c := benchConn(s, i)
-		u := <-accepted
-		c.ws, c.out = u.ws, u.out
+		c := benchConn(s, i, <-accepted)
 		conns = append(conns, c)
-		sub, _, _ := s.hub.subscribe(c, "lobby")
-		sub.goLive(-1)
+		sub, _, _ := s.hub.Subscribe(c, "lobby")
+		sub.GoLive(-1)
 	}
 	e := benchEvent("lobby")
 	b.ReportAllocs()
@@ -219,7 +209,7 @@ func fanoutSockets(b *testing.B, paced bool) {
 	}
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.dispatch("lobby", cursor, "", func() []byte { return encodeEvent(cursor, e) })
+		s.hub.Dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
 		if paced {
 			wait(int64(i+1) * n)
 		}
@@ -253,67 +243,4 @@ type countingConn struct {
 func (c countingConn) Write(p []byte) (int, error) {
 	c.writes.Add(1)
 	return c.Conn.Write(p)
-}
-
-// BenchmarkEncodeEventFrame is the one encoding of an event frame that each
-// dispatch does, with a 200-byte text.
-func BenchmarkEncodeEventFrame(b *testing.B) {
-	e := benchEvent("lobby")
-	b.ReportAllocs()
-	var size int
-	for i := range b.N {
-		size = len(encodeEvent(int64(i), e))
-	}
-	b.ReportMetric(float64(size), "B/frame")
-}
-
-// benchRoom is a room of members users, one session each, with a full
-// history window.
-func benchRoom(members int) *codec.RoomState {
-	r := codec.NewRoomState("lobby")
-	for i := range members {
-		r.Members[fmt.Sprintf("user-%04d", i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
-	}
-	for i := range 5000 {
-		r.AddMessage(int64(990_000 + 2*i))
-	}
-	r.Cursor = 1_001_000
-	r.Created, r.Updated = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
-	return r
-}
-
-// BenchmarkSnapshotFrame builds and encodes the snapshot a join answers,
-// from a room of 100 members, without the Kafka reads: with no history,
-// and with the default 50 messages of history.
-func BenchmarkSnapshotFrame(b *testing.B) {
-	room := benchRoom(100)
-	e := benchEvent("lobby")
-	for _, history := range []int{0, 50} {
-		b.Run(fmt.Sprintf("members=100/history=%d", history), func(b *testing.B) {
-			b.ReportAllocs()
-			var size int
-			for range b.N {
-				snap := &snapshotFrame{Op: "snapshot", Room: room.Room, Cursor: room.Cursor, Epoch: "epoch",
-					Members: room.MemberList(), Messages: room.Messages}
-				for k := range history {
-					snap.Events = append(snap.Events, entryJSON{Cursor: room.Cursor - int64(2*(history-k)), Event: e.Public()})
-				}
-				snap.Events = entries(snap.Events)
-				size = len(mustJSON(snap))
-			}
-			b.ReportMetric(float64(size), "B/frame")
-		})
-	}
-}
-
-// BenchmarkDecodeClientFrame is the parse and check of a client's send with
-// a 200-byte text: the first step of every message sent over WebSocket.
-func BenchmarkDecodeClientFrame(b *testing.B) {
-	frame := []byte(`{"op":"send","room":"lobby","ref":42,"text":"` + strings.Repeat("x", 200) + `"}`)
-	b.ReportAllocs()
-	for range b.N {
-		if _, err := decodeClientFrame(frame); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

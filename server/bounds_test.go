@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 )
 
@@ -87,17 +88,11 @@ func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
 		t.Fatalf("the connection keeps %d rooms left and %d joined, want at most 1 and exactly 1", leaving, rooms)
 	}
 	testenv.WaitFor(t, 30*time.Second, func() error {
-		s.hub.prune(func(room string, last int64) bool {
+		s.hub.Prune(func(room string, last int64) bool {
 			row, err := s.rooms.Get(room)
 			return err == nil && row != nil && row.Cursor >= last
 		})
-		n := 0
-		for i := range s.hub.parts {
-			p := &s.hub.parts[i]
-			p.mu.Lock()
-			n += len(p.seen)
-			p.mu.Unlock()
-		}
+		n := s.hub.Rooms()
 		if n != 1 {
 			return fmt.Errorf("the hub keeps the cursors of %d rooms, want 1 (the joined one)", n)
 		}
@@ -140,8 +135,8 @@ func TestQueueBoundedInBytes(t *testing.T) {
 		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
 		_, data, err := ws.ReadMessage()
 		if err != nil {
-			if !websocket.IsCloseError(err, CloseSlowClient) {
-				t.Fatalf("read after %d snapshots: %v, want close %d", snapshots, err, CloseSlowClient)
+			if !websocket.IsCloseError(err, protocol.CloseSlowClient) {
+				t.Fatalf("read after %d snapshots: %v, want close %d", snapshots, err, protocol.CloseSlowClient)
 			}
 			break
 		}

@@ -147,6 +147,7 @@ type ConfigError struct {
 	Got   string // its value, formatted
 }
 
+// Error names the field, what it must be and what it is.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("server: %s must be %s, got %s", e.Field, e.Want, e.Got)
 }

@@ -1,6 +1,25 @@
-// Package server is chatstate's WebSocket and HTTP front: the /ws endpoint,
-// the HTTP API, health and readiness, the fan-out hub and the tail reader of
-// the events topic.
+// Package server is chatstate's WebSocket and HTTP front. It builds and
+// runs a Server: the wiring of the packages below it, its Config, the
+// sessions' requests (join, leave, send, ping) and the writes they make to
+// the events topic, the leaves it owes Kafka, presence (heartbeats, the
+// sweep that expires dead servers' sessions, re-assertion, settling of the
+// servers table), connection limits and the lock of its state directory.
+//
+// # Layout
+//
+// The data flow reads top-down, one package per step, and no package below
+// imports this one:
+//
+//   - server/transport: one WebSocket connection, its bounded queue, write
+//     and read loops, pings;
+//   - server/protocol: client frames decoded and checked, server frames,
+//     error and close codes;
+//   - server (this package): a session's requests over a transport
+//     connection, against the views, the log reader and the producer;
+//   - server/fanout: the tail of the events topic and the hub that hands
+//     its events to the sessions' connections;
+//   - server/httpapi, server/ops, server/web: the HTTP API, the metrics and
+//     probes, the pages.
 //
 // # Consistent snapshot, then stream
 //
@@ -12,9 +31,13 @@
 // and all later events are delivered when their cursor is above C. Nothing is
 // lost between view and tail, and nothing is delivered twice.
 //
-// # Lock order
+// # Concurrency and lock order
 //
-// hub partition lock → subscription lock → connection queue lock. None of
-// them is held while writing to a socket or to Kafka. The buffered socket's
-// own lock (bufconn) is held while it writes; it is taken under no other.
+// A session's requests run one at a time under its own lock (conn.mu),
+// which is taken before any other. Then: hub partition lock → subscription
+// lock → connection queue lock (in fanout and transport). None of them is
+// held while writing to a socket or to Kafka. The buffered socket's own
+// lock (in transport) is held while it writes; it is taken under no other.
+// Server's exported methods are safe for concurrent use; Run may be called
+// once.
 package server

@@ -5,9 +5,12 @@ import (
 	"testing"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/protocol"
 )
 
-// FuzzDecodeClientFrame feeds arbitrary bytes to the client frame decoder.
+// FuzzDecodeClientFrame feeds arbitrary bytes to the client frame decoder
+// (protocol.DecodeClientFrame), as /ws reads them; its corpus is
+// testdata/fuzz/FuzzDecodeClientFrame.
 // Invariants: it never panics; a refused frame gets a code of the contract
 // (bad_request or too_large) and a message; an accepted frame has a known op
 // and every field its op needs, valid: room names match the name rule, a
@@ -32,12 +35,12 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fr, e := decodeClientFrame(data)
+		fr, e := protocol.DecodeClientFrame(data)
 		if fr == nil {
 			t.Fatal("nil frame")
 		}
 		if e != nil {
-			if !slices.Contains([]string{CodeBadRequest, CodeTooLarge}, e.Code) || e.Message == "" {
+			if !slices.Contains([]string{protocol.CodeBadRequest, protocol.CodeTooLarge}, e.Code) || e.Message == "" {
 				t.Fatalf("refusal %+v", e)
 			}
 			return

@@ -7,22 +7,23 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/processors"
+	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // join answers a join with a snapshot and starts the room's stream; see the
 // package doc for why the order of steps matters. A join that fails changes
 // nothing: a member stays one, with its stream where it was. c.mu held.
-func (c *conn) join(f *clientFrame) error {
+func (c *conn) join(f *protocol.ClientFrame) error {
 	c.pruneLeaving()
 	old := c.rooms[f.Room]
 	if old == nil && len(c.rooms) >= c.srv.cfg.MaxRooms {
-		return errorf(CodeForbidden, "at most %d rooms per connection", c.srv.cfg.MaxRooms)
+		return protocol.Errorf(protocol.CodeForbidden, "at most %d rooms per connection", c.srv.cfg.MaxRooms)
 	}
 	if !c.srv.Ready() {
-		return errorf(CodeUnavailable, "not ready: %s", c.srv.notReadyReason())
+		return protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", c.srv.notReadyReason())
 	}
 	if !c.joins.Allow() {
-		return errorf(CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
+		return protocol.Errorf(protocol.CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)
 	defer cancel()
@@ -31,31 +32,31 @@ func (c *conn) join(f *clientFrame) error {
 	// or one still waiting for its own leave), is paused and used again: a
 	// second join of the same room restarts its stream with a fresh
 	// snapshot, and the session is a member already, so no join is written.
-	sub, last, existed := c.srv.hub.subscribe(c, f.Room)
+	sub, last, existed := c.srv.hub.Subscribe(c, f.Room)
 	snap, err := c.srv.snapshot(ctx, f, last)
 	if err == nil && old == nil {
 		var offs []int64
-		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.session}.Key())
+		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.Session()}.Key())
 		if offs, err = c.srv.write(ctx, c.event(codec.Join, f.Room)); err == nil {
-			sub.joined(offs[0])
+			sub.Joined(offs[0])
 		}
 	}
 	if err != nil {
-		if !existed || sub.goLive(sub.resumeFloor()) {
-			c.srv.hub.unsubscribe(sub)
+		if !existed || sub.GoLive(sub.ResumeFloor()) {
+			c.srv.hub.Unsubscribe(sub)
 		}
 		return err
 	}
 	delete(c.leaving, f.Room)
 	snap.Ref = f.Ref
-	c.enqueueAlways(mustJSON(snap))
-	if sub.goLive(snap.Cursor) {
+	c.EnqueueAlways(protocol.MustJSON(snap))
+	if sub.GoLive(snap.Cursor) {
 		// Its own leave, written by another, came after its join: gone.
-		c.srv.hub.unsubscribe(sub)
+		c.srv.hub.Unsubscribe(sub)
 		return nil
 	}
 	c.rooms[f.Room] = sub
-	c.srv.metrics.joins.Inc()
+	c.srv.metrics.Joins.Inc()
 	return nil
 }
 
@@ -63,7 +64,7 @@ func (c *conn) join(f *clientFrame) error {
 // c.mu held.
 func (c *conn) pruneLeaving() {
 	for room, sub := range c.leaving {
-		if sub.isEnded() {
+		if sub.Ended() {
 			delete(c.leaving, room)
 		}
 	}
@@ -72,12 +73,12 @@ func (c *conn) pruneLeaving() {
 // snapshot builds the answer to a join: the room's state at a cursor no lower
 // than last (the tail's position in the room), and the history or the
 // resumed events up to that cursor.
-func (s *Server) snapshot(ctx context.Context, f *clientFrame, last int64) (*snapshotFrame, error) {
+func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int64) (*protocol.SnapshotFrame, error) {
 	room, err := s.roomAt(ctx, f.Room, last)
 	if err != nil {
 		return nil, err
 	}
-	snap := &snapshotFrame{
+	snap := &protocol.SnapshotFrame{
 		Op: "snapshot", Room: f.Room, Cursor: room.Cursor, Epoch: s.epoch,
 		Members: room.MemberList(), Messages: room.Messages,
 	}
@@ -85,13 +86,13 @@ func (s *Server) snapshot(ctx context.Context, f *clientFrame, last int64) (*sna
 	if honour {
 		err = s.resume(ctx, snap, *f.After)
 	} else {
-		n := defaultHistory
+		n := protocol.DefaultHistory
 		if f.History != nil {
 			n = *f.History
 		}
 		err = s.history(ctx, snap, room, n)
 	}
-	snap.Events = entries(snap.Events)
+	snap.Events = protocol.Entries(snap.Events)
 	return snap, err
 }
 
@@ -100,7 +101,7 @@ func (s *Server) snapshot(ctx context.Context, f *clientFrame, last int64) (*sna
 func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.RoomState, error) {
 	room, err := s.rooms.Get(name)
 	if err != nil {
-		return nil, errorf(CodeUnavailable, "room state: %v", err)
+		return nil, protocol.Errorf(protocol.CodeUnavailable, "room state: %v", err)
 	}
 	from := int64(0)
 	if room == nil {
@@ -108,7 +109,7 @@ func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.
 		// A room the view does not know yet has no event before the
 		// first one the tail dispatched: read from there, not from the
 		// start of the partition.
-		if first, _ := s.hub.seen(name); first > 0 {
+		if first, _ := s.hub.Seen(name); first > 0 {
 			from = first
 		}
 	}
@@ -127,15 +128,15 @@ func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.
 }
 
 // history fills in the last n messages up to the snapshot's cursor.
-func (s *Server) history(ctx context.Context, snap *snapshotFrame, room *codec.RoomState, n int) error {
+func (s *Server) history(ctx context.Context, snap *protocol.SnapshotFrame, room *codec.RoomState, n int) error {
 	from, whole := room.HistoryFrom(n)
 	if from < 0 {
 		return nil
 	}
-	var got []entryJSON
+	var got []protocol.Entry
 	start, _, err := s.reader.Scan(ctx, room.Room, from, room.Cursor, func(e logread.Entry) bool {
 		if e.Event.Type == codec.Message {
-			got = append(got, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
+			got = append(got, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
 		}
 		return true
 	})
@@ -149,16 +150,16 @@ func (s *Server) history(ctx context.Context, snap *snapshotFrame, room *codec.R
 }
 
 // resume fills in every event after the client's cursor up to the
-// snapshot's, the newest maxResume of them, so that they join the live
+// snapshot's, the newest protocol.MaxResume of them, so that they join the live
 // stream without a gap.
-func (s *Server) resume(ctx context.Context, snap *snapshotFrame, after int64) error {
-	var got []entryJSON
+func (s *Server) resume(ctx context.Context, snap *protocol.SnapshotFrame, after int64) error {
+	var got []protocol.Entry
 	dropped := false
 	start, _, err := s.reader.Scan(ctx, snap.Room, after+1, snap.Cursor, func(e logread.Entry) bool {
-		got = append(got, entryJSON{Cursor: e.Cursor, Event: e.Event.Public()})
-		if len(got) > 2*maxResume {
+		got = append(got, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
+		if len(got) > 2*protocol.MaxResume {
 			// Keep memory bounded on a long scan.
-			got = append(got[:0], got[len(got)-maxResume:]...)
+			got = append(got[:0], got[len(got)-protocol.MaxResume:]...)
 			dropped = true
 		}
 		return true
@@ -166,8 +167,8 @@ func (s *Server) resume(ctx context.Context, snap *snapshotFrame, after int64) e
 	if err != nil {
 		return unavailable(err)
 	}
-	if len(got) > maxResume {
-		got = got[len(got)-maxResume:]
+	if len(got) > protocol.MaxResume {
+		got = got[len(got)-protocol.MaxResume:]
 		dropped = true
 	}
 	snap.Truncated = dropped || start > after+1
@@ -178,7 +179,7 @@ func (s *Server) resume(ctx context.Context, snap *snapshotFrame, after int64) e
 
 func unavailable(err error) error {
 	if errors.Is(err, logread.ErrUnavailable) {
-		return errorf(CodeUnavailable, "%v", err)
+		return protocol.Errorf(protocol.CodeUnavailable, "%v", err)
 	}
 	return err
 }

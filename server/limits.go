@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/chatstate/chatstate/server/protocol"
 	"net"
 	"net/http"
 	"sync"
@@ -27,17 +28,17 @@ func remoteHost(r *http.Request) string {
 // acquire counts one more connection of user from addr, or refuses it with
 // an error if either limit is reached. A nil error must be paired with one
 // release.
-func (l *connLimits) acquire(user, addr string, perUser, perAddr int) *Error {
+func (l *connLimits) acquire(user, addr string, perUser, perAddr int) *protocol.Error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byUser == nil {
 		l.byUser, l.byAddr = map[string]int{}, map[string]int{}
 	}
 	if l.byUser[user] >= perUser {
-		return errorf(CodeRateLimited, "too many connections of user %s (at most %d)", user, perUser)
+		return protocol.Errorf(protocol.CodeRateLimited, "too many connections of user %s (at most %d)", user, perUser)
 	}
 	if l.byAddr[addr] >= perAddr {
-		return errorf(CodeRateLimited, "too many connections from this address (at most %d)", perAddr)
+		return protocol.Errorf(protocol.CodeRateLimited, "too many connections from this address (at most %d)", perAddr)
 	}
 	l.byUser[user]++
 	l.byAddr[addr]++

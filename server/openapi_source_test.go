@@ -28,11 +28,23 @@ type paramUse struct {
 	integer     bool
 }
 
+// sourceDirs are the folders of the server's source: the package and the
+// packages of its protocol and HTTP API.
+var sourceDirs = []string{".", "protocol", "httpapi"}
+
+// handlerTypes are the receiver types of the handlers' methods: the
+// server's and the HTTP API's.
+var handlerTypes = []string{"Server", "API"}
+
 func parseServerSource(t *testing.T) *serverSource {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, dir := range sourceDirs {
+		matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, matches...)
 	}
 	src := &serverSource{routes: map[string]ast.Expr{}, funcs: map[string]*ast.FuncDecl{}, methods: map[string][]string{}}
 	fset := token.NewFileSet()
@@ -129,11 +141,14 @@ func intLit(e ast.Expr) *int64 {
 	return &v
 }
 
-// method returns the declaration of a method by name, preferring Server's.
+// method returns the declaration of a method by name, preferring those of
+// handlerTypes.
 func (src *serverSource) method(name string) *ast.FuncDecl {
 	types := src.methods[name]
-	if slices.Contains(types, "Server") {
-		return src.funcs["Server."+name]
+	for _, h := range handlerTypes {
+		if slices.Contains(types, h) {
+			return src.funcs[h+"."+name]
+		}
 	}
 	if len(types) == 1 {
 		return src.funcs[types[0]+"."+name]
@@ -169,7 +184,7 @@ func (src *serverSource) handlerBody(e ast.Expr) ast.Node {
 
 // queryParams returns the query parameters a handler reads: through
 // intParam and int64Param, or r.URL.Query().Get/Has, directly or in the
-// Server methods it calls.
+// handlers' methods it calls.
 func (src *serverSource) queryParams(handler ast.Expr) map[string]paramUse {
 	out := map[string]paramUse{}
 	seen := map[ast.Node]bool{}
@@ -225,9 +240,13 @@ func (src *serverSource) queryParams(handler ast.Expr) map[string]paramUse {
 						}
 					}
 				}
-				// Follow s.method(...) into the Server's own methods.
-				if _, ok := fn.X.(*ast.Ident); ok && slices.Contains(src.methods[fn.Sel.Name], "Server") {
-					visit(src.funcs["Server."+fn.Sel.Name].Body)
+				// Follow s.method(...) into the handlers' own methods.
+				if _, ok := fn.X.(*ast.Ident); ok {
+					for _, h := range handlerTypes {
+						if slices.Contains(src.methods[fn.Sel.Name], h) {
+							visit(src.funcs[h+"."+fn.Sel.Name].Body)
+						}
+					}
 				}
 			}
 			return true

@@ -17,9 +17,9 @@ import (
 
 // openAPIFile is the document as it is embedded and served at
 // GET /api/openapi.json.
-const openAPIFile = "web/openapi.json"
+const openAPIFile = "../api/openapi.json"
 
-// muxRoute is one registration of routes() in http_api.go.
+// muxRoute is one registration of the server's mux (routes.go, httpapi).
 type muxRoute struct {
 	// pattern is the ServeMux pattern, as registered.
 	pattern string
@@ -28,8 +28,9 @@ type muxRoute struct {
 	documented bool
 }
 
-// serverRoutes mirrors routes() in http_api.go. TestOpenAPIRoutes checks it
-// against the source, and the document against it.
+// serverRoutes mirrors the registrations of routes.go and httpapi.
+// TestOpenAPIRoutes checks it against the source, and the document against
+// it.
 var serverRoutes = []muxRoute{
 	{pattern: "GET /ws", documented: true},
 	{pattern: "GET /healthz", documented: true},
@@ -89,8 +90,8 @@ func loadOpenAPI(t *testing.T, data []byte) (*openapi3.T, routers.Router) {
 // registrations in the package's source, that the document describes exactly
 // the documented routes, that each handler's query parameters (names,
 // defaults, bounds) are the document's, that the error codes are those of
-// errors.go, that the files and sections the document points to exist, and
-// that no schema closes additionalProperties.
+// protocol/errors.go, that the files and sections the document points to
+// exist, and that no schema closes additionalProperties.
 func TestOpenAPIRoutes(t *testing.T) {
 	data, err := os.ReadFile(openAPIFile)
 	if err != nil {
@@ -160,14 +161,14 @@ func TestOpenAPIRoutes(t *testing.T) {
 		}
 	}
 
-	// The error codes are those of errors.go.
+	// The error codes are those of protocol/errors.go.
 	var enum []string
 	for _, v := range doc.Components.Schemas["ErrorCode"].Value.Enum {
 		enum = append(enum, v.(string))
 	}
 	slices.Sort(enum)
 	if !slices.Equal(enum, src.codes) {
-		t.Errorf("ErrorCode enum %v, errors.go has %v", enum, src.codes)
+		t.Errorf("ErrorCode enum %v, protocol/errors.go has %v", enum, src.codes)
 	}
 
 	// The files and sections the document points to exist.

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // handle answers one client frame. Read loop only.
 func (c *conn) handle(data []byte) {
-	f, e := decodeClientFrame(data)
+	f, e := protocol.DecodeClientFrame(data)
 	if e != nil {
 		c.sendError(e, f.Ref)
 		return
@@ -28,45 +29,45 @@ func (c *conn) handle(data []byte) {
 	case "send":
 		err = c.send(f)
 	case "ping":
-		c.enqueueAlways(mustJSON(pongFrame{Op: "pong", Ref: f.Ref}))
+		c.EnqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
 	}
 	if err != nil {
-		c.sendError(asError(err), f.Ref)
+		c.sendError(protocol.AsError(err), f.Ref)
 	}
 }
 
-func (c *conn) sendError(e *Error, ref json.RawMessage) {
-	c.srv.metrics.errors.WithLabelValues(e.Code).Inc()
-	if e.Code == CodeInternal {
-		c.srv.cfg.Logger.Error("request failed", "user", c.user, "session", c.session, "err", e.Message)
-		e = errorf(CodeInternal, "internal error")
+func (c *conn) sendError(e *protocol.Error, ref json.RawMessage) {
+	c.srv.metrics.Errors.WithLabelValues(e.Code).Inc()
+	if e.Code == protocol.CodeInternal {
+		c.srv.cfg.Logger.Error("request failed", "user", c.User(), "session", c.Session(), "err", e.Message)
+		e = protocol.Errorf(protocol.CodeInternal, "internal error")
 	}
-	c.enqueueAlways(mustJSON(errorFrame{Op: "error", Code: e.Code, Message: e.Message, Ref: ref}))
+	c.EnqueueAlways(protocol.MustJSON(protocol.ErrorFrame{Op: "error", Code: e.Code, Message: e.Message, Ref: ref}))
 }
 
 // event returns a new event of this connection's session.
 func (c *conn) event(typ codec.EventType, room string) codec.Event {
-	e := codec.NewEvent(typ, room, c.user)
-	e.Session, e.Server = c.session, c.srv.instance
+	e := codec.NewEvent(typ, room, c.User())
+	e.Session, e.Server = c.Session(), c.srv.instance
 	return e
 }
 
 // leave writes the connection's leave of a joined room; the subscription
 // delivers up to and including it, then ends. A leave that could not be
 // written changes nothing. c.mu held.
-func (c *conn) leave(f *clientFrame) error {
+func (c *conn) leave(f *protocol.ClientFrame) error {
 	c.pruneLeaving()
 	sub := c.rooms[f.Room]
 	if sub == nil {
-		return errorf(CodeNotMember, "not a member of room %s", f.Room)
+		return protocol.Errorf(protocol.CodeNotMember, "not a member of room %s", f.Room)
 	}
 	if !c.joins.Allow() {
-		return errorf(CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
+		return protocol.Errorf(protocol.CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
 	}
 	e := c.event(codec.Leave, f.Room)
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 	defer cancel()
-	c.srv.changed.note(codec.Held{Room: f.Room, Session: c.session}.Key())
+	c.srv.changed.note(codec.Held{Room: f.Room, Session: c.Session()}.Key())
 	offs, err := c.srv.write(ctx, e)
 	if err != nil {
 		return err
@@ -74,32 +75,32 @@ func (c *conn) leave(f *clientFrame) error {
 	delete(c.rooms, f.Room)
 	c.leaving[f.Room] = sub
 	if len(f.Ref) > 0 {
-		c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+		c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	}
 	return nil
 }
 
 // send posts a message to a joined room and acks it once Kafka has it.
 // c.mu held.
-func (c *conn) send(f *clientFrame) error {
+func (c *conn) send(f *protocol.ClientFrame) error {
 	if c.rooms[f.Room] == nil {
-		return errorf(CodeNotMember, "join room %s before sending to it", f.Room)
+		return protocol.Errorf(protocol.CodeNotMember, "join room %s before sending to it", f.Room)
 	}
 	if !c.limiter.Allow() {
-		return errorf(CodeRateLimited, "too many messages: at most %g per second", c.srv.cfg.SendRate)
+		return protocol.Errorf(protocol.CodeRateLimited, "too many messages: at most %g per second", c.srv.cfg.SendRate)
 	}
 	e := c.event(codec.Message, f.Room)
 	e.Text = *f.Text
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 	defer cancel()
-	c.srv.metrics.sends.Inc()
+	c.srv.metrics.Sends.Inc()
 	offs, err := c.srv.write(ctx, e)
 	if err != nil {
 		return err
 	}
 	// Counted before the client can see the ack.
-	c.srv.metrics.acks.Inc()
-	c.enqueueAlways(mustJSON(ackFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	c.srv.metrics.Acks.Inc()
+	c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
 	return nil
 }
 
@@ -115,12 +116,12 @@ func (c *conn) cleanup() {
 	c.done = true
 	var leaves []codec.Event
 	for room, sub := range c.rooms {
-		c.srv.hub.unsubscribe(sub)
+		c.srv.hub.Unsubscribe(sub)
 		leaves = append(leaves, c.event(codec.Leave, room))
 	}
 	c.rooms = nil
 	for _, sub := range c.leaving {
-		c.srv.hub.unsubscribe(sub)
+		c.srv.hub.Unsubscribe(sub)
 	}
 	c.leaving = nil
 	if len(leaves) > 0 {

@@ -14,6 +14,10 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/server/fanout"
+	"github.com/chatstate/chatstate/server/ops"
+	"github.com/chatstate/chatstate/server/protocol"
+	"github.com/chatstate/chatstate/server/transport"
 	"github.com/chatstate/chatstate/views"
 	"github.com/lovoo/goka"
 	"golang.org/x/sync/errgroup"
@@ -39,8 +43,8 @@ type Server struct {
 	// instance names this run of the server in the sessions it holds:
 	// server id, "/", a random part.
 	instance string
-	hub      *hub
-	tail     *tail
+	hub      *fanout.Hub
+	tail     *fanout.Tail
 	// owed holds the leaves not written yet.
 	owed *owed
 	// changed knows when this instance last wrote a join or leave of each
@@ -57,7 +61,9 @@ type Server struct {
 	conns     map[*conn]struct{}
 	shutdown  bool
 	mux       *http.ServeMux
-	metrics   *metrics
+	metrics   *ops.Metrics
+	// transport is what the connections share.
+	transport *transport.Config
 	limits    connLimits
 	// lock is held on the state directory from New until Run returns.
 	lock *stateLock
@@ -114,13 +120,21 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
 	}
 	s.reader = logread.New(s.readClient, kcfg)
-	s.hub = newHub(kcfg.Partitions)
 	s.owed = newOwed()
-	s.metrics = newMetrics(s)
-	s.tail = &tail{client: client, topic: string(kcfg.Names.Events), hub: s.hub, log: cfg.Logger,
-		partitions: kcfg.Partitions, invalid: s.metrics.invalid, latency: s.metrics.deliverSeconds, reg: s.metrics.reg,
-		missed: func(c *conn) { c.close(CloseMissedEvents, "events of a joined room were deleted before the server read them: resume") }}
-	if err := s.tail.open(kcfg.Partitions); err != nil {
+	// The views are built after the metrics: they are read at scrape time.
+	s.metrics = ops.NewMetrics(s.Ready, map[string]func() bool{
+		"rooms":   func() bool { return s.rooms != nil && s.rooms.Ready() },
+		"users":   func() bool { return s.users != nil && s.users.Ready() },
+		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
+	})
+	s.transport = s.transportConfig()
+	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
+	s.tail = fanout.NewTail(fanout.TailConfig{Client: client, Topic: string(kcfg.Names.Events), Partitions: kcfg.Partitions,
+		Hub: s.hub, Log: cfg.Logger, Invalid: s.metrics.Invalid, Latency: s.metrics.DeliverSeconds, Registerer: s.metrics.Registry,
+		Missed: func(c fanout.Subscriber) {
+			c.Close(protocol.CloseMissedEvents, "events of a joined room were deleted before the server read them: resume")
+		}})
+	if err := s.tail.Open(); err != nil {
 		return nil, err
 	}
 	var vopts []views.Option
@@ -181,9 +195,12 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	defer s.release()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.tail.run(gctx) })
-	g.Go(func() error { s.probeKafka(gctx); return nil })
-	g.Go(func() error { s.watchLag(gctx); return nil })
+	g.Go(func() error { return s.tail.Run(gctx) })
+	g.Go(func() error {
+		ops.ProbeKafka(gctx, s.kcfg.Brokers, s.cfg.Logger, func(down string) { s.kafkaDown.Store(down) })
+		return nil
+	})
+	g.Go(func() error { ops.WatchLag(gctx, s.client, s.kcfg, s.metrics.Kafka); return nil })
 	g.Go(func() error { s.pruneLoop(gctx); return nil })
 	owedDone := make(chan struct{})
 	g.Go(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
@@ -225,9 +242,9 @@ func (s *Server) Run(ctx context.Context) error {
 func (s *Server) waitProcessors(ctx context.Context) error {
 	for {
 		behind := 0
-		committed, err := kafka.CommittedOffsets(s.client, string(s.kcfg.Names.RoomsGroup), string(s.kcfg.Names.Events), len(s.tail.start))
+		committed, err := kafka.CommittedOffsets(s.client, string(s.kcfg.Names.RoomsGroup), string(s.kcfg.Names.Events), len(s.tail.Start()))
 		if err == nil {
-			for p, start := range s.tail.start {
+			for p, start := range s.tail.Start() {
 				if start > 0 && committed[p] < start {
 					behind++
 				}
@@ -263,9 +280,9 @@ func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, err
 	}
 	var err error
 	start := time.Now()
-	defer func() { s.metrics.produceSeconds.Observe(time.Since(start).Seconds()) }()
+	defer func() { s.metrics.ProduceSeconds.Observe(time.Since(start).Seconds()) }()
 	if err = s.prod.send(ctx, msgs...); err != nil {
-		return nil, errorf(CodeUnavailable, "kafka did not take the write: %v", err)
+		return nil, protocol.Errorf(protocol.CodeUnavailable, "kafka did not take the write: %v", err)
 	}
 	offs := make([]int64, len(msgs))
 	for i, m := range msgs {
@@ -292,8 +309,8 @@ func (s *Server) goodbye(owedDone <-chan struct{}) {
 		go func() {
 			defer wg.Done()
 			c.cleanup()
-			c.close(1001, "server shutting down")
-			<-c.writerDone
+			c.Close(1001, "server shutting down")
+			<-c.WriterDone()
 		}()
 	}
 	wg.Wait()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/server"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
 )
 
@@ -130,7 +131,7 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 		_, _, err = stalled.WS.ReadMessage()
 	}
 	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != server.CloseSlowClient || ce.Text == "" {
+	if !errors.As(err, &ce) || ce.Code != protocol.CloseSlowClient || ce.Text == "" {
 		t.Fatalf("stalled client ended with %v, want close 4008 with a reason", err)
 	}
 	// The stalled client's whole queue was dropped, and counted; nobody

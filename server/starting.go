@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/chatstate/chatstate/server/httpapi"
+	"github.com/chatstate/chatstate/server/protocol"
 	"net/http"
 	"sync/atomic"
 )
@@ -30,6 +32,8 @@ func (s *Starting) SetReason(reason string) { s.reason.Store(&reason) }
 // Serve hands every later request to h.
 func (s *Starting) Serve(h http.Handler) { s.next.Store(&h) }
 
+// ServeHTTP answers as the type's doc says: the handler given to Serve
+// answers, or, before Serve, the reason last given.
 func (s *Starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := s.next.Load(); h != nil {
 		(*h).ServeHTTP(w, r)
@@ -37,8 +41,8 @@ func (s *Starting) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// No mux: the routes of the package are the Server's alone.
 	if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	}
-	writeError(w, errorf(CodeUnavailable, "not ready: %s", *s.reason.Load()))
+	httpapi.WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", *s.reason.Load()))
 }

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
-	"github.com/chatstate/chatstate/server"
 	"github.com/chatstate/chatstate/views"
 	"github.com/urfave/cli/v2"
 )
@@ -105,9 +105,9 @@ func roomsCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				list := make([]server.RoomSummary, len(rows))
+				list := make([]api.RoomSummary, len(rows))
 				for i, r := range rows {
-					list[i] = server.SummaryOf(r)
+					list[i] = api.SummaryOf(r)
 				}
 				if c.Bool("json") {
 					return printJSON(map[string]any{"rooms": list})
@@ -140,7 +140,7 @@ func showRoom(c *cli.Context, kcfg kafka.Config, v *views.Rooms, name string) er
 	if err != nil {
 		return err
 	}
-	room := server.RoomOf(row, epoch)
+	room := api.RoomOf(row, epoch)
 	if c.Bool("json") {
 		return printJSON(room)
 	}
@@ -176,9 +176,9 @@ func usersCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				list := make([]server.UserJSON, len(rows))
+				list := make([]api.UserJSON, len(rows))
 				for i, u := range rows {
-					list[i] = server.UserOf(u)
+					list[i] = api.UserOf(u)
 				}
 				if c.Bool("json") {
 					return printJSON(map[string]any{"users": list})

@@ -5,11 +5,11 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/replay"
-	"github.com/chatstate/chatstate/server"
 	"github.com/urfave/cli/v2"
 )
 
@@ -86,7 +86,7 @@ func replayCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return printJSON(server.RoomOf(res.State, epoch))
+			return printJSON(api.RoomOf(res.State, epoch))
 		},
 	}
 }

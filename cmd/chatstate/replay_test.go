@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/processors"
-	"github.com/chatstate/chatstate/server"
 	"github.com/lovoo/goka"
 )
 
@@ -65,7 +65,7 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 	defer prod.Close()
 	t0 := time.Date(2024, 5, 1, 14, 0, 0, 0, time.UTC)
 	var cursors []int64
-	var states []server.RoomJSON
+	var states []api.RoomJSON
 	var s *codec.RoomState
 	epoch, err := kafka.Epoch(client, cfg)
 	if err != nil {
@@ -87,7 +87,7 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 		if room == "lobby" {
 			s, _, _ = processors.ApplyRoom(s, &e, off)
 			cursors = append(cursors, off)
-			states = append(states, server.RoomOf(s, epoch))
+			states = append(states, api.RoomOf(s, epoch))
 		}
 	}
 	write(codec.Join, "lobby", "alice", "a1")
@@ -107,9 +107,9 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 		}
 		return out
 	}
-	room := func(out string) server.RoomJSON {
+	room := func(out string) api.RoomJSON {
 		t.Helper()
-		var r server.RoomJSON
+		var r api.RoomJSON
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("%v: %s", err, out)
 		}

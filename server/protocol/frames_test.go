@@ -1,4 +1,4 @@
-package server
+package protocol
 
 import "testing"
 
@@ -25,12 +25,12 @@ func TestClientFrameRefusals(t *testing.T) {
 		{`{"op":"join","room":"r","history":2.5}`, CodeBadRequest, "history must be an integer"},
 		{`{"op":"join","room":7}`, CodeBadRequest, "field room has the wrong type"},
 	} {
-		_, e := decodeClientFrame([]byte(tc.frame))
+		_, e := DecodeClientFrame([]byte(tc.frame))
 		if e == nil || e.Code != tc.code || e.Message != tc.message {
 			t.Errorf("%s: got %+v, want %s %q", tc.frame, e, tc.code, tc.message)
 		}
 	}
-	if f, e := decodeClientFrame([]byte(`{"op":"join","room":"r","after":9223372036854775807}`)); e != nil || *f.After != 9223372036854775807 {
+	if f, e := DecodeClientFrame([]byte(`{"op":"join","room":"r","after":9223372036854775807}`)); e != nil || *f.After != 9223372036854775807 {
 		t.Errorf("the largest cursor: %+v %v", f, e)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package fanout
 
 import (
 	"context"
@@ -29,6 +29,13 @@ func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return -1
 }
+
+// stubSubscriber is a subscriber that takes every frame and drops it.
+type stubSubscriber struct{ session string }
+
+func (s *stubSubscriber) Enqueue([]byte) bool { return true }
+func (s *stubSubscriber) Session() string     { return s.session }
+func (s *stubSubscriber) Close(int, string)   {}
 
 // TestTailRetentionUnderRead: retention deletes records that a running tail
 // has not read yet (sarama reports ErrOffsetOutOfRange and closes its
@@ -76,34 +83,34 @@ func TestTailRetentionUnderRead(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	invalid := prometheus.NewCounter(prometheus.CounterOpts{Name: "invalid"})
 	reg.MustRegister(invalid)
-	tl := &tail{client: client, topic: topic, hub: newHub(1), log: slog.New(slog.NewTextHandler(&logs, nil)), partitions: 1,
-		invalid: invalid, reg: reg,
-		latency: prometheus.ObserverFunc(func(float64) {
+	tl := NewTail(TailConfig{Client: client, Topic: topic, Hub: NewHub(1, 1024, prometheus.NewCounter(prometheus.CounterOpts{Name: "deliveries"})),
+		Log: slog.New(slog.NewTextHandler(&logs, nil)), Partitions: 1, Invalid: invalid, Registerer: reg,
+		Latency: prometheus.ObserverFunc(func(float64) {
 			if observed++; observed == 1 {
 				close(held)
 				<-release
 			}
-		})}
-	if err := tl.open(1); err != nil {
+		})})
+	if err := tl.Open(); err != nil {
 		t.Fatal(err)
 	}
 	tl.start[0] = 0 // behind, as a tail that fell behind
 	// Connections of rooms of the partition: one whose stream is before
 	// the cut (in two rooms), one whose snapshot is past it, one whose join
 	// is on its way. The first and the last are sent to resume, once each.
-	lagging, past, joining := &conn{}, &conn{}, &conn{}
-	tl.hub.parts[0].subs["quiet"] = map[*conn]*subscription{
+	lagging, past, joining := &stubSubscriber{"lagging"}, &stubSubscriber{"past"}, &stubSubscriber{"joining"}
+	tl.hub.parts[0].subs["quiet"] = map[Subscriber]*Subscription{
 		lagging: {conn: lagging, room: "quiet", live: true, floor: 5, last: 10},
 		past:    {conn: past, room: "quiet", live: true, floor: 29, last: -1},
 		joining: {conn: joining, room: "quiet", floor: -1, last: -1},
 	}
-	tl.hub.parts[0].subs["calm"] = map[*conn]*subscription{lagging: {conn: lagging, room: "calm", live: true, floor: 3, last: 3}}
-	resumed := map[*conn]int{}
-	tl.missed = func(c *conn) { resumed[c]++ }
+	tl.hub.parts[0].subs["calm"] = map[Subscriber]*Subscription{lagging: {conn: lagging, room: "calm", live: true, floor: 3, last: 3}}
+	resumed := map[Subscriber]int{}
+	tl.missed = func(c Subscriber) { resumed[c]++ }
 	base := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- tl.run(ctx) }()
+	go func() { done <- tl.Run(ctx) }()
 	defer func() {
 		cancel()
 		select {
@@ -129,7 +136,7 @@ func TestTailRetentionUnderRead(t *testing.T) {
 	close(release)
 	send(1)
 	testenv.WaitFor(t, 20*time.Second, func() error {
-		if first, last := tl.hub.seen("r"); first != 0 || last != 40 {
+		if first, last := tl.hub.Seen("r"); first != 0 || last != 40 {
 			return fmt.Errorf("dispatched cursors %d to %d, want 0 to 40", first, last)
 		}
 		return nil

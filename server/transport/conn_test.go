@@ -1,8 +1,9 @@
-package server
+package transport
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,21 +11,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-// socketConn returns a connection of s upgraded as /ws does, without its
+// testConfig is a connection's configuration with the server's defaults.
+func testConfig() *Config {
+	return &Config{
+		QueueSize: 1024, QueueBytes: 1 << 20, MaxFrameBytes: 64 << 10,
+		PingInterval: 25 * time.Second, WriteTimeout: 10 * time.Second, Logger: slog.Default(),
+		SlowClients: prometheus.NewCounter(prometheus.CounterOpts{Name: "slow"}),
+		QueueDrops:  prometheus.NewCounter(prometheus.CounterOpts{Name: "drops"}),
+		CheckOrigin: func(*http.Request) bool { return true },
+		Refuse:      func(w http.ResponseWriter, status int, reason error) { http.Error(w, reason.Error(), status) },
+	}
+}
+
+// socketConn returns a connection upgraded as /ws does, without its
 // goroutines, and the client's end.
-func socketConn(t *testing.T, s *Server) (*conn, *websocket.Conn) {
+func socketConn(t *testing.T, cfg *Config) (*Conn, *websocket.Conn) {
 	t.Helper()
-	accepted := make(chan *conn, 1)
+	accepted := make(chan *Conn, 1)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, out, err := s.upgrade(w, r)
+		c, err := Upgrade(w, r, cfg, "u0", "s0")
 		if err != nil {
 			return
 		}
-		c := benchConn(s, 0)
-		c.ws, c.out = ws, out
 		accepted <- c
 	}))
 	t.Cleanup(hs.Close)
@@ -35,23 +48,36 @@ func socketConn(t *testing.T, s *Server) (*conn, *websocket.Conn) {
 	t.Cleanup(func() { _ = ws.Close() })
 	c := <-accepted
 	t.Cleanup(func() {
-		c.close(0, "")
+		c.Close(0, "")
 		<-c.writerDone
 		_ = c.ws.Close()
 	})
 	return c, ws
 }
 
+// pinger answers the ping requests of the protocol with a pong, as the
+// server's sessions do.
+type pinger struct{ c *Conn }
+
+func (p pinger) Request(data []byte) {
+	f, e := protocol.DecodeClientFrame(data)
+	if e == nil && f.Op == "ping" {
+		p.c.EnqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
+	}
+}
+
+func (pinger) NotText() {}
+
 // TestWriteLoopFrames sends frames of every length class through the write
 // loop to a gorilla client, with the server's upgrade: each arrives whole,
 // in order.
 func TestWriteLoopFrames(t *testing.T) {
-	c, ws := socketConn(t, benchServer(0))
+	c, ws := socketConn(t, testConfig())
 
 	var sent []string
 	for _, n := range []int{0, 1, 125, 126, 127, 65535, 65536, 200000} {
 		sent = append(sent, strings.Repeat(string(rune('a'+len(sent))), n))
-		c.enqueueAlways([]byte(sent[len(sent)-1]))
+		c.EnqueueAlways([]byte(sent[len(sent)-1]))
 	}
 	for i, want := range sent {
 		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
@@ -66,14 +92,14 @@ func TestWriteLoopFrames(t *testing.T) {
 
 	// A close drops what is still queued (a frame the write loop took
 	// already goes out first), goes out, and the loop ends.
-	c.enqueueAlways([]byte("last"))
-	c.close(CloseSlowClient, "too slow")
+	c.EnqueueAlways([]byte("last"))
+	c.Close(protocol.CloseSlowClient, "too slow")
 	_ = ws.SetReadDeadline(time.Now().Add(time.Minute))
 	for {
 		_, p, err := ws.ReadMessage()
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
-			if ce.Code != CloseSlowClient || ce.Text != "too slow" {
+			if ce.Code != protocol.CloseSlowClient || ce.Text != "too slow" {
 				t.Fatalf("closed with %v", ce)
 			}
 			break
@@ -93,11 +119,11 @@ func TestWriteLoopFrames(t *testing.T) {
 // frames the write loop writes; the client's close is answered with its
 // code.
 func TestReadLoopRequestsAndControlFrames(t *testing.T) {
-	c, ws := socketConn(t, benchServer(0))
+	c, ws := socketConn(t, testConfig())
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
-		c.readLoop()
+		c.ReadLoop(pinger{c})
 	}()
 
 	// The handler runs in ReadMessage, on this goroutine.
@@ -159,9 +185,9 @@ func TestReadLoopRequestsAndControlFrames(t *testing.T) {
 // ping every PingInterval, among the data frames, until the connection
 // closes.
 func TestPingsGoThroughTheWriteLoop(t *testing.T) {
-	s := benchServer(0)
-	s.cfg.PingInterval = 10 * time.Millisecond
-	c, ws := socketConn(t, s)
+	cfg := testConfig()
+	cfg.PingInterval = 10 * time.Millisecond
+	c, ws := socketConn(t, cfg)
 	var pings atomic.Int64
 	ws.SetPingHandler(func(string) error { pings.Add(1); return nil })
 	frames := make(chan string, 100)
@@ -175,14 +201,14 @@ func TestPingsGoThroughTheWriteLoop(t *testing.T) {
 			frames <- string(p)
 		}
 	}()
-	c.startPings()
+	c.StartPings()
 	for i := 0; pings.Load() < 3; i++ {
-		c.enqueueAlways(fmt.Appendf(nil, "frame %d", i))
+		c.EnqueueAlways(fmt.Appendf(nil, "frame %d", i))
 		if got, want := <-frames, fmt.Sprintf("frame %d", i); got != want {
 			t.Fatalf("got %q, want %q", got, want)
 		}
 	}
-	c.close(CloseSlowClient, "bye")
+	c.Close(protocol.CloseSlowClient, "bye")
 	<-c.writerDone
 	c.qmu.Lock()
 	stopped := !c.ping.Stop() // false: stopped already

@@ -1,16 +1,16 @@
-package server
+package fanout
 
 // behind returns the connections that may have missed events of partition p
 // below cursor to, which the tail will never dispatch (retention deleted
 // them first): those with a subscription to a room of p whose stream is
 // not past to-1 yet, or not live yet (a join whose snapshot is on its way).
 // Each connection is listed once.
-func (h *hub) behind(p int, to int64) []*conn {
+func (h *Hub) behind(p int, to int64) []Subscriber {
 	hp := &h.parts[p]
 	hp.mu.Lock()
 	defer hp.mu.Unlock()
-	seen := map[*conn]bool{}
-	var out []*conn
+	seen := map[Subscriber]bool{}
+	var out []Subscriber
 	for _, set := range hp.subs {
 		for c, s := range set {
 			if !seen[c] && s.missed(to) {
@@ -24,7 +24,7 @@ func (h *hub) behind(p int, to int64) []*conn {
 
 // missed reports whether the subscription's stream may lack an event below
 // cursor to. Hub partition lock held.
-func (s *subscription) missed(to int64) bool {
+func (s *Subscription) missed(to int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return !s.live || max(s.floor, s.last) < to-1

@@ -1,4 +1,4 @@
-package server
+package httpapi
 
 import (
 	"context"
@@ -6,8 +6,10 @@ import (
 	"math"
 	"net/http"
 
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/replay"
+	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // atScanLimit bounds the offsets of the room's partition one
@@ -24,35 +26,35 @@ const atUnset = math.MinInt64
 // atScanLimit offsets are read, else 400. A cursor past the end of the log,
 // one that retention deleted, a room whose beginning it deleted, and a room
 // without events at or before the cursor are 404.
-func (s *Server) getRoomAt(w http.ResponseWriter, r *http.Request, name string) {
+func (a *API) getRoomAt(w http.ResponseWriter, r *http.Request, name string) {
 	at, e := int64Param(r, "at", atUnset, 0)
 	if e != nil {
-		writeError(w, e)
+		WriteError(w, e)
 		return
 	}
-	row, err := s.rooms.Get(name)
+	row, err := a.cfg.Rooms.Get(name)
 	if err != nil {
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.ReadTimeout)
 	defer cancel()
-	res, err := replay.Room(ctx, s.reader, name, replay.RoomOptions{
+	res, err := replay.Room(ctx, a.cfg.Reader, name, replay.RoomOptions{
 		Bound: replay.Bound{Cursor: at}, Row: row, FromRow: true, MaxRead: atScanLimit})
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, RoomOf(res.State, s.epoch))
+		WriteJSON(w, http.StatusOK, api.RoomOf(res.State, a.cfg.Epoch))
 	case errors.Is(err, replay.ErrBeyondEnd):
 		// Not written yet: no state exists at that cursor (a valid request
 		// about something that is not there, hence 404 rather than 400).
-		writeError(w, errorf(CodeNotFound, "%v", err))
+		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "%v", err))
 	case errors.Is(err, replay.ErrTooMuch):
-		writeError(w, errorf(CodeBadRequest, "%v; use `chatstate replay` for such cursors", err))
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%v; use `chatstate replay` for such cursors", err))
 	case errors.Is(err, replay.ErrRetention), errors.Is(err, replay.ErrNoEvents):
-		writeError(w, errorf(CodeNotFound, "%v", err))
+		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "%v", err))
 	case errors.Is(err, logread.ErrUnavailable):
-		writeError(w, errorf(CodeUnavailable, "%v", err))
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 	default:
-		writeError(w, errorf(CodeInternal, "%v", err))
+		WriteError(w, protocol.Errorf(protocol.CodeInternal, "%v", err))
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package protocol
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 )
 
 // Error codes of the contract, sent in error frames and HTTP error bodies.
+// The OpenAPI document's ErrorCode enum lists the same values.
 const (
 	CodeBadRequest   = "bad_request"
 	CodeUnauthorized = "unauthorized"
@@ -19,7 +20,8 @@ const (
 	CodeNotFound     = "not_found"
 )
 
-// WebSocket close codes beyond RFC 6455's.
+// WebSocket close codes beyond RFC 6455's, in the range 4000-4999 that it
+// leaves to applications.
 const (
 	// CloseSlowClient closes a connection whose queue overflowed.
 	CloseSlowClient = 4008
@@ -29,20 +31,25 @@ const (
 	CloseMissedEvents = 4009
 )
 
-// Error is an error with a contract code, for clients.
+// Error is an error with a contract code, for clients: what an error frame
+// and an HTTP error body carry.
 type Error struct {
-	Code    string
-	Message string
+	Code    string // one of the Code constants
+	Message string // for people; not part of the contract
 }
 
+// Error returns the code and the message.
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-func errorf(code, format string, args ...any) *Error {
+// Errorf returns an Error of code with a message formatted as fmt.Sprintf
+// does.
+func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// asError turns any error into an *Error, defaulting to internal.
-func asError(err error) *Error {
+// AsError returns the *Error in err's chain, or a CodeInternal Error with
+// err's message. err must not be nil.
+func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
@@ -50,8 +57,8 @@ func asError(err error) *Error {
 	return &Error{Code: CodeInternal, Message: err.Error()}
 }
 
-// httpStatus is the HTTP status of a code.
-func httpStatus(code string) int {
+// HTTPStatus returns the HTTP status of a code; an unknown code is 500.
+func HTTPStatus(code string) int {
 	switch code {
 	case CodeBadRequest:
 		return http.StatusBadRequest

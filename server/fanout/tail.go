@@ -1,4 +1,4 @@
-package server
+package fanout
 
 import (
 	"context"
@@ -11,19 +11,20 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// tail reads every partition of the events topic, without a consumer group,
+// Tail reads every partition of the events topic, without a consumer group,
 // from the end as it was at start, and dispatches each valid event to the
 // hub in offset order per partition. Records that do not decode or
 // validate are passed over, as the processors pass them over. Where
 // retention deleted records before the tail read them, it reads on from
 // what is left, and logs and counts the offsets it missed.
-type tail struct {
+type Tail struct {
 	client sarama.Client
 	topic  string
-	hub    *hub
+	hub    *Hub
 	log    *slog.Logger
 	// partitions of the events topic, to recognize misplaced records.
 	partitions int
@@ -41,34 +42,66 @@ type tail struct {
 	// missed, if not nil, is called for each connection that may have
 	// missed events the tail skipped; the server closes it, so that its
 	// client resumes and learns of the gap.
-	missed func(*conn)
+	missed func(Subscriber)
 }
 
-// open resolves the start offsets and registers the metrics. It is
-// separate from run so that the server knows them before anything else
-// starts.
-func (t *tail) open(partitions int) error {
+// TailConfig is what a Tail reads and where it reports.
+type TailConfig struct {
+	// Client reads the events topic; the tail does not close it.
+	Client sarama.Client
+	// Topic is the events topic, of Partitions partitions.
+	Topic      string
+	Partitions int
+	// Hub takes the events.
+	Hub *Hub
+	// Log receives the tail's warnings and errors.
+	Log *slog.Logger
+	// Invalid counts the records passed over (the dead letters of the log).
+	Invalid prometheus.Counter
+	// Latency observes each event's time from its record timestamp to its
+	// dispatch.
+	Latency prometheus.Observer
+	// Registerer, if not nil, takes the tail's own metrics (Open registers
+	// chatstate_tail_skipped_offsets_total).
+	Registerer prometheus.Registerer
+	// Missed, if not nil, is called, on the tail's goroutine, with each
+	// subscriber that may have missed events that retention deleted before
+	// the tail read them; it must not block.
+	Missed func(Subscriber)
+}
+
+// NewTail returns a tail as cfg says; Open it, then Run it.
+func NewTail(cfg TailConfig) *Tail {
+	return &Tail{client: cfg.Client, topic: cfg.Topic, hub: cfg.Hub, log: cfg.Log, partitions: cfg.Partitions,
+		invalid: cfg.Invalid, latency: cfg.Latency, reg: cfg.Registerer, missed: cfg.Missed}
+}
+
+// Open resolves the start offsets (the end of each partition now) and
+// registers the metrics. It is separate from Run so that the server knows
+// them (Start) before anything else starts. Call it once, before Run.
+func (t *Tail) Open() error {
+	partitions := t.partitions
 	start, err := kafka.EndOffsets(t.client, t.topic, partitions)
 	if err != nil {
-		return fmt.Errorf("server: tail: %w", err)
+		return fmt.Errorf("fanout: tail: %w", err)
 	}
 	t.start = start
 	t.skipped = prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_tail_skipped_offsets_total",
 		Help: "Offsets of the events topic that retention deleted before the tail read them: events the connections of their rooms missed."})
 	if t.reg != nil {
 		if err := t.reg.Register(t.skipped); err != nil {
-			return fmt.Errorf("server: tail: %w", err)
+			return fmt.Errorf("fanout: tail: %w", err)
 		}
 	}
 	return nil
 }
 
-// run reads until ctx is done, each partition on a goroutine of its own,
-// and returns once they have all ended.
-func (t *tail) run(ctx context.Context) error {
+// Run reads until ctx is done, each partition on a goroutine of its own,
+// and returns once they have all ended. Call it once, after Open.
+func (t *Tail) Run(ctx context.Context) error {
 	r, err := kafka.NewReader(t.client)
 	if err != nil {
-		return fmt.Errorf("server: tail: %w", err)
+		return fmt.Errorf("fanout: tail: %w", err)
 	}
 	defer func() { _ = r.Close() }()
 	var wg sync.WaitGroup
@@ -81,7 +114,7 @@ func (t *tail) run(ctx context.Context) error {
 
 // partition reads partition p from offset from until ctx is done. Errors of
 // Kafka are logged and the read goes on: sarama and the reader retry.
-func (t *tail) partition(ctx context.Context, r *kafka.Reader, p int32, from int64) {
+func (t *Tail) partition(ctx context.Context, r *kafka.Reader, p int32, from int64) {
 	h := kafka.Handler{
 		Record:  t.record,
 		Skipped: func(from, to int64) { t.skip(p, from, to) },
@@ -117,11 +150,15 @@ func (t *tail) partition(ctx context.Context, r *kafka.Reader, p int32, from int
 	}
 }
 
+// Start returns the offset each partition is read from, as Open resolved
+// it. The caller must not modify it.
+func (t *Tail) Start() []int64 { return t.start }
+
 // skip reports offsets [from, to) of partition p that were deleted before
 // the tail read them, and hands the connections that may have missed them
 // to missed. The live stream has no frame for a gap; a resume has one
 // (truncated), so those clients are sent to resume.
-func (t *tail) skip(p int32, from, to int64) {
+func (t *Tail) skip(p int32, from, to int64) {
 	t.skipped.Add(float64(to - from))
 	conns := t.hub.behind(int(p), to)
 	t.log.Warn("tail: retention deleted events before the tail read them; the connections of the partition's rooms missed them",
@@ -136,7 +173,7 @@ func (t *tail) skip(p int32, from, to int64) {
 // record passes over what the processors send to the dead-letter topic
 // (what does not decode, and what sits in the wrong partition) and
 // dispatches the rest.
-func (t *tail) record(m *sarama.ConsumerMessage) bool {
+func (t *Tail) record(m *sarama.ConsumerMessage) bool {
 	e, err := codec.DecodeEvent(m.Value)
 	if err != nil || string(m.Key) != e.Room || kafka.Partition(e.Room, t.partitions) != m.Partition {
 		t.invalid.Inc()
@@ -153,7 +190,7 @@ func (t *tail) record(m *sarama.ConsumerMessage) bool {
 
 // dispatch hands one event to the hub; a panic there is logged with its
 // stack and costs that event's delivery, not the process.
-func (t *tail) dispatch(e *codec.Event, offset int64) {
+func (t *Tail) dispatch(e *codec.Event, offset int64) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.log.Error("panic while dispatching an event", "room", e.Room, "cursor", offset, "panic", r, "stack", string(debug.Stack()))
@@ -163,5 +200,5 @@ func (t *tail) dispatch(e *codec.Event, offset int64) {
 	if e.Type == codec.Leave {
 		leaver = e.Session
 	}
-	t.hub.dispatch(e.Room, offset, leaver, func() []byte { return encodeEvent(offset, e) })
+	t.hub.Dispatch(e.Room, offset, leaver, func() []byte { return protocol.EncodeEvent(offset, e) })
 }

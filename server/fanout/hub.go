@@ -1,62 +1,86 @@
-package server
+package fanout
 
 import (
 	"sync"
 
 	"github.com/chatstate/chatstate/kafka"
+	"github.com/chatstate/chatstate/server/protocol"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-// hub fans events of the tail out to the subscriptions of their room. It
+// Subscriber is what the hub delivers to: one session's connection. The
+// hub calls its methods under its own locks (see the package doc), so
+// none of them may block or call back into the hub.
+type Subscriber interface {
+	// Enqueue queues an event frame and reports whether it did; a
+	// subscriber that cannot keep up closes itself and returns false.
+	// frame is shared by every subscriber of the room: read only.
+	Enqueue(frame []byte) bool
+	// Session returns the session id, as leave events name it.
+	Session() string
+	// Close closes the connection with a WebSocket close code and reason.
+	Close(code int, reason string)
+}
+
+// Hub fans events of the tail out to the subscriptions of their room. It
 // keeps, per partition, the subscriptions of each room and the last cursor of
 // each room it dispatched, so that a join knows how far the live stream has
 // gone. Dispatch never blocks: a subscription that cannot keep up closes its
-// connection.
-type hub struct {
+// connection. Its methods are safe for concurrent use.
+type Hub struct {
 	parts      []hubPartition
 	partitions int
+	// bufferSize bounds the events a paused subscription buffers.
+	bufferSize int
+	// deliveries counts the event frames queued to subscribers.
+	deliveries prometheus.Counter
 }
 
 type hubPartition struct {
 	mu   sync.Mutex
-	subs map[string]map[*conn]*subscription // room → each connection's subscription
-	seen map[string]span                    // room → cursors dispatched
+	subs map[string]map[Subscriber]*Subscription // room → each connection's subscription
+	seen map[string]span                         // room → cursors dispatched
 }
 
 // span is the first and the last cursor of a room the tail dispatched.
 type span struct{ first, last int64 }
 
-func newHub(partitions int) *hub {
-	h := &hub{parts: make([]hubPartition, partitions), partitions: partitions}
+// NewHub returns the hub of a topic of partitions partitions. A paused
+// subscription (a join whose snapshot is on its way) buffers at most
+// bufferSize events; one more closes its connection with 4008. deliveries
+// counts the frames queued to subscribers.
+func NewHub(partitions, bufferSize int, deliveries prometheus.Counter) *Hub {
+	h := &Hub{parts: make([]hubPartition, partitions), partitions: partitions, bufferSize: bufferSize, deliveries: deliveries}
 	for i := range h.parts {
-		h.parts[i].subs = map[string]map[*conn]*subscription{}
+		h.parts[i].subs = map[string]map[Subscriber]*Subscription{}
 		h.parts[i].seen = map[string]span{}
 	}
 	return h
 }
 
-func (h *hub) part(room string) *hubPartition {
+func (h *Hub) part(room string) *hubPartition {
 	return &h.parts[kafka.Partition(room, h.partitions)]
 }
 
-// subscribe returns c's subscription to room, paused: it buffers what is
-// dispatched until goLive. It is new, or the one c already has (a member's,
+// Subscribe returns c's subscription to room, paused: it buffers what is
+// dispatched until GoLive. It is new, or the one c already has (a member's,
 // or a room left whose own leave is still to come), and then existed is
 // true. last is the last cursor of the room dispatched so far (-1 if none
 // since the tail started).
-func (h *hub) subscribe(c *conn, room string) (s *subscription, last int64, existed bool) {
+func (h *Hub) Subscribe(c Subscriber, room string) (s *Subscription, last int64, existed bool) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	set := p.subs[room]
 	if set == nil {
-		set = map[*conn]*subscription{}
+		set = map[Subscriber]*Subscription{}
 		p.subs[room] = set
 	}
 	if s = set[c]; s != nil {
 		s.pause()
 		existed = true
 	} else {
-		s = &subscription{conn: c, room: room, since: -1, last: -1}
+		s = &Subscription{hub: h, conn: c, room: room, since: -1, last: -1}
 		set[c] = s
 	}
 	if sp, ok := p.seen[room]; ok {
@@ -65,11 +89,11 @@ func (h *hub) subscribe(c *conn, room string) (s *subscription, last int64, exis
 	return s, -1, existed
 }
 
-// seen returns the first and the last cursor of room dispatched since the
+// Seen returns the first and the last cursor of room dispatched since the
 // tail started, or -1, -1 if none was. The tail starts where the rooms
-// processors had folded everything before it (see Server.Run), so a room
-// the rooms view does not know has no event before first.
-func (h *hub) seen(room string) (first, last int64) {
+// processors had folded everything before it (the server sees to it), so a
+// room the rooms view does not know has no event before first.
+func (h *Hub) Seen(room string) (first, last int64) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -79,8 +103,8 @@ func (h *hub) seen(room string) (first, last int64) {
 	return -1, -1
 }
 
-// unsubscribe removes s; it is idempotent.
-func (h *hub) unsubscribe(s *subscription) {
+// Unsubscribe removes s; it is idempotent.
+func (h *Hub) Unsubscribe(s *Subscription) {
 	p := h.part(s.room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -93,12 +117,13 @@ func (h *hub) unsubscribe(s *subscription) {
 	s.end()
 }
 
-// dispatch delivers the event frame of room at cursor to every subscription
+// Dispatch delivers the event frame of room at cursor to every subscription
 // of the room; encode is called once, and only if there is one, and every
 // connection queues that same frame. leaver is the session of a leave event,
 // "" for other events: that session's subscription ends with it. The tail
-// calls dispatch in cursor order per partition.
-func (h *hub) dispatch(room string, cursor int64, leaver string, encode func() []byte) {
+// calls Dispatch in cursor order per partition; encode is called under the
+// hub partition's lock.
+func (h *Hub) Dispatch(room string, cursor int64, leaver string, encode func() []byte) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -114,12 +139,10 @@ func (h *hub) dispatch(room string, cursor int64, leaver string, encode func() [
 	}
 	frame := encode()
 	queued := 0
-	var m *metrics
 	for c, s := range set {
 		done, ok := s.deliver(cursor, leaver, frame)
 		if ok {
 			queued++
-			m = c.srv.metrics
 		}
 		if done {
 			delete(set, c)
@@ -131,15 +154,17 @@ func (h *hub) dispatch(room string, cursor int64, leaver string, encode func() [
 	}
 	// One atomic add per event rather than per delivery.
 	if queued > 0 {
-		m.deliveries.Add(float64(queued))
+		h.deliveries.Add(float64(queued))
 	}
 }
 
-// subscription is one connection's interest in one room. It ends after the
+// Subscription is one connection's interest in one room. It ends after the
 // connection's own leave of the room (the first one after since), so that
-// nothing of the room follows it, however the leave and the tail race.
-type subscription struct {
-	conn *conn
+// nothing of the room follows it, however the leave and the tail race. Its
+// methods are safe for concurrent use.
+type Subscription struct {
+	hub  *Hub
+	conn Subscriber
 	room string
 
 	mu     sync.Mutex
@@ -160,12 +185,12 @@ type pending struct {
 // deliver hands one event to the subscription and reports whether the
 // subscription is over and should be removed, and whether the frame was
 // queued to the connection (a delivery). Hub partition lock held.
-func (s *subscription) deliver(cursor int64, leaver string, frame []byte) (done, queued bool) {
+func (s *Subscription) deliver(cursor int64, leaver string, frame []byte) (done, queued bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.live {
-		if len(s.buffer) >= s.conn.srv.cfg.QueueSize {
-			s.conn.closeSlow()
+		if len(s.buffer) >= s.hub.bufferSize {
+			s.conn.Close(protocol.CloseSlowClient, "client too slow: its queue is full")
 			return true, false
 		}
 		s.buffer = append(s.buffer, pending{cursor, leaver, frame})
@@ -176,38 +201,38 @@ func (s *subscription) deliver(cursor int64, leaver string, frame []byte) (done,
 
 // deliverLocked queues what is above the floor and reports whether this was
 // the session's own leave. s.mu held.
-func (s *subscription) deliverLocked(cursor int64, leaver string, frame []byte) (done, queued bool) {
+func (s *Subscription) deliverLocked(cursor int64, leaver string, frame []byte) (done, queued bool) {
 	if cursor > s.floor {
-		queued = s.conn.enqueue(frame)
+		queued = s.conn.Enqueue(frame)
 		s.last = cursor
 	}
-	return leaver == s.conn.session && cursor > s.since, queued
+	return leaver == s.conn.Session() && cursor > s.since, queued
 }
 
 // pause makes the subscription buffer what is dispatched until the next
-// goLive: a join of a room the connection has a subscription to already.
+// GoLive: a join of a room the connection has a subscription to already.
 // Hub partition lock held.
-func (s *subscription) pause() {
+func (s *Subscription) pause() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.live = false
 	s.buffer = nil
 }
 
-// joined records the cursor of the session's join, written for this
+// Joined records the cursor of the session's join, written for this
 // subscription: only a leave after it ends it.
-func (s *subscription) joined(cursor int64) {
+func (s *Subscription) Joined(cursor int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.since = cursor
 }
 
-// goLive delivers what was buffered above floor, in order, and from then on
+// GoLive delivers what was buffered above floor, in order, and from then on
 // delivers directly; the snapshot must have been queued before. To resume a
 // paused subscription where it was (a join that failed), floor is
-// resumeFloor's. It reports whether a buffered event was the connection's
+// ResumeFloor's. It reports whether a buffered event was the connection's
 // own leave, which ends the subscription: then the caller unsubscribes it.
-func (s *subscription) goLive(floor int64) (ended bool) {
+func (s *Subscription) GoLive(floor int64) (ended bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.floor = floor
@@ -223,31 +248,32 @@ func (s *subscription) goLive(floor int64) (ended bool) {
 		}
 	}
 	if queued > 0 {
-		s.conn.srv.metrics.deliveries.Add(float64(queued))
+		s.hub.deliveries.Add(float64(queued))
 	}
 	s.buffer = nil
 	s.live = !ended
 	return ended
 }
 
-// resumeFloor is the floor that resumes a paused subscription without a gap
+// ResumeFloor is the floor that resumes a paused subscription without a gap
 // or a repeat: the last cursor the connection was given.
-func (s *subscription) resumeFloor() int64 {
+func (s *Subscription) ResumeFloor() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return max(s.last, s.floor)
 }
 
 // end marks the subscription removed from the hub. Hub partition lock held.
-func (s *subscription) end() {
+func (s *Subscription) end() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ended = true
 	s.buffer = nil
 }
 
-// isEnded reports whether the subscription was removed from the hub.
-func (s *subscription) isEnded() bool {
+// Ended reports whether the subscription was removed from the hub: its
+// session's own leave was delivered, or it was unsubscribed.
+func (s *Subscription) Ended() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ended

@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/chatstate/chatstate/api"
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/server/protocol"
+)
+
+func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
+	limit, e := intParam(r, "limit", 100, 1, 10000)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	prefix := r.URL.Query().Get("prefix")
+	if e := checkPrefix(prefix); e != nil {
+		WriteError(w, e)
+		return
+	}
+	rows, err := a.cfg.Rooms.List(prefix, limit, nil)
+	if err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+		return
+	}
+	out := make([]api.RoomSummary, len(rows))
+	for i, row := range rows {
+		out[i] = api.SummaryOf(row)
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"rooms": out})
+}
+
+func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("room")
+	if err := codec.CheckName("room", name); err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
+		return
+	}
+	if r.URL.Query().Has("at") {
+		a.getRoomAt(w, r, name)
+		return
+	}
+	// The row is brought forward to the last event the tail delivered, as
+	// for a join: the answer never lags behind what the room's sockets saw.
+	row, err := a.cfg.Room(r.Context(), name)
+	if err != nil {
+		WriteError(w, protocol.AsError(err))
+		return
+	}
+	if row.Cursor < 0 {
+		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name))
+		return
+	}
+	WriteJSON(w, http.StatusOK, api.RoomOf(row, a.cfg.Epoch))
+}
+
+// scanLimit bounds the records one events request examines, so that a quiet
+// room in a busy partition answers quickly; "next" lets the client go on.
+const scanLimit = 50000
+
+func (a *API) roomEvents(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("room")
+	if err := codec.CheckName("room", name); err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
+		return
+	}
+	after, e := int64Param(r, "after", -1, -1)
+	if e == nil {
+		var limit int
+		limit, e = intParam(r, "limit", 100, 1, 1000)
+		if e == nil {
+			a.serveEvents(w, r.Context(), name, after, limit)
+			return
+		}
+	}
+	WriteError(w, e)
+}
+
+func (a *API) serveEvents(w http.ResponseWriter, ctx context.Context, room string, after int64, limit int) {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.ReadTimeout)
+	defer cancel()
+	events := []protocol.Entry{}
+	next := after
+	start, last, err := a.cfg.Reader.Scan(ctx, room, after+1, after+scanLimit, func(e logread.Entry) bool {
+		events = append(events, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
+		return len(events) < limit
+	})
+	if err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+		return
+	}
+	next = max(next, last)
+	WriteJSON(w, http.StatusOK, map[string]any{"events": events, "next": next, "truncated": start > after+1})
+}
+
+type postBody struct {
+	User *string `json:"user"`
+	Text *string `json:"text"`
+}
+
+func (a *API) postMessage(w http.ResponseWriter, r *http.Request) {
+	if a.cfg.APIKey == "" {
+		WriteError(w, protocol.Errorf(protocol.CodeForbidden, "posting over HTTP is disabled: no API key is configured"))
+		return
+	}
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(key), []byte(a.cfg.APIKey)) != 1 {
+		WriteError(w, protocol.Errorf(protocol.CodeUnauthorized, "missing or wrong API key"))
+		return
+	}
+	room := r.PathValue("room")
+	if err := codec.CheckName("room", room); err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
+		return
+	}
+	var body postBody
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, int64(a.cfg.MaxFrameBytes)))
+	if err := dec.Decode(&body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			WriteError(w, protocol.Errorf(protocol.CodeTooLarge, "body exceeds %d bytes", a.cfg.MaxFrameBytes))
+			return
+		}
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "body must be a JSON object with user and text"))
+		return
+	}
+	if body.User == nil || body.Text == nil {
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "user and text are required"))
+		return
+	}
+	if err := codec.CheckName("user", *body.User); err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
+		return
+	}
+	text, err := codec.NormalizeText(*body.Text)
+	if err != nil {
+		code := protocol.CodeBadRequest
+		if errors.Is(err, codec.ErrTooLarge) {
+			code = protocol.CodeTooLarge
+		}
+		WriteError(w, protocol.Errorf(code, "%s", protocol.TrimInvalid(err)))
+		return
+	}
+	e := codec.NewEvent(codec.Message, room, *body.User)
+	e.Text, e.Server = text, a.cfg.ServerID
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.WriteTimeout)
+	defer cancel()
+	a.cfg.Sends.Inc()
+	offs, err := a.cfg.Write(ctx, e)
+	if err != nil {
+		WriteError(w, protocol.AsError(err))
+		return
+	}
+	a.cfg.Acks.Inc() // before the client can see the answer
+	WriteJSON(w, http.StatusOK, map[string]int64{"cursor": offs[0]})
+}

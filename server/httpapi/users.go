@@ -1,0 +1,59 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/chatstate/chatstate/api"
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/protocol"
+)
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
+	limit, e := intParam(r, "limit", 1000, 1, 100000)
+	if e != nil {
+		WriteError(w, e)
+		return
+	}
+	var keep func(*codec.UserState) bool
+	switch v := r.URL.Query().Get("online"); v {
+	case "", "false", "0":
+	case "true", "1":
+		keep = func(u *codec.UserState) bool { return u.SessionCount() > 0 }
+	default:
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "online must be true or false"))
+		return
+	}
+	prefix := r.URL.Query().Get("prefix")
+	if e := checkPrefix(prefix); e != nil {
+		WriteError(w, e)
+		return
+	}
+	rows, err := a.cfg.Users.List(prefix, limit, keep)
+	if err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+		return
+	}
+	out := make([]api.UserJSON, len(rows))
+	for i, u := range rows {
+		out[i] = api.UserOf(u)
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("user")
+	if err := codec.CheckName("user", name); err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
+		return
+	}
+	u, err := a.cfg.Users.Get(name)
+	if err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+		return
+	}
+	if u == nil {
+		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "user %s was never seen", name))
+		return
+	}
+	WriteJSON(w, http.StatusOK, api.UserOf(u))
+}

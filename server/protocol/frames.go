@@ -1,0 +1,95 @@
+package protocol
+
+import (
+	"encoding/json"
+
+	"github.com/chatstate/chatstate/codec"
+)
+
+// Server frames. Field names are the contract's; Op names the frame.
+
+// HelloFrame is the first frame of every connection: who it speaks for,
+// its session, the server and the epoch of the log.
+type HelloFrame struct {
+	Op      string `json:"op"`      // "hello"
+	User    string `json:"user"`    // who the connection speaks for
+	Session string `json:"session"` // the session id, as its events name it
+	Server  string `json:"server"`  // the server id
+	Epoch   string `json:"epoch"`   // the epoch of the log the cursors belong to
+}
+
+// Entry is one event of a room at its cursor, as snapshots and the events
+// API list them.
+type Entry struct {
+	Cursor int64        `json:"cursor"` // the event's offset: its cursor in the room
+	Event  codec.Public `json:"event"`  // the event as clients see it
+}
+
+// SnapshotFrame answers a join: the room at Cursor, with its history or the
+// resumed events up to it.
+type SnapshotFrame struct {
+	Op        string          `json:"op"`            // "snapshot"
+	Ref       json.RawMessage `json:"ref,omitempty"` // the join's ref, if it had one
+	Room      string          `json:"room"`          // the room joined
+	Cursor    int64           `json:"cursor"`        // the cursor the snapshot reflects; the stream continues above it
+	Epoch     string          `json:"epoch"`         // the epoch of the log
+	Members   []codec.Member  `json:"members"`       // the members at Cursor
+	Messages  int64           `json:"messages"`      // the count of messages at Cursor
+	Events    []Entry         `json:"events"`        // the history or the resumed events, in cursor order; never null
+	Resumed   bool            `json:"resumed"`       // the events are all those after the join's cursor
+	Truncated bool            `json:"truncated"`     // some events wanted were deleted by retention or left out
+}
+
+// EventFrame is one event of a joined room, streamed after its snapshot.
+type EventFrame struct {
+	Op     string       `json:"op"`     // "event"
+	Room   string       `json:"room"`   // the event's room
+	Cursor int64        `json:"cursor"` // the event's cursor
+	Event  codec.Public `json:"event"`  // the event as clients see it
+}
+
+// AckFrame acknowledges a send or a leave once Kafka took its write.
+type AckFrame struct {
+	Op     string          `json:"op"`     // "ack"
+	Ref    json.RawMessage `json:"ref"`    // the request's ref
+	Room   string          `json:"room"`   // the room written to
+	Cursor int64           `json:"cursor"` // the cursor of the event written
+}
+
+// ErrorFrame answers a request that failed, with the code of an Error.
+type ErrorFrame struct {
+	Op      string          `json:"op"`            // "error"
+	Code    string          `json:"code"`          // one of the Code constants
+	Message string          `json:"message"`       // for people
+	Ref     json.RawMessage `json:"ref,omitempty"` // the request's ref, when it could be read
+}
+
+// PongFrame answers a client's ping frame (op "ping").
+type PongFrame struct {
+	Op  string          `json:"op"`            // "pong"
+	Ref json.RawMessage `json:"ref,omitempty"` // the ping's ref, if it had one
+}
+
+// MustJSON encodes a frame. Frames are plain structs, so it cannot fail:
+// it panics if v does not encode.
+func MustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("protocol: frame does not encode: " + err.Error())
+	}
+	return b
+}
+
+// EncodeEvent returns the event frame of e at cursor: the one encoding that
+// every recipient of the event shares.
+func EncodeEvent(cursor int64, e *codec.Event) []byte {
+	return MustJSON(EventFrame{Op: "event", Room: e.Room, Cursor: cursor, Event: e.Public()})
+}
+
+// Entries returns in, or an empty list for nil, so that it encodes as [].
+func Entries(in []Entry) []Entry {
+	if in == nil {
+		return []Entry{}
+	}
+	return in
+}

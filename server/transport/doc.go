@@ -1,0 +1,18 @@
+// Package transport is one WebSocket connection of the server, below the
+// protocol: its bounded outbound queue (QueueSize frames and QueueBytes
+// bytes; over either bound the client is closed with 4008), the write loop
+// that runs only while there is something to write and frames the queued
+// frames itself into one socket write per batch (bufConn, appendFrame), the
+// pings, the read loop that hands frames to the connection's owner, and the
+// close handshake. It knows nothing of rooms, sessions' requests or Kafka.
+//
+// # Concurrency
+//
+// A Conn's methods are safe for concurrent use. Enqueue never blocks on
+// the socket: the fan-out calls it under its own locks. Lock order, across
+// the server: hub partition lock → subscription lock → connection queue
+// lock (Conn.qmu). The queue lock is held while queueing and taking
+// batches only, never while writing to the socket. The buffered socket's
+// own lock (bufConn.mu) is held while it writes; it is taken under no
+// other lock.
+package transport

@@ -1,0 +1,28 @@
+package transport
+
+import (
+	"runtime/debug"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Isolate runs fn and turns a panic into a logged error with its stack and a
+// connection closed with 1011, so that a bug reached through one client's
+// input never takes the process down. It reports whether fn panicked. The
+// connection's own loops run under it; its owner may run its steps so too.
+func (c *Conn) Isolate(what string, fn func()) (panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = true
+			c.cfg.Logger.Error("panic in a connection handler", "what", what, "user", c.user,
+				"session", c.session, "panic", r, "stack", string(debug.Stack()))
+			c.Close(websocket.CloseInternalServerErr, "internal error")
+			// If the writer is what failed, nobody sends the close: let the
+			// read loop end soon anyway.
+			_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+		}
+	}()
+	fn()
+	return false
+}

@@ -1,0 +1,76 @@
+package transport
+
+import (
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// writeLoop writes what is queued, a batch per write on the socket, until
+// the queue is empty, and then ends; Enqueue starts the next one. Once the
+// connection is closing, it writes the close frame, if any, and ends the
+// connection's writes for good.
+func (c *Conn) writeLoop() {
+	// Every way out but an empty queue ends the writes, a panic included:
+	// then writerDone is closed and no write loop starts again.
+	last := true
+	defer func() {
+		if last {
+			c.endWrites()
+		}
+	}()
+	var batch [][]byte
+	for {
+		c.qmu.Lock()
+		c.recycleLocked(batch)
+		batch = c.takeLocked()
+		ping, closing, code, reason := c.pingDue, c.closing, c.closeCode, c.closeReason
+		c.pingDue = false
+		if len(batch) == 0 && !ping && !closing {
+			c.writing = false
+			c.qmu.Unlock()
+			last = false
+			return
+		}
+		c.qmu.Unlock()
+		if len(batch) > 0 || ping {
+			c.out.bufferFrames(opText, batch)
+			if ping {
+				c.out.bufferFrames(opPing, [][]byte{nil})
+			}
+			if err := c.out.flush(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+				// The socket failed: let the read loop end now, closing
+				// first, so that it does not take the deadline for a
+				// missing pong.
+				c.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "reason", "write failed", "err", err)
+				c.Close(0, "")
+				_ = c.ws.SetReadDeadline(time.Now())
+				return
+			}
+		}
+		if closing {
+			if code != 0 {
+				msg := websocket.FormatCloseMessage(code, reason)
+				_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.cfg.WriteTimeout))
+				// Give the client a moment to answer the close, then the
+				// read loop ends and the socket is closed.
+				_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+			}
+			return
+		}
+	}
+}
+
+// endWrites ends the connection's writes for good: nothing more is queued,
+// no write loop starts again (writing stays set) and the waits on writerDone
+// return. The last write loop calls it.
+func (c *Conn) endWrites() {
+	c.qmu.Lock()
+	c.closing = true
+	c.queue, c.spare = nil, nil
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	c.qmu.Unlock()
+	close(c.writerDone)
+}
