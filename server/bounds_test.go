@@ -13,6 +13,7 @@ import (
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // runServer runs a server on an embedded broker with its processors, behind
@@ -105,7 +106,7 @@ func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
 // than QueueBytes wait, the client is closed with 4008, having been sent
 // far fewer than fifty snapshots.
 func TestQueueBoundedInBytes(t *testing.T) {
-	_, url := runServer(t, Config{QueueBytes: 256 << 10, SendRate: 1e6, SendBurst: 1e6, JoinRate: 1e6, JoinBurst: 1e6})
+	s, url := runServer(t, Config{QueueBytes: 256 << 10, SendRate: 1e6, SendBurst: 1e6, JoinRate: 1e6, JoinBurst: 1e6})
 	writer := testenv.Dial(t, url, "writer")
 	writer.Send(map[string]any{"op": "join", "room": "big", "history": 0})
 	writer.Expect("snapshot", nil)
@@ -130,6 +131,15 @@ func TestQueueBoundedInBytes(t *testing.T) {
 			break // closed already
 		}
 	}
+	// Nothing is read until the server has closed the client: a client
+	// that reads as the snapshots come would keep the queue short on a
+	// slow machine.
+	testenv.WaitFor(t, 60*time.Second, func() error {
+		if n := testutil.ToFloat64(s.metrics.SlowClients); n != 1 {
+			return fmt.Errorf("%v slow clients closed, want 1", n)
+		}
+		return nil
+	})
 	snapshots := 0
 	for {
 		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
