@@ -46,8 +46,14 @@ func (c *conn) NotText() {
 // connection. Panics are contained per step, so that the connection is
 // always released.
 func (c *conn) serve(addr string) {
-	s := c.srv
 	c.Isolate("reader", func() { c.ReadLoop(c) })
+	c.finish(addr)
+}
+
+// finish ends the session of a connection whose read loop has ended, or
+// never started: its leaves owed, its socket closed, its slot released.
+func (c *conn) finish(addr string) {
+	s := c.srv
 	c.Isolate("cleanup", c.cleanup)
 	c.Close(0, "")
 	<-c.WriterDone()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/internal/routines"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/server/fanout"
@@ -52,9 +53,12 @@ type Server struct {
 	changed changes
 	epoch   string
 
-	ran     atomic.Bool
-	ready   atomic.Bool
-	waiting atomic.Value // string: why the server is not ready
+	ran atomic.Bool
+	// routines owns the goroutines of the connections (their read and
+	// write loops and requests): Run returns only after all have ended.
+	routines routines.Group
+	ready    atomic.Bool
+	waiting  atomic.Value // string: why the server is not ready
 	// kafkaDown is the probe's last word: "" while a broker answers.
 	kafkaDown atomic.Value
 	mu        sync.Mutex
@@ -188,32 +192,38 @@ func (s *Server) notReadyReason() string {
 
 // Run reads the log and keeps the views until ctx is done, then says goodbye
 // to every client (their leaves written, then close 1001) and releases
-// Kafka and the state directory. It may be called once.
+// Kafka and the state directory. It returns once every goroutine it and its
+// connections started has ended, with the errors of all its parts joined
+// (nil after a clean stop). It may be called once.
 func (s *Server) Run(ctx context.Context) error {
 	if s.ran.Swap(true) {
 		return ErrRunTwice
 	}
 	defer s.release()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return s.tail.Run(gctx) })
-	g.Go(func() error {
+	// Every part's error is returned, not only the first: errgroup keeps
+	// one, and the part that failed first is not always the telling one.
+	var errs errorList
+	part := func(fn func() error) { g.Go(func() error { return errs.add(fn()) }) }
+	part(func() error { return s.tail.Run(gctx) })
+	part(func() error {
 		ops.ProbeKafka(gctx, s.kcfg.Brokers, s.cfg.Logger, func(down string) { s.kafkaDown.Store(down) })
 		return nil
 	})
-	g.Go(func() error { ops.WatchLag(gctx, s.client, s.kcfg, s.metrics.Kafka); return nil })
-	g.Go(func() error { s.pruneLoop(gctx); return nil })
+	part(func() error { ops.WatchLag(gctx, s.client, s.kcfg, s.metrics.Kafka); return nil })
+	part(func() error { s.pruneLoop(gctx); return nil })
 	owedDone := make(chan struct{})
-	g.Go(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
+	part(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
 	g.Go(func() error {
 		// The views start once the processors have folded everything the
 		// tail did not read: then every event is in a view or in the tail.
 		if err := s.waitProcessors(gctx); err != nil {
-			return err
+			return errs.add(err)
 		}
 		vg, vctx := errgroup.WithContext(gctx)
-		vg.Go(func() error { return s.rooms.Run(vctx) })
-		vg.Go(func() error { return s.users.Run(vctx) })
-		vg.Go(func() error { return s.servers.Run(vctx) })
+		vg.Go(func() error { return errs.add(s.rooms.Run(vctx)) })
+		vg.Go(func() error { return errs.add(s.users.Run(vctx)) })
+		vg.Go(func() error { return errs.add(s.servers.Run(vctx)) })
 		vg.Go(func() error {
 			if s.rooms.WaitReady(vctx) == nil && s.users.WaitReady(vctx) == nil {
 				s.ready.Store(true)
@@ -230,11 +240,34 @@ func (s *Server) Run(ctx context.Context) error {
 	})
 	<-gctx.Done()
 	s.goodbye(owedDone)
-	err := g.Wait()
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		err = nil
+	_ = g.Wait()
+	s.routines.Wait()
+	return errs.joined()
+}
+
+// errorList collects the errors of a server's parts; a part that ended
+// because the server stopped is no error.
+type errorList struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+// add records err unless it is nil or a cancellation, and returns it for
+// errgroup, which cancels the other parts on the first one.
+func (l *errorList) add(err error) error {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		l.mu.Lock()
+		l.errs = append(l.errs, err)
+		l.mu.Unlock()
 	}
 	return err
+}
+
+// joined is every error recorded, joined; nil if there was none.
+func (l *errorList) joined() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return errors.Join(l.errs...)
 }
 
 // waitProcessors waits until the rooms group has committed, on every
@@ -303,17 +336,15 @@ func (s *Server) goodbye(owedDone <-chan struct{}) {
 	}
 	s.mu.Unlock()
 	s.cfg.Logger.Info("closing connections for shutdown", "connections", len(conns))
-	var wg sync.WaitGroup
+	var closing routines.Group
 	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		closing.Go(func() {
 			c.cleanup()
 			c.Close(1001, "server shutting down")
 			<-c.WriterDone()
-		}()
+		})
 	}
-	wg.Wait()
+	closing.Wait()
 	<-owedDone
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.WriteTimeout)
 	defer cancel()

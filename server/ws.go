@@ -59,7 +59,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 
 	c.EnqueueAlways(protocol.MustJSON(protocol.HelloFrame{Op: "hello", User: user, Session: c.Session(), Server: s.cfg.ServerID, Epoch: s.epoch}))
 	c.StartPings()
-	go c.serve(addr)
+	if !s.routines.Go(func() { c.serve(addr) }) {
+		// Run has ended: nothing may outlive it.
+		c.Close(websocket.CloseGoingAway, "server shutting down")
+		c.finish(addr)
+	}
 }
 
 // transportConfig is what the server's connections share.
@@ -69,6 +73,7 @@ func (s *Server) transportConfig() *transport.Config {
 		PingInterval: s.cfg.PingInterval, WriteTimeout: s.cfg.WriteTimeout, Logger: s.cfg.Logger,
 		SlowClients: s.metrics.SlowClients, QueueDrops: s.metrics.QueueDrops,
 		CheckOrigin: s.checkOrigin,
+		Go:          s.routines.Go,
 		Refuse: func(w http.ResponseWriter, status int, reason error) {
 			code := protocol.CodeBadRequest
 			if status == http.StatusForbidden {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -50,6 +51,46 @@ type Table[T any] struct {
 
 	// ran is set by the first call of Run.
 	ran atomic.Bool
+
+	// clients are the Kafka clients goka made for the view: goka's View
+	// never closes its consumer or its topic manager, so Run does.
+	clients closers
+}
+
+// closers are what a view must close when it stops.
+type closers struct {
+	mu   sync.Mutex
+	list []io.Closer
+}
+
+func (c *closers) add(x io.Closer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list = append(c.list, x)
+}
+
+// closeAll closes each, once, and forgets them.
+func (c *closers) closeAll() {
+	c.mu.Lock()
+	list := c.list
+	c.list = nil
+	c.mu.Unlock()
+	for _, x := range list {
+		_ = x.Close()
+	}
+}
+
+// onceTopicManager is a topic manager that may be closed more than once
+// (goka closes the one it uses to list partitions itself).
+type onceTopicManager struct {
+	goka.TopicManager
+	once sync.Once
+	err  error
+}
+
+func (m *onceTopicManager) Close() error {
+	m.once.Do(func() { m.err = m.TopicManager.Close() })
+	return m.err
 }
 
 // reconnectGrace is how long a recovered view may report a partition not
@@ -130,13 +171,26 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 		goka.WithViewCallback(update),
 		goka.WithViewStorageBuilder(t.offsets.builder(tablestore.Builder(filepath.Join(stateDir, "views")))),
 		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
-			return sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
+			c, err := sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
+			if err == nil {
+				t.clients.add(c)
+			}
+			return c, err
 		}),
-		goka.WithViewTopicManagerBuilder(kafka.TopicManagerBuilder(cfg)),
+		goka.WithViewTopicManagerBuilder(func(brokers []string) (goka.TopicManager, error) {
+			tm, err := kafka.TopicManagerBuilder(cfg)(brokers)
+			if err != nil {
+				return nil, err
+			}
+			once := &onceTopicManager{TopicManager: tm}
+			t.clients.add(once)
+			return once, nil
+		}),
 		goka.WithViewAutoReconnect(),
 	}, o.extra...)
 	v, err := goka.NewView(cfg.Brokers, table, c, gopts...)
 	if err != nil {
+		t.clients.closeAll()
 		return nil, fmt.Errorf("views: %s: %w", table, err)
 	}
 	t.view = v
@@ -153,8 +207,10 @@ func (t *Table[T]) Run(ctx context.Context) error {
 	inner, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
-	defer close(done)
-	go func() {
+	var stopper sync.WaitGroup
+	// Marks the view stopped before goka's view is cancelled, so that no
+	// read sees a half-closed table; Run waits for it before it returns.
+	stopper.Go(func() {
 		select {
 		case <-ctx.Done():
 		case <-done:
@@ -163,8 +219,12 @@ func (t *Table[T]) Run(ctx context.Context) error {
 		t.stopped = true
 		t.mu.Unlock()
 		cancel()
-	}()
-	return t.view.Run(inner)
+	})
+	err := t.view.Run(inner)
+	close(done)
+	stopper.Wait()
+	t.clients.closeAll()
+	return err
 }
 
 // Ready reports whether every partition of the view has recovered and is

@@ -42,6 +42,19 @@ type Config struct {
 	// Refuse answers a handshake that Upgrade refuses, with its HTTP
 	// status and why.
 	Refuse func(w http.ResponseWriter, status int, reason error)
+	// Go starts the connections' goroutines (write loops, requests) and
+	// reports whether it did; it refuses once its owner has stopped (see
+	// internal/routines). Nil means a plain go statement.
+	Go func(fn func()) bool
+}
+
+// start runs fn on a goroutine through cfg.Go, and reports whether it did.
+func (cfg *Config) start(fn func()) bool {
+	if cfg.Go == nil {
+		go fn()
+		return true
+	}
+	return cfg.Go(fn)
 }
 
 // Conn is one WebSocket connection with its bounded outbound queue. It knows
@@ -162,7 +175,16 @@ func (c *Conn) slowLocked(reason string) {
 func (c *Conn) startWriterLocked() {
 	if !c.writing {
 		c.writing = true
-		go c.runWriter()
+		if !c.cfg.start(c.runWriter) {
+			// The owner has stopped: its connections were closed and their
+			// writes ended, so this one writes nothing more either.
+			c.closing = true
+			c.queue, c.spare, c.qbytes = nil, nil, 0
+			if c.ping != nil {
+				c.ping.Stop()
+			}
+			close(c.writerDone)
+		}
 	}
 }
 

@@ -82,7 +82,10 @@ func (c *Conn) ReadLoop(reqs Requests) {
 // 27 to 30 MB, about the 4 KB that gorilla's read path keeps each.
 func (c *Conn) request(reqs Requests, data []byte) (panicked bool) {
 	done := make(chan bool, 1)
-	go func() { done <- c.Isolate("request", func() { reqs.Request(data) }) }()
+	run := func() { done <- c.Isolate("request", func() { reqs.Request(data) }) }
+	if !c.cfg.start(run) {
+		run() // the owner has stopped: handled here, deep stack and all
+	}
 	return <-done
 }
 
