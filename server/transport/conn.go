@@ -178,12 +178,8 @@ func (c *Conn) startWriterLocked() {
 		if !c.cfg.start(c.runWriter) {
 			// The owner has stopped: its connections were closed and their
 			// writes ended, so this one writes nothing more either.
-			c.closing = true
-			c.queue, c.spare, c.qbytes = nil, nil, 0
-			if c.ping != nil {
-				c.ping.Stop()
-			}
-			close(c.writerDone)
+			c.qbytes = 0
+			c.endWritesLocked()
 		}
 	}
 }

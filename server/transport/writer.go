@@ -66,11 +66,17 @@ func (c *Conn) writeLoop() {
 // return. The last write loop calls it.
 func (c *Conn) endWrites() {
 	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	c.endWritesLocked()
+}
+
+// endWritesLocked ends the connection's writes for good: nothing more is
+// queued or pinged, and writerDone is closed. qmu held.
+func (c *Conn) endWritesLocked() {
 	c.closing = true
 	c.queue, c.spare = nil, nil
 	if c.ping != nil {
 		c.ping.Stop()
 	}
-	c.qmu.Unlock()
 	close(c.writerDone)
 }
