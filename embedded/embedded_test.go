@@ -29,11 +29,7 @@ func configOn(t *testing.T, addr string) kafka.Config {
 
 func epochOf(t *testing.T, cfg kafka.Config) string {
 	t.Helper()
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-epoch"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test-epoch"))
 	e, err := kafka.Epoch(client, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -45,11 +41,7 @@ func epochOf(t *testing.T, cfg kafka.Config) string {
 // at the time of the call, within a deadline.
 func readAll(t *testing.T, cfg kafka.Config, topic string, p int32) []*sarama.ConsumerMessage {
 	t.Helper()
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test-reader"))
 	end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
 	if err != nil {
 		t.Fatal(err)

@@ -3,18 +3,13 @@ package kafka_test
 import (
 	"testing"
 
-	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
 )
 
 func epochOf(t *testing.T, cfg kafka.Config) string {
 	t.Helper()
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("epoch-test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("epoch-test"))
 	e, err := kafka.Epoch(client, cfg)
 	if err != nil || e == "" {
 		t.Fatalf("epoch %q: %v", e, err)

@@ -17,11 +17,7 @@ func TestStartAndEndOffsets(t *testing.T) {
 	topic := string(cfg.Names.Events)
 	sc := cfg.Sarama("test-writer")
 	sc.Producer.Partitioner = sarama.NewManualPartitioner
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, cfg.Brokers, sc)
 	for p := range int32(4) {
 		for range p {
 			if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: p, Value: sarama.StringEncoder("r")}); err != nil {
@@ -29,11 +25,7 @@ func TestStartAndEndOffsets(t *testing.T) {
 			}
 		}
 	}
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-offsets"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test-offsets"))
 	admin, err := sarama.NewClusterAdminFromClient(client)
 	if err != nil {
 		t.Fatal(err)

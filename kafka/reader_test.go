@@ -27,22 +27,14 @@ func newReaderEnv(t *testing.T, n int, tune func(*sarama.Config)) *readerEnv {
 	t.Helper()
 	cfg := testenv.Kafka(t, 1)
 	e := &readerEnv{cfg: cfg, topic: string(cfg.Names.Events)}
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prod.Close() })
-	e.prod = prod
+	e.prod = testenv.Producer(t, cfg.Brokers, cfg.Sarama("test-writer"))
 	e.write(t, n)
 	sc := cfg.Sarama("test-reader")
 	sc.Consumer.MaxWaitTime = 5 * time.Millisecond
 	if tune != nil {
 		tune(sc)
 	}
-	if e.client, err = sarama.NewClient(cfg.Brokers, sc); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.client.Close() })
+	e.client = testenv.KafkaClient(t, cfg.Brokers, sc)
 	return e
 }
 

@@ -40,11 +40,7 @@ func BenchmarkScan(b *testing.B) {
 // of one partition.
 func write(t testing.TB, kcfg kafka.Config, room string, n int) {
 	t.Helper()
-	prod, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, kcfg.Brokers, kcfg.Sarama("test-writer"))
 	for range n {
 		e := codec.NewEvent(codec.Message, room, "u")
 		e.Session, e.Text = "s", "hi"

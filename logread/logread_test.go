@@ -29,11 +29,7 @@ func TestScanRetentionUnderScan(t *testing.T) {
 	sc.Consumer.MaxWaitTime = 5 * time.Millisecond
 	sc.ChannelBufferSize = 1
 	sc.Consumer.Fetch.Default = 64
-	client, err := sarama.NewClient(kcfg.Brokers, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, kcfg.Brokers, sc)
 	r := logread.New(client, kcfg)
 	if _, _, err := r.Bounds("r"); err != nil {
 		t.Fatal(err)
@@ -117,11 +113,7 @@ func newReader(t *testing.T, kcfg kafka.Config) *logread.Reader {
 	t.Helper()
 	sc := kcfg.Sarama("test-reader")
 	sc.Consumer.MaxWaitTime = 5 * time.Millisecond
-	client, err := sarama.NewClient(kcfg.Brokers, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = client.Close() })
+	client := testenv.KafkaClient(t, kcfg.Brokers, sc)
 	return logread.New(client, kcfg)
 }
 
@@ -131,11 +123,7 @@ func newReader(t *testing.T, kcfg kafka.Config) *logread.Reader {
 // the room's key; it stops when fn says so, and clamps the range to the log.
 func TestScanPage(t *testing.T) {
 	kcfg := testenv.Kafka(t, 1)
-	prod, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, kcfg.Brokers, kcfg.Sarama("test-writer"))
 	var want []int64 // cursors of room r's events
 	texts := map[int64]string{}
 	for i := range 12 {

@@ -39,11 +39,7 @@ func TestDeadLettersOnBroker(t *testing.T) {
 	// A manual partitioner, to place one record where its room does not live.
 	pcfg := cfg.Sarama("test")
 	pcfg.Producer.Partitioner = sarama.NewManualPartitioner
-	p, err := sarama.NewSyncProducer(cfg.Brokers, pcfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := testenv.Producer(t, cfg.Brokers, pcfg)
 	write := func(partition int32, key string, value []byte) {
 		t.Helper()
 		msg := &sarama.ProducerMessage{Topic: string(cfg.Names.Events), Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(value),

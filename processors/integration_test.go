@@ -36,11 +36,7 @@ func TestProcessorsOnBroker(t *testing.T) {
 	}
 	go func() { done <- rv.Run(ctx) }()
 	start := time.Now()
-	p, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := testenv.Producer(t, cfg.Brokers, cfg.Sarama("test"))
 	send := func(e codec.Event) {
 		b, _ := json.Marshal(&e)
 		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: string(cfg.Names.Events), Key: sarama.StringEncoder(e.Room), Value: sarama.ByteEncoder(b)}); err != nil {

@@ -31,11 +31,7 @@ type writer struct {
 
 func newWriter(t testing.TB, cfg kafka.Config) *writer {
 	t.Helper()
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = prod.Close() })
+	prod := testenv.Producer(t, cfg.Brokers, cfg.Sarama("test-writer"))
 	return &writer{t: t, cfg: cfg, prod: prod}
 }
 
@@ -102,11 +98,7 @@ func (w *writer) traffic(ctx context.Context, seed int64, rooms, users, n int) {
 // is in their input topics.
 func waitCaughtUp(t testing.TB, cfg kafka.Config) {
 	t.Helper()
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-wait"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test-wait"))
 	admin, err := sarama.NewClusterAdminFromClient(client)
 	if err != nil {
 		t.Fatal(err)
@@ -142,11 +134,7 @@ func writeRow(t testing.TB, cfg kafka.Config, topic, key string, value []byte) {
 	t.Helper()
 	sc := cfg.Sarama("test-corrupt")
 	sc.Producer.Partitioner = sarama.NewManualPartitioner
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, cfg.Brokers, sc)
 	msg := &sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(value), Partition: kafka.Partition(key, cfg.Partitions)}
 	if value == nil {
 		msg.Value = nil // a tombstone
@@ -173,11 +161,7 @@ func deleteBefore(t testing.TB, cfg kafka.Config, p int32, offset int64) {
 // topicEnd returns the sum of the end offsets of a topic's partitions.
 func topicEnd(t testing.TB, cfg kafka.Config, topic string) int64 {
 	t.Helper()
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test-end"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test-end"))
 	var n int64
 	for p := range int32(cfg.Partitions) {
 		end, err := client.GetOffset(topic, p, sarama.OffsetNewest)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
@@ -63,11 +62,7 @@ func TestRoomReplay(t *testing.T) {
 	write(codec.Leave, "alice", "a1")
 	write(codec.Message, "bob", "bye")
 
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test"))
 	r := logread.New(client, cfg)
 	ctx := context.Background()
 	room := func(o replay.RoomOptions) (*replay.RoomResult, error) { return replay.Room(ctx, r, "hist", o) }

@@ -20,11 +20,7 @@ func TestScanRetentionUnderScan(t *testing.T) {
 	topic := string(cfg.Names.Events)
 	pc := cfg.Sarama("test-writer")
 	pc.Producer.Partitioner = sarama.NewManualPartitioner
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, cfg.Brokers, pc)
 	for range 40 {
 		for p := range int32(2) {
 			if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: p, Value: sarama.StringEncoder("x")}); err != nil {

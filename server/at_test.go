@@ -88,11 +88,7 @@ func TestRoomAt(t *testing.T) {
 	alice.Send(frame{"op": "leave", "room": "hist", "ref": 3})
 	record(alice.AckAndEvent(3, "leave"))
 
-	client, err := sarama.NewClient(s.kcfg.Brokers, s.kcfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, s.kcfg.Brokers, s.kcfg.Sarama("test"))
 	reader := logread.New(client, s.kcfg)
 	replayed := func(c int64) string {
 		res, err := replay.Room(context.Background(), reader, "hist", replay.RoomOptions{Bound: replay.Bound{Cursor: c}})

@@ -33,11 +33,7 @@ func produce(t *testing.T, kcfg kafka.Config, topic string, key string, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := testenv.Producer(t, kcfg.Brokers, kcfg.Sarama("test"))
 	if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(key), Value: sarama.ByteEncoder(b)}); err != nil {
 		t.Fatal(err)
 	}

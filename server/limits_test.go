@@ -75,11 +75,7 @@ func TestInvalidRecordsAreCounted(t *testing.T) {
 	c.Send(frame{"op": "join", "room": "clean"})
 	c.Expect("snapshot", frame{})
 	c.ExpectEvent("clean", "join", "reader")
-	p, err := sarama.NewSyncProducer(s.kcfg.Brokers, s.kcfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := testenv.Producer(t, s.kcfg.Brokers, s.kcfg.Sarama("test"))
 	for _, v := range []string{"garbage", `{"v":1,"id":"x","type":"message","room":"clean","user":"-no","ts":"2026-01-01T00:00:00.000Z","text":"t"}`} {
 		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: string(s.kcfg.Names.Events), Key: sarama.StringEncoder("clean"), Value: sarama.StringEncoder(v)}); err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"github.com/chatstate/chatstate/internal/testenv"
 	"io"
 	"net/http"
 	"regexp"
@@ -92,11 +93,7 @@ func TestKafkaSideMetrics(t *testing.T) {
 		t.Fatalf("metrics do not count the 2 bad requests:\n%s", m)
 	}
 
-	p, err := sarama.NewSyncProducer(s.kcfg.Brokers, s.kcfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := testenv.Producer(t, s.kcfg.Brokers, s.kcfg.Sarama("test"))
 	if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: string(s.kcfg.Names.Events), Key: sarama.StringEncoder("gauge"), Value: sarama.StringEncoder("not json")}); err != nil {
 		t.Fatal(err)
 	}

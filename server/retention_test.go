@@ -35,21 +35,13 @@ func TestRetentionAheadOfTail(t *testing.T) {
 	// Records the processors dead-letter, in the partition of the room the
 	// test uses, then deleted as retention would once the processors have
 	// passed them.
-	prod, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, kcfg.Brokers, kcfg.Sarama("test-writer"))
 	for range 5 {
 		if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder("kept"), Value: sarama.StringEncoder("garbage")}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("test-admin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, kcfg.Brokers, kcfg.Sarama("test-admin"))
 	end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
 	if err != nil {
 		t.Fatal(err)

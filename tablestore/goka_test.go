@@ -25,11 +25,7 @@ func TestViewRecoversAndRestarts(t *testing.T) {
 	table := cfg.Names.RoomsTable()
 	dir := t.TempDir()
 
-	p, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := testenv.Producer(t, cfg.Brokers, cfg.Sarama("test"))
 	want := map[string][]byte{}
 	n := 0
 	produce := func(records int) {
@@ -106,11 +102,7 @@ func run(t *testing.T, cfg kafka.Config, table goka.Table, dir string, want map[
 // the last offset of the partition.
 func checkOffsets(t *testing.T, cfg kafka.Config, table goka.Table, dir string, partitions int) {
 	t.Helper()
-	c, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("offsets"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("offsets"))
 	for part := range int32(partitions) {
 		hwm, err := c.GetOffset(string(table), part, sarama.OffsetNewest)
 		if err != nil {

@@ -28,11 +28,7 @@ type written struct {
 // them with their offsets.
 func produce(t *testing.T, kcfg kafka.Config, evs ...codec.Event) []written {
 	t.Helper()
-	prod, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, kcfg.Brokers, kcfg.Sarama("test-writer"))
 	out := make([]written, 0, len(evs))
 	for _, e := range evs {
 		v, err := codec.EventCodec{}.Encode(&e)
@@ -155,11 +151,7 @@ func TestRoomsViewReadsTheTable(t *testing.T) {
 	}
 
 	// Every row is in: the view's offsets are the table topic's last ones.
-	client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("test-offsets"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, kcfg.Brokers, kcfg.Sarama("test-offsets"))
 	last := make([]int64, 2)
 	for p := range int32(2) {
 		end, err := client.GetOffset(string(kcfg.Names.RoomsTable()), p, sarama.OffsetNewest)

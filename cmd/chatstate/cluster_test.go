@@ -208,11 +208,7 @@ func leaderOf(t *testing.T, d *deployment, room string) int32 {
 	t.Helper()
 	cfg := sarama.NewConfig()
 	cfg.Version = sarama.V2_8_0_0
-	client, err := sarama.NewClient(strings.Split(d.brokers, ","), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, strings.Split(d.brokers, ","), cfg)
 	b, err := client.Leader(d.prefix+".events", kafka.Partition(room, d.partitions))
 	if err != nil {
 		t.Fatal(err)

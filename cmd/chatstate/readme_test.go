@@ -183,11 +183,7 @@ func TestREADMECommands(t *testing.T) {
 	})
 	carol.T = t
 
-	client, err := sarama.NewClient([]string{broker}, sarama.NewConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, []string{broker}, sarama.NewConfig())
 	parts, err := client.Partitions("chat.deadletter")
 	if err != nil {
 		t.Fatal(err)

@@ -53,16 +53,8 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 	cfg := testenv.Kafka(t, 4)
 	dir := t.TempDir()
 	stop := testenv.RunProcessors(t, cfg, dir)
-	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test"))
+	prod := testenv.Producer(t, cfg.Brokers, cfg.Sarama("test"))
 	t0 := time.Date(2024, 5, 1, 14, 0, 0, 0, time.UTC)
 	var cursors []int64
 	var states []api.RoomJSON

@@ -45,11 +45,7 @@ func (s *stubSubscriber) Close(int, string)   {}
 func TestTailRetentionUnderRead(t *testing.T) {
 	kcfg := testenv.Kafka(t, 1)
 	topic := string(kcfg.Names.Events)
-	prod, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prod.Close()
+	prod := testenv.Producer(t, kcfg.Brokers, kcfg.Sarama("test-writer"))
 	send := func(n int) {
 		t.Helper()
 		for range n {
@@ -72,11 +68,7 @@ func TestTailRetentionUnderRead(t *testing.T) {
 	sc := kcfg.Sarama("test-tail")
 	sc.ChannelBufferSize = 1
 	sc.Consumer.Fetch.Default = 64
-	client, err := sarama.NewClient(kcfg.Brokers, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := testenv.KafkaClient(t, kcfg.Brokers, sc)
 	held, release := make(chan struct{}), make(chan struct{})
 	observed := 0
 	var logs testenv.SyncBuffer
