@@ -17,6 +17,7 @@ import (
 // ghost's leave and the member's join again, and the room lists exactly
 // the member; the member's stream tells it all, in order.
 func TestReassertionHealsLostWrites(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{SessionTTL: 2 * time.Second})
 	alice := s.dial("alice")
 	alice.Send(frame{"op": "join", "room": "haunted"})

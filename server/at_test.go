@@ -37,6 +37,7 @@ func getBody(t *testing.T, url string) (int, string) {
 // of a run, then checks that ?at= and `replay.Room` answer exactly that at
 // each recorded cursor, and how ?at= refuses what it cannot answer.
 func TestRoomAt(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{APIKey: "k3y"})
 	base := s.http.URL
 	room := base + "/api/rooms/hist"

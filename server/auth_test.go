@@ -12,6 +12,7 @@ import (
 )
 
 func TestAuthSecretRequiresToken(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{AuthSecret: "s3cret"})
 	base := "ws" + strings.TrimPrefix(s.http.URL, "http") + "/ws?"
 	good, _ := auth.Mint("s3cret", "alice", time.Hour)

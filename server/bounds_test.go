@@ -55,6 +55,7 @@ func runServer(t *testing.T, cfg Config) (*Server, string) {
 // the one whose own leave is on its way), and once the rooms view has the
 // rooms, the hub keeps no cursor of them either.
 func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
+	t.Parallel()
 	s, url := runServer(t, Config{JoinRate: 1e6, JoinBurst: 1e6})
 	c := testenv.Dial(t, url, "hopper")
 	for i := range 300 {
@@ -106,6 +107,7 @@ func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
 // than QueueBytes wait, the client is closed with 4008, having been sent
 // far fewer than fifty snapshots.
 func TestQueueBoundedInBytes(t *testing.T) {
+	t.Parallel()
 	s, url := runServer(t, Config{QueueBytes: 256 << 10, SendRate: 1e6, SendBurst: 1e6, JoinRate: 1e6, JoinBurst: 1e6})
 	writer := testenv.Dial(t, url, "writer")
 	writer.Send(map[string]any{"op": "join", "room": "big", "history": 0})

@@ -10,6 +10,7 @@ import (
 )
 
 func TestTwoUsersChat(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	alice := s.dial("alice")
 	alice.Send(frame{"op": "join", "room": "lobby", "ref": "j1"})

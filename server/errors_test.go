@@ -11,6 +11,7 @@ import (
 )
 
 func TestErrorCodesKeepConnection(t *testing.T) {
+	t.Parallel()
 	// A refill of one token per 1000 s: the burst alone decides, however
 	// long each acks=all write takes (on a three-broker Kafka, tens of ms).
 	s := newStack(t, server.Config{SendRate: 0.001})
@@ -83,6 +84,7 @@ func TestErrorCodesKeepConnection(t *testing.T) {
 }
 
 func TestOversizedFrameCloses1009(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	c := s.dial("dave")
 	big := `{"op":"ping","ref":"` + strings.Repeat("x", 70<<10) + `"}`
@@ -104,6 +106,7 @@ func TestOversizedFrameCloses1009(t *testing.T) {
 }
 
 func TestUpgradeRefusals(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	base := "ws" + strings.TrimPrefix(s.http.URL, "http") + "/ws"
 	for _, tc := range []struct {

@@ -55,6 +55,7 @@ func members(t *testing.T, base, room string) string {
 // never beats is expired within the TTL, as an expire event that members
 // see, and leaves the room and the active-user list.
 func TestSessionsOfASilentServerExpire(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{SessionTTL: 1500 * time.Millisecond})
 	ghostJoin(t, s.kcfg, "haunted", "ghost", "g1", "gone/0000")
 	alice := s.dial("alice")
@@ -90,6 +91,7 @@ func TestSessionsOfASilentServerExpire(t *testing.T) {
 // of an earlier instance expires that instance's sessions at once, without
 // waiting for the TTL, even while the earlier instance still seems alive.
 func TestRestartUnderTheSameIDClearsAtOnce(t *testing.T) {
+	t.Parallel()
 	kcfg := testenv.Kafka(t, 2)
 	dir := t.TempDir()
 	runProcessors(t, kcfg, dir)
@@ -148,6 +150,7 @@ func rowsOf(t *testing.T, v *views.Servers, keep func(instance string) bool) []s
 // stopped cleanly (retired by itself) are deleted from the servers table,
 // bucket rows and instance row alike.
 func TestExpiredAndStoppedInstancesAreForgotten(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{SessionTTL: 1500 * time.Millisecond})
 	v := serversView(t, s.kcfg)
 	ghost := func(inst string) bool { return inst == "gone/0000" }
@@ -195,6 +198,7 @@ func TestExpiredAndStoppedInstancesAreForgotten(t *testing.T) {
 // holding its sessions itself rather than in bucket rows, is expired like
 // the others, then forgotten.
 func TestOlderInstanceRowsExpire(t *testing.T) {
+	t.Parallel()
 	kcfg := testenv.Kafka(t, 2)
 	dir := t.TempDir()
 	old := codec.NewServerState("old/1111")
@@ -221,6 +225,7 @@ func TestOlderInstanceRowsExpire(t *testing.T) {
 // forget that raced with a late join) are expired all the same, once the
 // sweeper has seen them so for the TTL.
 func TestOrphanBucketRowsExpire(t *testing.T) {
+	t.Parallel()
 	kcfg := testenv.Kafka(t, 2)
 	dir := t.TempDir()
 	const inst = "lost/2222"

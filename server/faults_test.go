@@ -14,6 +14,7 @@ import (
 // is away and is answered unavailable; it is still a member afterwards, its
 // leave is taken once Kafka is back, and the room is empty after it.
 func TestFailedRejoinKeepsTheRoom(t *testing.T) {
+	t.Parallel()
 	broker, kcfg := testenv.RestartableKafka(t, 2)
 	dir := t.TempDir()
 	runProcessors(t, kcfg, dir)
@@ -59,6 +60,7 @@ func TestFailedRejoinKeepsTheRoom(t *testing.T) {
 // it is given nothing of the room: the next frames are the ack of its leave
 // (if it came later) and the pong.
 func TestNothingAfterOwnLeave(t *testing.T) {
+	t.Parallel()
 	cycles := 1000
 	if testing.Short() {
 		cycles = 50
@@ -143,6 +145,7 @@ func TestNothingAfterOwnLeave(t *testing.T) {
 // taken and the sixth is refused with rate_limited; the log holds exactly
 // the five.
 func TestJoinsAndLeavesAreRateLimited(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{JoinRate: 0.001, JoinBurst: 5})
 	c := s.dial("hopper")
 	for i := range 5 {
@@ -180,6 +183,7 @@ func TestJoinsAndLeavesAreRateLimited(t *testing.T) {
 // its instance keeps beating: the room and the active-user list are empty
 // again without any expiry.
 func TestLeaveOwedAcrossAnOutage(t *testing.T) {
+	t.Parallel()
 	broker, kcfg := testenv.RestartableKafka(t, 2)
 	dir := t.TempDir()
 	runProcessors(t, kcfg, dir)

@@ -12,6 +12,7 @@ import (
 // must be exactly the latest messages, oldest first, with the joins between
 // them left out.
 func TestHistoryIsTheLastMessages(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{SendRate: 1000, SendBurst: 1000})
 	bob := s.dial("bob")
 	bob.Send(frame{"op": "join", "room": "h"})
@@ -52,6 +53,7 @@ func TestHistoryIsTheLastMessages(t *testing.T) {
 // each message reached a socket: the answer is never behind what the
 // socket saw, however far the rooms view lags.
 func TestRoomAnswerKeepsUpWithTheStream(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{SendRate: 1000, SendBurst: 1000})
 	bob := s.dial("bob")
 	bob.Send(frame{"op": "join", "room": "fresh"})

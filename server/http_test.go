@@ -37,6 +37,7 @@ func errCode(m map[string]any) any {
 }
 
 func TestHTTPAPI(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{APIKey: "k3y"})
 	base := s.http.URL
 	msgURL := base + "/api/rooms/news/messages"
@@ -171,6 +172,7 @@ func TestHTTPAPI(t *testing.T) {
 }
 
 func TestPostWithoutAPIKeyConfiguredIsForbidden(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	st, out := post(t, s.http.URL+"/api/rooms/r/messages", "anything", `{"user":"u","text":"t"}`)
 	if st != 403 || errCode(out) != "forbidden" {

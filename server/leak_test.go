@@ -33,7 +33,9 @@ func TestNoGoroutineOutlivesTheServer(t *testing.T) {
 		_ = pprof.Lookup("goroutine").WriteTo(&b, 2)
 		stacks := b.String()
 		for _, g := range strings.Split(stacks, "\n\n") {
-			if ours.MatchString(g) {
+			// A test of the package waiting for its turn to run in
+			// parallel is not the server's.
+			if ours.MatchString(g) && !strings.Contains(g, "testing.(*T).Parallel(") {
 				return fmt.Errorf("a goroutine of the server is left after it stopped:\n%s", g)
 			}
 		}

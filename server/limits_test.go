@@ -16,6 +16,7 @@ import (
 )
 
 func TestConnectionAndRoomLimits(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{MaxConnsPerUser: 2, MaxRooms: 2})
 	a1 := s.dial("amy")
 	s.dial("amy")
@@ -46,6 +47,7 @@ func TestConnectionAndRoomLimits(t *testing.T) {
 // half-open TCP connection) is dropped, its session leaves, and the server
 // logs why, once, and of no one else.
 func TestSilentClientIsDropped(t *testing.T) {
+	t.Parallel()
 	logs := &testenv.SyncBuffer{}
 	s := newStack(t, server.Config{PingInterval: 200 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	watcher := s.dial("watcher")
@@ -70,6 +72,7 @@ func TestSilentClientIsDropped(t *testing.T) {
 // TestInvalidRecordsAreCounted: records another producer wrote that do not
 // validate never reach clients, and the server counts them.
 func TestInvalidRecordsAreCounted(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	c := s.dial("reader")
 	c.Send(frame{"op": "join", "room": "clean"})

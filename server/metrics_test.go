@@ -50,6 +50,7 @@ func waitMetrics(t *testing.T, base, what string, ok func(string) bool) string {
 // delivered, the views report ready, the processors' lag goes to zero once
 // they have folded the log, and the dead-letter topic's records are counted.
 func TestKafkaSideMetrics(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{APIKey: "k"})
 	c := s.dial("meter")
 	c.Send(frame{"op": "join", "room": "gauge"})

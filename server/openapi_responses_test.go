@@ -168,6 +168,7 @@ func init() {
 // does not take, and every status documented is answered by some request
 // (but those of unanswerable), a server never ready giving the 503s.
 func TestOpenAPIResponses(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{APIKey: "k3y"})
 	base := s.http.URL
 

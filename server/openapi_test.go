@@ -93,6 +93,7 @@ func loadOpenAPI(t *testing.T, data []byte) (*openapi3.T, routers.Router) {
 // protocol/errors.go, that the files and sections the document points to
 // exist, and that no schema closes additionalProperties.
 func TestOpenAPIRoutes(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(openAPIFile)
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ func status(url string) int {
 // answered unavailable in bounded time with no ack, the socket stays open,
 // /readyz says 503, and everything resumes by itself once the broker is back.
 func TestBrokerOutage(t *testing.T) {
+	t.Parallel()
 	broker, kcfg := testenv.RestartableKafka(t, 2)
 	dir := t.TempDir()
 	runProcessors(t, kcfg, dir)

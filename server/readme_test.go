@@ -36,6 +36,7 @@ func readmeBullet(t *testing.T, readme, head string) string {
 // TestOpenAPIResponses hold to the server: the bounds of limit, the
 // document's path, the 405 answer, and the fields of a snapshot.
 func TestREADMEMatchesTheAPI(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)

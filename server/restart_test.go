@@ -14,6 +14,7 @@ import (
 // starts new ones (one of them on a fresh state dir, so it recovers its
 // table from Kafka) and checks that no message is counted twice or lost.
 func TestProcessorRestartMidStream(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{SendRate: 1000, SendBurst: 1000})
 	const senders, perSender, rooms = 100, 10, 10
 	clients := make([]*client, senders)

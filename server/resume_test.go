@@ -21,6 +21,7 @@ func cursors(t *testing.T, snap frame) (out []int64, texts []string) {
 }
 
 func TestResumeReturnsExactlyTheMissedEvents(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	alice := s.dial("alice")
 	alice.Send(frame{"op": "join", "room": "r"})
@@ -63,6 +64,7 @@ func TestResumeReturnsExactlyTheMissedEvents(t *testing.T) {
 }
 
 func TestLeaveDeliversOwnLeaveThenStops(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	a, b := s.dial("a"), s.dial("b")
 	a.Send(frame{"op": "join", "room": "x"})
@@ -90,6 +92,7 @@ func TestLeaveDeliversOwnLeaveThenStops(t *testing.T) {
 }
 
 func TestSessionsOfOneUserCountSeparately(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, server.Config{})
 	tab1, tab2 := s.dial("ann"), s.dial("ann")
 	for _, c := range []*client{tab1, tab2} {

@@ -22,6 +22,7 @@ import (
 // is left, counts and logs the offsets its clients missed, and delivers
 // the events written afterwards.
 func TestRetentionAheadOfTail(t *testing.T) {
+	t.Parallel()
 	kcfg := testenv.Kafka(t, 2)
 	dir := t.TempDir()
 	runProcessors(t, kcfg, dir)

@@ -26,6 +26,7 @@ import (
 // that the stall shows soon; the queue is not made tiny, since on a loaded
 // machine a healthy client's writer may wait some milliseconds for a CPU.
 func TestSlowClientIsClosed4008(t *testing.T) {
+	t.Parallel()
 	s := &stack{t: t, kcfg: testenv.Kafka(t, 4), dir: t.TempDir()}
 	s.stopProc = runProcessors(t, s.kcfg, s.dir)
 	logs := &testenv.SyncBuffer{}
