@@ -123,6 +123,10 @@ func TestHTTPAPI(t *testing.T) {
 		{"/api/rooms?limit=abc", 400, "bad_request", "limit must be an integer of at least 1"},
 		{"/api/rooms/news/events?after=-5", 400, "bad_request", "after must be an integer of at least -1"},
 		{"/api/users?online=maybe", 400, "bad_request", ""},
+		// Present but empty is malformed, not the default.
+		{"/api/users?online=", 400, "bad_request", "online must be true or false"},
+		{"/api/rooms?limit=", 400, "bad_request", "limit must be an integer of at least 1"},
+		{"/api/rooms/news?at=", 400, "bad_request", "at must be an integer of at least 0"},
 		// Numbers beyond int64 are too large, not malformed.
 		{"/api/rooms/news/events?after=1e30", 400, "bad_request", "after is too large: at most 9223372036854775807"},
 		{"/api/rooms/news/events?after=99999999999999999999", 400, "bad_request", "after is too large: at most 9223372036854775807"},

@@ -10,6 +10,7 @@ import (
 	"github.com/chatstate/chatstate/server/protocol"
 )
 
+// intParam is int64Param bounded above by hi.
 func intParam(r *http.Request, name string, def, lo, hi int) (int, *protocol.Error) {
 	v, e := int64Param(r, name, int64(def), int64(lo))
 	if e == nil && v > int64(hi) || e != nil && tooLarge(r.URL.Query().Get(name)) {
@@ -18,11 +19,14 @@ func intParam(r *http.Request, name string, def, lo, hi int) (int, *protocol.Err
 	return int(v), e
 }
 
+// int64Param reads the integer query parameter name: def when it is
+// absent, 400 when it is present but empty, not an integer or below lo.
 func int64Param(r *http.Request, name string, def, lo int64) (int64, *protocol.Error) {
-	s := r.URL.Query().Get(name)
-	if s == "" {
+	q := r.URL.Query()
+	if !q.Has(name) {
 		return def, nil
 	}
+	s := q.Get(name)
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil && tooLarge(s) {
 		return 0, protocol.Errorf(protocol.CodeBadRequest, "%s is too large: at most %d", name, int64(math.MaxInt64))

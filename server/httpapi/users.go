@@ -15,9 +15,12 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var keep func(*codec.UserState) bool
-	switch v := r.URL.Query().Get("online"); v {
-	case "", "false", "0":
-	case "true", "1":
+	// Absent means all users; present, it must be one of the four values
+	// (an empty ?online= is a malformed request, not a default).
+	q := r.URL.Query()
+	switch v := q.Get("online"); {
+	case !q.Has("online"), v == "false", v == "0":
+	case v == "true", v == "1":
 		keep = func(u *codec.UserState) bool { return u.SessionCount() > 0 }
 	default:
 		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "online must be true or false"))
