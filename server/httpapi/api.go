@@ -11,7 +11,6 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/server/protocol"
-	"github.com/chatstate/chatstate/views"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -30,9 +29,10 @@ type Config struct {
 	ReadTimeout, WriteTimeout time.Duration
 	// Epoch is the epoch of the log the server serves.
 	Epoch string
-	// Rooms and Users are the views of the tables.
-	Rooms *views.Rooms
-	Users *views.Users
+	// Rooms and Users are the views of the tables (views.Rooms and
+	// views.Users).
+	Rooms Table[codec.RoomState]
+	Users Table[codec.UserState]
 	// Reader reads rooms' events from the log.
 	Reader *logread.Reader
 	// Ready reports whether the server serves state; NotReady says why not.
@@ -49,6 +49,14 @@ type Config struct {
 	// to Kafka, Acks those Kafka took.
 	Errors      *prometheus.CounterVec
 	Sends, Acks prometheus.Counter
+}
+
+// Table is what the handlers read of a table: a row by key (nil when there
+// is none) and a page of rows in key order. views.Table is one. Errors are
+// those of a table that cannot answer now (the API answers 503).
+type Table[T any] interface {
+	Get(key string) (*T, error)
+	List(prefix string, limit int, keep func(*T) bool) ([]*T, error)
 }
 
 // API is the HTTP API's handlers, registered on a mux. It is safe for
