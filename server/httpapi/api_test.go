@@ -193,7 +193,9 @@ func TestBadRequestsGetTheirCodes(t *testing.T) {
 		{"POST", "/api/rooms/news/messages", "Bearer k3y", `{"user":"ann","text":"` + strings.Repeat("x", 300) + `"}`, 413, protocol.CodeTooLarge},
 	} {
 		status, _, body := f.do(t, tc.method, tc.path, tc.auth, tc.body)
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		if err := json.Unmarshal([]byte(body), &e); err != nil || status != tc.status || e.Error.Code != tc.code || e.Error.Message == "" {
 			t.Errorf("%s %s: got %d %s, want %d %s", tc.method, tc.path, status, body, tc.status, tc.code)
 		}
