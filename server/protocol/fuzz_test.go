@@ -1,15 +1,14 @@
-package server
+package protocol
 
 import (
 	"slices"
 	"testing"
 
 	"github.com/chatstate/chatstate/codec"
-	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // FuzzDecodeClientFrame feeds arbitrary bytes to the client frame decoder
-// (protocol.DecodeClientFrame), as /ws reads them; its corpus is
+// (DecodeClientFrame), as /ws reads them; its corpus is
 // testdata/fuzz/FuzzDecodeClientFrame.
 // Invariants: it never panics; a refused frame gets a code of the contract
 // (bad_request or too_large) and a message; an accepted frame has a known op
@@ -35,12 +34,12 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fr, e := protocol.DecodeClientFrame(data)
+		fr, e := DecodeClientFrame(data)
 		if fr == nil {
 			t.Fatal("nil frame")
 		}
 		if e != nil {
-			if !slices.Contains([]string{protocol.CodeBadRequest, protocol.CodeTooLarge}, e.Code) || e.Message == "" {
+			if !slices.Contains([]string{CodeBadRequest, CodeTooLarge}, e.Code) || e.Message == "" {
 				t.Fatalf("refusal %+v", e)
 			}
 			return
