@@ -2,6 +2,8 @@ package codec
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 )
 
@@ -50,6 +52,18 @@ type RoomState struct {
 // NewRoomState returns the state of a room before its first event.
 func NewRoomState(room string) *RoomState {
 	return &RoomState{V: RoomVersion, Room: room, Cursor: -1, Members: map[string]map[string]string{}}
+}
+
+// Clone returns a deep copy of s that shares nothing with it, for a reader
+// that hands a row out while its owner goes on folding into it.
+func (s *RoomState) Clone() *RoomState {
+	c := *s
+	c.Members = make(map[string]map[string]string, len(s.Members))
+	for u, ss := range s.Members {
+		c.Members[u] = maps.Clone(ss)
+	}
+	c.Marks = slices.Clone(s.Marks)
+	return &c
 }
 
 // AddMessage counts a message at cursor, marking it if its number is one

@@ -14,11 +14,19 @@ import "github.com/chatstate/chatstate/codec"
 // same outputs, which replay and verify rely on.
 func ApplyRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomState, []codec.Presence, bool) {
 	effects := Derive(e, offset)
+	s, changed := FoldRoom(s, e, offset)
+	return s, effects, changed
+}
+
+// FoldRoom is ApplyRoom without the derived records, for readers that keep
+// a room's row themselves (the server's copies of the rooms it serves): the
+// same state, at no cost of presence records nobody reads.
+func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomState, bool) {
 	if s == nil {
 		s = codec.NewRoomState(e.Room)
 	}
 	if offset <= s.Cursor {
-		return s, effects, false
+		return s, false
 	}
 	if s.Created == "" {
 		s.Created = e.TS
@@ -43,7 +51,7 @@ func ApplyRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomSta
 	}
 	s.Cursor = offset
 	s.Updated = e.TS
-	return s, effects, true
+	return s, true
 }
 
 // Derive returns the presence records that the event at offset causes: a

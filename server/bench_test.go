@@ -115,7 +115,7 @@ func BenchmarkFanoutQueues(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.Dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
+		s.hub.Dispatch(e, cursor, func() []byte { return protocol.EncodeEvent(cursor, e) })
 		for _, c := range conns {
 			if takeQueue(c) != 1 {
 				b.Fatal("a delivery is missing")
@@ -209,7 +209,7 @@ func fanoutSockets(b *testing.B, paced bool) {
 	}
 	for i := range b.N {
 		cursor := int64(i)
-		s.hub.Dispatch("lobby", cursor, "", func() []byte { return protocol.EncodeEvent(cursor, e) })
+		s.hub.Dispatch(e, cursor, func() []byte { return protocol.EncodeEvent(cursor, e) })
 		if paced {
 			wait(int64(i+1) * n)
 		}

@@ -72,8 +72,14 @@ func (c *conn) pruneLeaving() {
 
 // snapshot builds the answer to a join: the room's state at a cursor no lower
 // than last (the tail's position in the room), and the history or the
-// resumed events up to that cursor.
+// resumed events up to that cursor. It answers from the hub's copy of the
+// room when that has what the join asks for, and otherwise from the view
+// and the log, leaving the hub a copy of what it read for the next joins.
 func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int64) (*protocol.SnapshotFrame, error) {
+	if snap := s.snapshotFromCopy(f); snap != nil {
+		s.metrics.JoinsFromMemory.Inc()
+		return snap, nil
+	}
 	room, err := s.roomAt(ctx, f.Room, last)
 	if err != nil {
 		return nil, err
@@ -82,23 +88,40 @@ func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int
 		Op: "snapshot", Room: f.Room, Cursor: room.Cursor, Epoch: s.epoch,
 		Members: room.MemberList(), Messages: room.Messages,
 	}
-	honour := f.After != nil && (f.Epoch == "" || f.Epoch == s.epoch) && *f.After <= room.Cursor
-	if honour {
-		err = s.resume(ctx, snap, *f.After)
+	var seed []protocol.Entry
+	cover := room.Cursor + 1
+	if s.honours(f, room.Cursor) {
+		seed, cover, err = s.resume(ctx, snap, *f.After)
 	} else {
-		n := protocol.DefaultHistory
-		if f.History != nil {
-			n = *f.History
-		}
-		err = s.history(ctx, snap, room, n)
+		seed, cover, err = s.history(ctx, snap, room, historyOf(f))
 	}
 	snap.Events = protocol.Entries(snap.Events)
+	if err == nil {
+		s.hub.Keep(room, seed, cover)
+	}
 	return snap, err
+}
+
+// honours reports whether a join resumes: it names a cursor no higher than
+// the room's, in this log's epoch (or none).
+func (s *Server) honours(f *protocol.ClientFrame, cursor int64) bool {
+	return f.After != nil && (f.Epoch == "" || f.Epoch == s.epoch) && *f.After <= cursor
+}
+
+// historyOf returns how many messages a join's snapshot carries.
+func historyOf(f *protocol.ClientFrame) int {
+	if f.History != nil {
+		return *f.History
+	}
+	return protocol.DefaultHistory
 }
 
 // roomAt returns the room's row from the view, brought forward with the
 // processors' fold to at least cursor if the view lags behind the tail.
 func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.RoomState, error) {
+	if room := s.copyOf(name); room != nil && room.Cursor >= cursor {
+		return room, nil
+	}
 	room, err := s.rooms.Get(name)
 	if err != nil {
 		return nil, protocol.Errorf(protocol.CodeUnavailable, "room state: %v", err)
@@ -127,32 +150,36 @@ func (s *Server) roomAt(ctx context.Context, name string, cursor int64) (*codec.
 	return room, nil
 }
 
-// history fills in the last n messages up to the snapshot's cursor.
-func (s *Server) history(ctx context.Context, snap *protocol.SnapshotFrame, room *codec.RoomState, n int) error {
+// history fills in the last n messages up to the snapshot's cursor. It
+// returns every event of the room it read, and the cursor from which on
+// they are all the room's events up to the snapshot's (see Hub.Keep).
+func (s *Server) history(ctx context.Context, snap *protocol.SnapshotFrame, room *codec.RoomState, n int) ([]protocol.Entry, int64, error) {
 	from, whole := room.HistoryFrom(n)
 	if from < 0 {
-		return nil
+		return nil, room.Cursor + 1, nil
 	}
-	var got []protocol.Entry
+	var all, got []protocol.Entry
 	start, _, err := s.reader.Scan(ctx, room.Room, from, room.Cursor, func(e logread.Entry) bool {
+		ent := protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()}
+		all = append(all, ent)
 		if e.Event.Type == codec.Message {
-			got = append(got, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
+			got = append(got, ent)
 		}
 		return true
 	})
 	if err != nil {
-		return unavailable(err)
+		return nil, 0, unavailable(err)
 	}
 	// The mark may precede the first message wanted by up to MarkEvery-1.
 	snap.Events = append(snap.Events, got[max(0, len(got)-n):]...)
 	snap.Truncated = start > from || !whole
-	return nil
+	return all, start, nil
 }
 
 // resume fills in every event after the client's cursor up to the
 // snapshot's, the newest protocol.MaxResume of them, so that they join the live
-// stream without a gap.
-func (s *Server) resume(ctx context.Context, snap *protocol.SnapshotFrame, after int64) error {
+// stream without a gap. It returns what it read as history does.
+func (s *Server) resume(ctx context.Context, snap *protocol.SnapshotFrame, after int64) ([]protocol.Entry, int64, error) {
 	var got []protocol.Entry
 	dropped := false
 	start, _, err := s.reader.Scan(ctx, snap.Room, after+1, snap.Cursor, func(e logread.Entry) bool {
@@ -165,7 +192,7 @@ func (s *Server) resume(ctx context.Context, snap *protocol.SnapshotFrame, after
 		return true
 	})
 	if err != nil {
-		return unavailable(err)
+		return nil, 0, unavailable(err)
 	}
 	if len(got) > protocol.MaxResume {
 		got = got[len(got)-protocol.MaxResume:]
@@ -174,7 +201,11 @@ func (s *Server) resume(ctx context.Context, snap *protocol.SnapshotFrame, after
 	snap.Truncated = dropped || start > after+1
 	snap.Events = got
 	snap.Resumed = !snap.Truncated
-	return nil
+	cover := start
+	if dropped {
+		cover = got[0].Cursor
+	}
+	return got, cover, nil
 }
 
 func unavailable(err error) error {

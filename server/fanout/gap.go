@@ -29,3 +29,13 @@ func (s *Subscription) missed(to int64) bool {
 	defer s.mu.Unlock()
 	return !s.live || max(s.floor, s.last) < to-1
 }
+
+// dropCopies forgets the copies of the rooms of partition p: they lack
+// events the tail will never dispatch. Joins of those rooms read the log
+// again, and make new copies from what it has.
+func (h *Hub) dropCopies(p int) {
+	hp := &h.parts[p]
+	hp.mu.Lock()
+	defer hp.mu.Unlock()
+	clear(hp.copies)
+}

@@ -3,6 +3,7 @@ package fanout
 import (
 	"sync"
 
+	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,9 @@ type hubPartition struct {
 	mu   sync.Mutex
 	subs map[string]map[Subscriber]*Subscription // room → each connection's subscription
 	seen map[string]span                         // room → cursors dispatched
+	// copies are the rooms this server serves, kept current by Dispatch
+	// (see copies.go).
+	copies map[string]*roomCopy
 }
 
 // span is the first and the last cursor of a room the tail dispatched.
@@ -54,6 +58,7 @@ func NewHub(partitions, bufferSize int, deliveries prometheus.Counter) *Hub {
 	for i := range h.parts {
 		h.parts[i].subs = map[string]map[Subscriber]*Subscription{}
 		h.parts[i].seen = map[string]span{}
+		h.parts[i].copies = map[string]*roomCopy{}
 	}
 	return h
 }
@@ -117,16 +122,24 @@ func (h *Hub) Unsubscribe(s *Subscription) {
 	s.end()
 }
 
-// Dispatch delivers the event frame of room at cursor to every subscription
-// of the room; encode is called once, and only if there is one, and every
-// connection queues that same frame. leaver is the session of a leave event,
-// "" for other events: that session's subscription ends with it. The tail
-// calls Dispatch in cursor order per partition; encode is called under the
-// hub partition's lock.
-func (h *Hub) Dispatch(room string, cursor int64, leaver string, encode func() []byte) {
+// Dispatch delivers the event e at cursor to every subscription of its
+// room, after folding it into the hub's copy of the room if it keeps one;
+// encode is called once, and only if there is a subscription, and every
+// connection queues that same frame. A leave event ends its session's
+// subscription. The tail calls Dispatch in cursor order per partition;
+// encode is called under the hub partition's lock.
+func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
+	room := e.Room
+	leaver := ""
+	if e.Type == codec.Leave {
+		leaver = e.Session
+	}
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if c := p.copies[room]; c != nil {
+		c.apply(e, cursor)
+	}
 	sp, ok := p.seen[room]
 	if !ok {
 		sp.first = cursor

@@ -1,15 +1,21 @@
 package fanout
 
+import "time"
+
 // Prune forgets the cursors the hub keeps of rooms that no connection
 // follows and that are known up to them elsewhere: in the rooms view, as
 // told by known(room, last). A join of such a room reads its row from the
 // view at a cursor no lower than the one forgotten, so nothing is lost, and
-// the hub no longer keeps every room the server ever saw. known is called
-// without the hub's locks. It returns how many rooms it forgot.
+// the hub no longer keeps every room the server ever saw. It also forgets
+// the copies of rooms no connection followed for a while (copyIdle). known
+// is called without the hub's locks. It returns how many rooms it forgot
+// the cursors of.
 func (h *Hub) Prune(known func(room string, last int64) bool) (forgotten int) {
+	now := time.Now()
 	for i := range h.parts {
 		p := &h.parts[i]
 		p.mu.Lock()
+		p.pruneCopies(now)
 		var idle []string
 		var lasts []int64
 		for room, sp := range p.seen {

@@ -161,6 +161,7 @@ func (t *Tail) Start() []int64 { return t.start }
 func (t *Tail) skip(p int32, from, to int64) {
 	t.skipped.Add(float64(to - from))
 	conns := t.hub.behind(int(p), to)
+	t.hub.dropCopies(int(p))
 	t.log.Warn("tail: retention deleted events before the tail read them; the connections of the partition's rooms missed them",
 		"partition", p, "from", from, "to", to, "connections", len(conns))
 	if t.missed != nil {
@@ -196,9 +197,5 @@ func (t *Tail) dispatch(e *codec.Event, offset int64) {
 			t.log.Error("panic while dispatching an event", "room", e.Room, "cursor", offset, "panic", r, "stack", string(debug.Stack()))
 		}
 	}()
-	leaver := ""
-	if e.Type == codec.Leave {
-		leaver = e.Session
-	}
-	t.hub.Dispatch(e.Room, offset, leaver, func() []byte { return protocol.EncodeEvent(offset, e) })
+	t.hub.Dispatch(e, offset, func() []byte { return protocol.EncodeEvent(offset, e) })
 }

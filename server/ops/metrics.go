@@ -22,6 +22,9 @@ type Metrics struct {
 	Connects prometheus.Counter
 	// Joins counts the joins answered with a snapshot.
 	Joins prometheus.Counter
+	// JoinsFromMemory counts the joins whose snapshot came from the
+	// server's copy of the room, without a read of the view or the log.
+	JoinsFromMemory prometheus.Counter
 	// Sends counts the messages handed to Kafka, over WebSocket and HTTP.
 	Sends prometheus.Counter
 	// Acks counts the messages acknowledged after Kafka took them.
@@ -56,6 +59,8 @@ func NewMetrics(ready func() bool, views map[string]func() bool) *Metrics {
 		Connections: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chatstate_connections", Help: "Open WebSocket connections."}),
 		Connects:    prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_connections_total", Help: "WebSocket connections accepted."}),
 		Joins:       prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_joins_total", Help: "Joins answered with a snapshot."}),
+		JoinsFromMemory: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_joins_from_memory_total",
+			Help: "Joins whose snapshot came from the server's copy of the room, without a read of the view or the log."}),
 		Sends: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_sends_total",
 			Help: "Messages that passed the checks and were handed to Kafka, over WebSocket and HTTP."}),
 		Acks: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_messages_acked_total",
@@ -81,7 +86,7 @@ func NewMetrics(ready func() bool, views map[string]func() bool) *Metrics {
 		}
 		return 0
 	})
-	m.Registry.MustRegister(m.Connections, m.Connects, m.Joins, m.Sends, m.Acks, m.QueueDrops, m.Deliveries, m.SlowClients, m.Invalid, m.Errors, m.ProduceSeconds, readyGauge,
+	m.Registry.MustRegister(m.Connections, m.Connects, m.Joins, m.JoinsFromMemory, m.Sends, m.Acks, m.QueueDrops, m.Deliveries, m.SlowClients, m.Invalid, m.Errors, m.ProduceSeconds, readyGauge,
 		m.DeliverSeconds, m.Kafka.Lag, m.Kafka.DeadLetters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for table, viewReady := range views {

@@ -1,0 +1,194 @@
+package fanout
+
+import (
+	"time"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/processors"
+	"github.com/chatstate/chatstate/server/protocol"
+)
+
+// RingSize is how many of a room's latest events the hub keeps with its
+// copy of the room: enough for a join's default history (50 messages, and
+// up to codec.MarkEvery-1 before them where the row's mark is) and for the
+// resume of a client that was away for a few dozen events.
+const RingSize = 128
+
+// copyIdle is how long the copy of a room that no connection follows any
+// more is kept: long enough that the clients of a dropped network, or of a
+// server restarting behind a load balancer, find it when they come back.
+const copyIdle = time.Minute
+
+// roomCopy is the hub's copy of a room it serves, kept current by the tail:
+// the room's row, folded with the processors' own fold, and its latest
+// events. Every event of the room with a cursor from cover up to row.Cursor
+// is in ring, oldest first. Hub partition lock held for every access.
+type roomCopy struct {
+	row     *codec.RoomState
+	ring    []protocol.Entry
+	cover   int64
+	members []codec.Member // row.MemberList(), nil when a join or leave made it stale; never modified
+	idle    time.Time      // when the last subscription of the room ended; zero while followed
+}
+
+// apply folds the event at cursor into the copy; events at or below its
+// cursor were folded already.
+func (c *roomCopy) apply(e *codec.Event, cursor int64) {
+	if cursor <= c.row.Cursor {
+		return
+	}
+	processors.FoldRoom(c.row, e, cursor)
+	if e.Type != codec.Message {
+		c.members = nil
+	}
+	c.ring = append(c.ring, protocol.Entry{Cursor: cursor, Event: e.Public()})
+	c.trim()
+}
+
+// trim keeps the newest RingSize events. It copies them to a new array
+// once the old one holds twice as many, so that a trim costs O(1) amortised
+// and the dropped events are not kept alive.
+func (c *roomCopy) trim() {
+	over := len(c.ring) - RingSize
+	if over <= 0 {
+		return
+	}
+	c.cover = c.ring[over-1].Cursor + 1
+	if len(c.ring) >= 2*RingSize {
+		c.ring = append(make([]protocol.Entry, 0, 2*RingSize), c.ring[over:]...)
+	} else {
+		c.ring = c.ring[over:]
+	}
+}
+
+// Room is a room as the hub's copy has it, handed to the function of
+// Hub.Copy under the hub's lock: read it there, keep nothing of it but
+// what its methods return.
+type Room struct{ c *roomCopy }
+
+// Row returns the room's row. It is the hub's own: do not modify it or
+// keep it past the call; Clone it for that.
+func (r Room) Row() *codec.RoomState { return r.c.row }
+
+// Members returns the row's member list, sorted by user, shared by every
+// caller until a join or leave changes it: read only.
+func (r Room) Members() []codec.Member {
+	if r.c.members == nil {
+		r.c.members = r.c.row.MemberList()
+	}
+	return r.c.members
+}
+
+// After returns a copy of every event of the room after cursor, up to the
+// row's cursor, oldest first, and whether the copy has them all (false if
+// some were dropped from its ring, or came before the copy was made).
+func (r Room) After(cursor int64) ([]protocol.Entry, bool) {
+	if cursor+1 < r.c.cover {
+		return nil, false
+	}
+	ring := r.c.ring
+	i := len(ring)
+	for i > 0 && ring[i-1].Cursor > cursor {
+		i--
+	}
+	return append([]protocol.Entry(nil), ring[i:]...), true
+}
+
+// Messages returns a copy of the room's messages from cursor from on,
+// at most the last n of them, and whether the copy has every message from
+// there (false as for After).
+func (r Room) Messages(from int64, n int) ([]protocol.Entry, bool) {
+	if from < r.c.cover {
+		return nil, false
+	}
+	var out []protocol.Entry
+	for i := len(r.c.ring) - 1; i >= 0 && len(out) < n; i-- {
+		e := r.c.ring[i]
+		if e.Cursor < from {
+			break
+		}
+		if e.Event.Type == codec.Message {
+			out = append(out, e)
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, true
+}
+
+// Copy calls fn with the hub's copy of room and returns true, or returns
+// false without calling fn if the hub has none. fn runs under the hub
+// partition's lock, which holds the tail's dispatch of the partition: it
+// must be short, must not block and must not call the hub.
+func (h *Hub) Copy(room string, fn func(Room)) bool {
+	p := h.part(room)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.copies[room]
+	if c == nil {
+		return false
+	}
+	fn(Room{c})
+	return true
+}
+
+// Keep makes row the hub's copy of its room, with events, the room's
+// events oldest first: every one with a cursor from cover up to
+// row.Cursor. The hub takes ownership of row. It keeps nothing and returns
+// false when it has a copy already, or when the tail has dispatched an
+// event of the room above row.Cursor, which row lacks. From then on the
+// tail folds every event of the room into the copy, until the room has no
+// subscription for a while, or the tail misses events of its partition.
+func (h *Hub) Keep(row *codec.RoomState, events []protocol.Entry, cover int64) bool {
+	p := h.part(row.Room)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.copies[row.Room] != nil {
+		return false
+	}
+	if sp, ok := p.seen[row.Room]; ok && sp.last > row.Cursor {
+		return false
+	}
+	c := &roomCopy{row: row, cover: min(cover, row.Cursor+1)}
+	for _, e := range events {
+		if e.Cursor >= c.cover && e.Cursor <= row.Cursor {
+			c.ring = append(c.ring, e)
+		}
+	}
+	if len(c.ring) == 0 {
+		// Nothing is known below the row's cursor, so nothing is promised.
+		c.cover = row.Cursor + 1
+	}
+	c.trim()
+	p.copies[row.Room] = c
+	return true
+}
+
+// Copies returns how many rooms the hub keeps a copy of.
+func (h *Hub) Copies() int {
+	n := 0
+	for i := range h.parts {
+		p := &h.parts[i]
+		p.mu.Lock()
+		n += len(p.copies)
+		p.mu.Unlock()
+	}
+	return n
+}
+
+// pruneCopies forgets the copies of rooms nobody followed for copyIdle
+// before now. Hub partition lock held.
+func (p *hubPartition) pruneCopies(now time.Time) {
+	for room, c := range p.copies {
+		if len(p.subs[room]) > 0 {
+			c.idle = time.Time{}
+			continue
+		}
+		if c.idle.IsZero() {
+			c.idle = now
+		} else if now.Sub(c.idle) >= copyIdle {
+			delete(p.copies, room)
+		}
+	}
+}
