@@ -105,7 +105,10 @@ func TestNothingAfterOwnLeave(t *testing.T) {
 	events := 0
 	for i := range cycles {
 		cycler.Send(frame{"op": "join", "room": "busy", "history": 0})
-		for cycler.Next()["op"] != "snapshot" {
+		// The snapshot comes first: a frame of the room before it would be
+		// one the last cycle's leave should have ended.
+		if f := cycler.Next(); f["op"] != "snapshot" {
+			t.Fatalf("cycle %d: got %v after the join, want the snapshot", i, f)
 		}
 		cycler.Send(frame{"op": "leave", "room": "busy", "ref": i})
 		acked, left := false, false
