@@ -53,7 +53,8 @@ func runServer(t *testing.T, cfg Config) (*Server, string) {
 // TestMemoryBoundedUnderJoinLeaveLoop: a connection joins and leaves 300
 // rooms one after the other. It keeps nothing of the rooms it left (at most
 // the one whose own leave is on its way), and once the rooms view has the
-// rooms, the hub keeps no cursor of them either.
+// rooms, the server's prune (every pruneEvery) leaves the hub no cursor of
+// them either.
 func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
 	t.Parallel()
 	s, url := runServer(t, Config{JoinRate: 1e6, JoinBurst: 1e6})
@@ -89,11 +90,7 @@ func TestMemoryBoundedUnderJoinLeaveLoop(t *testing.T) {
 	if leaving > 1 || rooms != 1 {
 		t.Fatalf("the connection keeps %d rooms left and %d joined, want at most 1 and exactly 1", leaving, rooms)
 	}
-	testenv.WaitFor(t, 30*time.Second, func() error {
-		s.hub.Prune(func(room string, last int64) bool {
-			row, err := s.rooms.Get(room)
-			return err == nil && row != nil && row.Cursor >= last
-		})
+	testenv.WaitFor(t, 3*pruneEvery, func() error {
 		n := s.hub.Rooms()
 		if n != 1 {
 			return fmt.Errorf("the hub keeps the cursors of %d rooms, want 1 (the joined one)", n)

@@ -65,7 +65,10 @@ type Config struct {
 	// does not answer within another interval is dropped. Zero value means
 	// 25 seconds.
 	PingInterval time.Duration
-	// WriteTimeout bounds each socket write. Zero value means 10 seconds.
+	// WriteTimeout bounds each socket write and each write to Kafka: a
+	// request's (answered unavailable past it), an expiry's, a try of the
+	// owed leaves, and the goodbye's writes together. Zero value means 10
+	// seconds.
 	WriteTimeout time.Duration
 	// ReadTimeout bounds each Kafka read made for a request (history, resume,
 	// the events API). Zero value means 10 seconds.

@@ -105,7 +105,10 @@ func TestNothingAfterOwnLeave(t *testing.T) {
 	events := 0
 	for i := range cycles {
 		cycler.Send(frame{"op": "join", "room": "busy", "history": 0})
-		for cycler.Next()["op"] != "snapshot" {
+		// The snapshot comes first: a frame of the room before it would be
+		// one the last cycle's leave should have ended.
+		if f := cycler.Next(); f["op"] != "snapshot" {
+			t.Fatalf("cycle %d: got %v after the join, want the snapshot", i, f)
 		}
 		cycler.Send(frame{"op": "leave", "room": "busy", "ref": i})
 		acked, left := false, false
@@ -181,13 +184,15 @@ func TestJoinsAndLeavesAreRateLimited(t *testing.T) {
 // TestLeaveOwedAcrossAnOutage: a member closes its socket while Kafka is
 // away. The server owes the leave and writes it once Kafka is back, while
 // its instance keeps beating: the room and the active-user list are empty
-// again without any expiry.
+// again without any expiry. The session TTL is longer than the test, so
+// that only the owed leave can empty the room: neither an expiry nor the
+// re-assertion (every TTL) comes round meanwhile.
 func TestLeaveOwedAcrossAnOutage(t *testing.T) {
 	t.Parallel()
 	broker, kcfg := testenv.RestartableKafka(t, 2)
 	dir := t.TempDir()
 	runProcessors(t, kcfg, dir)
-	_, hs, _ := startServer(t, kcfg, dir, server.Config{ServerID: "s1", WriteTimeout: 2 * time.Second})
+	_, hs, _ := startServer(t, kcfg, dir, server.Config{ServerID: "s1", WriteTimeout: 2 * time.Second, SessionTTL: time.Hour})
 	alice := testenv.Dial(t, hs.URL, "alice")
 	alice.Send(frame{"op": "join", "room": "h"})
 	alice.Expect("snapshot", nil)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/server"
 )
@@ -76,4 +78,45 @@ func TestBrokerOutage(t *testing.T) {
 	if _, texts := cursors(t, snap); fmt.Sprint(texts) != "[message:alice:before message:alice:after]" {
 		t.Fatalf("history %v", texts)
 	}
+}
+
+// TestGoodbyeDuringAnOutageIsBounded stops the server while Kafka is away,
+// with a member whose send is still waiting for Kafka. Run returns within
+// the goodbye's bound, not after sarama's retries: the send's write timeout
+// (the connection's cleanup waits for its request), then one write timeout
+// for the owed leaves (the retire is not written); the client is told
+// unavailable and closed with 1001.
+func TestGoodbyeDuringAnOutageIsBounded(t *testing.T) {
+	t.Parallel()
+	broker, kcfg := testenv.RestartableKafka(t, 2)
+	dir := t.TempDir()
+	runProcessors(t, kcfg, dir)
+	const writeTimeout = 2 * time.Second
+	_, hs, stop := startServer(t, kcfg, dir, server.Config{ServerID: "s1", WriteTimeout: writeTimeout})
+	alice := testenv.Dial(t, hs.URL, "alice")
+	alice.Send(frame{"op": "join", "room": "r"})
+	alice.Expect("snapshot", frame{})
+	alice.ExpectEvent("r", "join", "alice")
+
+	broker.Stop()
+	testenv.WaitFor(t, 30*time.Second, func() error {
+		if st := status(hs.URL + "/readyz"); st != 503 {
+			return fmt.Errorf("readyz %d during the outage", st)
+		}
+		return nil
+	})
+	alice.Send(frame{"op": "send", "room": "r", "text": "during", "ref": "d"})
+	start := time.Now()
+	stop()
+	// Two write timeouts, with generous slack for a shared machine.
+	if took := time.Since(start); took > 5*writeTimeout {
+		t.Fatalf("the server stopped %v after it was told to, want within two write timeouts of %v", took, writeTimeout)
+	}
+	alice.Expect("error", frame{"code": "unavailable", "ref": "d"})
+	_ = alice.WS.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, data, err := alice.WS.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("after the stop alice read %q, %v; want close 1001", data, err)
+	}
+	// The processors stop on a broker that answers.
+	broker.Start()
 }

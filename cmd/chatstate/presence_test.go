@@ -56,16 +56,26 @@ func TestLaggingServersGroupExpiresNobody(t *testing.T) {
 	// Neither client is told anything while the group is away (three
 	// TTLs), nor for two TTLs after it is back: a sweep in that time sees a
 	// table that is behind, then one that has caught up with both servers'
-	// beats.
+	// beats. Each client is watched by one read over the whole time (a read
+	// that timed out is the last one gorilla makes), ended from here.
 	servers.stop(t)
-	bobQuiet := make(chan error, 1)
-	go func() { bobQuiet <- bob.QuietErr(5*ttl + 10*time.Second) }()
-	alice.Quiet(3 * ttl)
+	watch := func(c *testenv.Client) <-chan error {
+		quiet := make(chan error, 1)
+		go func() { quiet <- c.QuietErr(time.Hour) }()
+		return quiet
+	}
+	aliceQuiet, bobQuiet := watch(alice), watch(bob)
+	<-time.After(3 * ttl) // the fault: the group stays away that long
 	servers = startWorker(t, "servers", d.args("servers", "processor", "--groups", "servers", "--state-dir", serversDir)...)
 	servers.waitLog(t, 60*time.Second, "processor started")
-	alice.Quiet(2*ttl + 5*time.Second)
-	if err := <-bobQuiet; err != nil {
-		t.Fatal(err)
+	<-time.After(2*ttl + 5*time.Second) // the sweeps after it came back
+	for _, c := range []*testenv.Client{alice, bob} {
+		_ = c.WS.SetReadDeadline(time.Now())
+	}
+	for _, quiet := range []<-chan error{aliceQuiet, bobQuiet} {
+		if err := <-quiet; err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	want := "[map[sessions:1 user:alice] map[sessions:1 user:bob]]"

@@ -302,3 +302,86 @@ func startBinary(t *testing.T, path, httpAddr string, args ...string) *proc {
 	})
 	return p
 }
+
+// TestReliabilityTableNamesItsTests: every test the README's reliability
+// table names exists, as a test function of the package the row names
+// before it (fuzz targets anywhere), so that a renamed or deleted test
+// cannot leave a row that no test backs.
+func TestReliabilityTableNamesItsTests(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(raw), "\n## Reliability\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	funcs := map[string]string{} // package dir → the text of its test files
+	testsOf := func(dir string) string {
+		if s, ok := funcs[dir]; ok {
+			return s
+		}
+		files, _ := filepath.Glob(filepath.Join("../..", dir, "*_test.go"))
+		var b strings.Builder
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Write(data)
+		}
+		funcs[dir] = b.String()
+		return funcs[dir]
+	}
+	word := regexp.MustCompile("`([a-z/]+)`|\\b((?:Test|Fuzz)[A-Za-z0-9_]+)")
+	rows := 0
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 5 || strings.TrimSpace(cells[3]) == "test" || strings.HasPrefix(strings.TrimSpace(cells[3]), "---") {
+			continue
+		}
+		rows++
+		pkg, named := "", 0
+		for _, m := range word.FindAllStringSubmatch(cells[3], -1) {
+			switch name := m[2]; {
+			case m[1] != "":
+				pkg = m[1]
+			case strings.HasPrefix(name, "Fuzz"):
+				named++
+				if !strings.Contains(allTests(t), "func "+name+"(f *testing.F)") {
+					t.Errorf("README reliability row %q: no fuzz target %s", strings.TrimSpace(cells[1]), name)
+				}
+			case pkg == "":
+				t.Errorf("README reliability row %q: %s without a package before it", strings.TrimSpace(cells[1]), name)
+			default:
+				named++
+				if !strings.Contains(testsOf(pkg), "func "+name+"(t *testing.T)") {
+					t.Errorf("README reliability row %q: package %s has no test %s", strings.TrimSpace(cells[1]), pkg, name)
+				}
+			}
+		}
+		if named == 0 {
+			t.Errorf("README reliability row %q names no test", strings.TrimSpace(cells[1]))
+		}
+	}
+	if rows < 30 {
+		t.Fatalf("README: %d rows in the reliability table, want the whole table (30 or more)", rows)
+	}
+}
+
+// allTests returns the text of every test file of the repository.
+func allTests(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir("../..", func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		b.Write(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
