@@ -63,20 +63,38 @@ func TestBrokerOutage(t *testing.T) {
 		return nil
 	})
 	alice.Send(frame{"op": "send", "room": "r", "text": "after", "ref": "a"})
-	// The ack and the live event of "after"; nothing of "during" ever comes.
-	alice.AckAndEcho("a")
+	// The ack and the live event of "after". "during" was answered
+	// unavailable when its write timed out; as the README says, Kafka may
+	// still take it once it is back (sarama was retrying it), and then its
+	// event comes first, in the producer's order. It is never acked.
+	want := []string{"message:alice:before", "message:alice:after"}
+	var acked, echoed bool
+	for !acked || !echoed {
+		f := alice.Next()
+		ev, _ := f["event"].(map[string]any)
+		switch {
+		case f["op"] == "ack" && f["ref"] == "a":
+			acked = true
+		case f["op"] == "event" && ev["text"] == "after":
+			echoed = true
+		case f["op"] == "event" && ev["text"] == "during" && !echoed && len(want) == 2:
+			want = []string{"message:alice:before", "message:alice:during", "message:alice:after"}
+		default:
+			t.Fatalf("after the outage: %v", f)
+		}
+	}
 	testenv.WaitFor(t, 60*time.Second, func() error {
 		var room map[string]any
-		if getJSON(t, hs.URL+"/api/rooms/r", &room) != 200 || room["messages"] != 2.0 {
-			return fmt.Errorf("room %v, want the 2 acked messages", room)
+		if getJSON(t, hs.URL+"/api/rooms/r", &room) != 200 || room["messages"] != float64(len(want)) {
+			return fmt.Errorf("room %v, want %d messages", room, len(want))
 		}
 		return nil
 	})
 	bob := testenv.Dial(t, hs.URL, "bob")
 	bob.Send(frame{"op": "join", "room": "r", "history": 10})
-	snap := bob.Expect("snapshot", frame{"messages": 2})
-	if _, texts := cursors(t, snap); fmt.Sprint(texts) != "[message:alice:before message:alice:after]" {
-		t.Fatalf("history %v", texts)
+	snap := bob.Expect("snapshot", frame{"messages": len(want)})
+	if _, texts := cursors(t, snap); fmt.Sprint(texts) != fmt.Sprint(want) {
+		t.Fatalf("history %v, want %v", texts, want)
 	}
 }
 
