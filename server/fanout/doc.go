@@ -15,6 +15,18 @@
 // subscription ends with its session's own leave, so nothing of the room
 // follows it.
 //
+// # Copies of the rooms served
+//
+// The hub keeps a copy of each room a join asked for (Hub.Keep, with the
+// row and the events the join read from the view and the log): Dispatch
+// folds every later event of the room into it with the processors' fold
+// and keeps the room's last RingSize events. Since Dispatch records the
+// room's last cursor after the fold, under the same lock, a copy is never
+// behind what a subscription's join learned, and a snapshot built from it
+// (Hub.Copy) satisfies the order above as one built from the view does.
+// Copies of rooms nobody follows go after a minute (at a prune); a gap in
+// the tail drops the copies of its partition.
+//
 // # Concurrency
 //
 // Hub, Subscription and Tail are safe for concurrent use; the tail calls
