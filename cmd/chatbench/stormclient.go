@@ -278,5 +278,8 @@ func benchID(text, header string) (int, bool) {
 	}
 	digits, _, found := strings.Cut(rest, "|")
 	id, err := strconv.Atoi(digits)
-	return id, found && err == nil
+	if !found || err != nil {
+		return 0, false
+	}
+	return id, true
 }
