@@ -16,6 +16,7 @@ type hub struct {
 	ring, queue int
 	apiKey      string
 	epoch       string
+	presence    bool // joins and leaves are events of the room, as in chatstate
 
 	mu      sync.Mutex
 	rooms   map[string]*room
@@ -78,8 +79,8 @@ type snapshotFrame struct {
 	Truncated bool            `json:"truncated"`
 }
 
-func newHub(ring, queue int, apiKey string) *hub {
-	return &hub{ring: ring, queue: queue, apiKey: apiKey,
+func newHub(ring, queue int, apiKey string, presence bool) *hub {
+	return &hub{ring: ring, queue: queue, apiKey: apiKey, presence: presence,
 		epoch: "barehub-" + strconv.FormatInt(time.Now().UnixNano(), 36),
 		rooms: map[string]*room{}, conns: map[*conn]struct{}{}}
 }
@@ -159,8 +160,8 @@ func (h *hub) snapshotLocked(r *room, ref json.RawMessage, after *int64, history
 	return s
 }
 
-// join answers c's join of name with a snapshot, then writes c's join
-// event, which c receives too. A second join of a room c is in answers a
+// join answers c's join of name with a snapshot, then (with presence)
+// writes c's join event, which c receives too. A second join of a room c is in answers a
 // fresh snapshot and writes nothing.
 func (h *hub) join(c *conn, name string, ref json.RawMessage, after *int64, history int) {
 	h.mu.Lock()
@@ -175,13 +176,18 @@ func (h *hub) join(c *conn, name string, ref json.RawMessage, after *int64, hist
 	r.members[c] = struct{}{}
 	r.sessions[c.user]++
 	c.rooms[name] = struct{}{}
-	h.appendLocked(r, "join", c.user, "")
+	if h.presence {
+		h.appendLocked(r, "join", c.user, "")
+	}
 }
 
-// leaveLocked takes c out of r and writes its leave, which c receives
-// too. h.mu held.
+// leaveLocked takes c out of r and (with presence) writes its leave,
+// which c receives too; it returns the room's cursor after. h.mu held.
 func (h *hub) leaveLocked(c *conn, r *room) int64 {
-	cur := h.appendLocked(r, "leave", c.user, "")
+	cur := r.cursor
+	if h.presence {
+		cur = h.appendLocked(r, "leave", c.user, "")
+	}
 	delete(r.members, c)
 	delete(c.rooms, r.name)
 	if r.sessions[c.user]--; r.sessions[c.user] <= 0 {

@@ -10,9 +10,9 @@ import (
 	"github.com/chatstate/chatstate/internal/testenv"
 )
 
-func startHub(t *testing.T) string {
+func startHub(t *testing.T, presence bool) string {
 	t.Helper()
-	h := newHub(16, 64, "key")
+	h := newHub(16, 64, "key", presence)
 	srv := httptest.NewServer(h.routes())
 	t.Cleanup(func() {
 		srv.Close()
@@ -25,7 +25,7 @@ func startHub(t *testing.T) string {
 // the room's cursor; the snapshot lists the members.
 func TestJoinSendFanOut(t *testing.T) {
 	t.Parallel()
-	base := startHub(t)
+	base := startHub(t, true)
 	alice, bob := testenv.Dial(t, base, "alice"), testenv.Dial(t, base, "bob")
 
 	alice.Send(map[string]any{"op": "join", "room": "lobby", "ref": "j"})
@@ -59,7 +59,7 @@ func TestJoinSendFanOut(t *testing.T) {
 // the snapshot, then the live stream; POST publishes like a send.
 func TestResumeAfterCursor(t *testing.T) {
 	t.Parallel()
-	base := startHub(t)
+	base := startHub(t, true)
 	alice := testenv.Dial(t, base, "alice")
 	alice.Send(map[string]any{"op": "join", "room": "r", "history": 0})
 	alice.Expect("snapshot", testenv.Frame{"cursor": -1})
@@ -111,4 +111,23 @@ func post(t *testing.T, base, room, body string, want int, key ...string) {
 	if resp.StatusCode != want {
 		t.Fatalf("POST %s: %s, want %d", body, resp.Status, want)
 	}
+}
+
+// Without presence, joins and leaves write no events: the members list
+// alone tells them, and a message is the room's first event.
+func TestWithoutPresence(t *testing.T) {
+	t.Parallel()
+	base := startHub(t, false)
+	alice, bob := testenv.Dial(t, base, "alice"), testenv.Dial(t, base, "bob")
+	alice.Send(map[string]any{"op": "join", "room": "r"})
+	alice.Expect("snapshot", testenv.Frame{"cursor": -1})
+	bob.Send(map[string]any{"op": "join", "room": "r"})
+	bob.Expect("snapshot", testenv.Frame{"cursor": -1, "members": []map[string]any{{"user": "alice", "sessions": 1}}})
+	bob.Send(map[string]any{"op": "send", "room": "r", "text": "hi", "ref": 1})
+	if got := bob.AckAndEvent(1, "message"); got != 0 {
+		t.Fatalf("ack at %d, want 0", got)
+	}
+	alice.ExpectEvent("r", "message", "bob")
+	bob.Send(map[string]any{"op": "leave", "room": "r", "ref": 2})
+	bob.Expect("ack", testenv.Frame{"ref": 2, "cursor": 0})
 }

@@ -5,7 +5,8 @@
 // POST /api/rooms/{room}/messages with the API key; /healthz and /readyz),
 // and keeps everything in memory: no Kafka, no persistence, no presence
 // beyond the connections it holds, no limits but a bounded queue per
-// connection. Each room numbers its events with a cursor of its own and
+// connection. Joins and leaves are events of the room, as in chatstate
+// (--presence=false leaves them out). Each room numbers its events with a cursor of its own and
 // keeps its last --ring events, so that a resume returns the events after
 // the client's cursor.
 //
@@ -39,8 +40,9 @@ func main() {
 	apiKey := flag.String("api-key", os.Getenv("CHATSTATE_API_KEY"), "key of POST /api/rooms/{room}/messages (Authorization: Bearer KEY); empty refuses every post")
 	ring := flag.Int("ring", 256, "events each room keeps for resume")
 	queue := flag.Int("queue", 256, "frames queued per connection before it is closed as too slow (4008)")
+	presence := flag.Bool("presence", true, "joins and leaves are events of the room, fanned out to its members and returned by resumes, as in chatstate; false: only the members list of the snapshot tells them")
 	flag.Parse()
-	if err := run(*addr, *apiKey, *ring, *queue); err != nil {
+	if err := run(*addr, *apiKey, *ring, *queue, *presence); err != nil {
 		fmt.Fprintln(os.Stderr, "barehub:", err)
 		os.Exit(1)
 	}
@@ -48,7 +50,7 @@ func main() {
 
 // run serves until SIGINT or SIGTERM, then closes every connection and
 // waits for their goroutines.
-func run(addr, apiKey string, ring, queue int) error {
+func run(addr, apiKey string, ring, queue int, presence bool) error {
 	if ring < 1 || queue < 1 {
 		return errors.New("--ring and --queue must be positive")
 	}
@@ -61,7 +63,7 @@ func run(addr, apiKey string, ring, queue int) error {
 	if err != nil {
 		return err
 	}
-	h := newHub(ring, queue, apiKey)
+	h := newHub(ring, queue, apiKey, presence)
 	srv := &http.Server{Handler: h.routes(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
