@@ -33,6 +33,12 @@ type config struct {
 	DialConcurrency int
 	JoinRetries     int
 	Workers         int // concurrent publishers
+
+	// The reconnect storm (storm.go); StormRooms 0 is the ordinary run.
+	StormRooms       int // rooms each client joins
+	StormConcurrency int // reconnects in flight at once
+	StormHistory     int // messages per room before the cut
+	StormAway        int // messages per room while the clients are away
 }
 
 func flags() []cli.Flag {
@@ -56,6 +62,10 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "dial-concurrency", Value: 64, Usage: "WebSocket dials in flight at once"},
 		&cli.IntFlag{Name: "join-retries", Value: 5, Usage: "tries again of a join answered unavailable (the server's view lags behind)"},
 		&cli.IntFlag{Name: "workers", Value: 64, Usage: "publishes in flight at once"},
+		&cli.IntFlag{Name: "storm-rooms", Usage: "reconnect storm: each client joins this many of the --rooms, then every connection is cut at once and every client reconnects and resumes them from its cursors (0: the ordinary run; --rate, --duration and --warmup do not apply)"},
+		&cli.IntFlag{Name: "storm-concurrency", Value: 1000, Usage: "reconnect storm: reconnects in flight at once (clients that reconnect without backoff; the bound keeps the dials within the server's listen backlog)"},
+		&cli.IntFlag{Name: "storm-history", Value: 2, Usage: "reconnect storm: messages published to each room (over HTTP) before the cut"},
+		&cli.IntFlag{Name: "storm-away", Value: 1, Usage: "reconnect storm: messages published to each room while the clients are away, which their resumes must return"},
 	}
 }
 
@@ -81,6 +91,11 @@ func configFrom(c *cli.Context) (config, error) {
 		DialConcurrency: c.Int("dial-concurrency"),
 		JoinRetries:     c.Int("join-retries"),
 		Workers:         c.Int("workers"),
+
+		StormRooms:       c.Int("storm-rooms"),
+		StormConcurrency: c.Int("storm-concurrency"),
+		StormHistory:     c.Int("storm-history"),
+		StormAway:        c.Int("storm-away"),
 	}
 	if cfg.Run == "" {
 		var b [4]byte
@@ -109,6 +124,12 @@ func (cfg config) validate() error {
 		return fmt.Errorf("--payload %d: want %d to 4096 bytes", cfg.Payload, minPayload)
 	case cfg.DialConcurrency < 1 || cfg.Workers < 1:
 		return fmt.Errorf("--dial-concurrency and --workers must be positive")
+	case cfg.StormRooms < 0 || cfg.StormRooms > cfg.Rooms:
+		return fmt.Errorf("--storm-rooms %d: want 0 to --rooms (%d)", cfg.StormRooms, cfg.Rooms)
+	case cfg.StormRooms > 0 && (cfg.StormConcurrency < 1 || cfg.StormHistory < 0 || cfg.StormAway < 0):
+		return fmt.Errorf("--storm-concurrency must be positive, --storm-history and --storm-away not negative")
+	case cfg.StormRooms > 0 && cfg.APIKey == "":
+		return fmt.Errorf("--storm-rooms publishes over HTTP and needs --api-key (the server's --api-key)")
 	case cfg.Run == "" || len(cfg.Run) > 16:
 		return fmt.Errorf("--run %q: 1 to 16 letters and digits", cfg.Run)
 	}

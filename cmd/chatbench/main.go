@@ -35,6 +35,16 @@ func main() {
 			if err != nil {
 				return err
 			}
+			if cfg.StormRooms > 0 {
+				rep, err := runStorm(c.Context, cfg)
+				if rep != nil {
+					rep.print(os.Stdout, cfg.JSONOnly)
+				}
+				if err == nil && !rep.OK {
+					err = fmt.Errorf("%s", rep.Verdict)
+				}
+				return err
+			}
 			rep, err := run(c.Context, cfg)
 			if rep != nil {
 				rep.print(os.Stdout, cfg.JSONOnly)

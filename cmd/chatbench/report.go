@@ -28,7 +28,11 @@ type report struct {
 	ConnectSeconds float64 `json:"connect_s"`
 	ConnectLatency summary `json:"connect_latency"`
 	JoinRetries    int64   `json:"join_retries"`
-	SettleSeconds  float64 `json:"settle_s"`
+	// The server's CPU time while the clients connected and joined, and
+	// that per join (the workload's clients each join one room).
+	JoinCPUSeconds   float64 `json:"join_cpu_s"`
+	JoinCPUMsPerJoin float64 `json:"join_cpu_ms_per_join"`
+	SettleSeconds    float64 `json:"settle_s"`
 
 	Published         int            `json:"published"`
 	Acked             int            `json:"acked"`
@@ -143,6 +147,17 @@ func (r *report) finish(f *fleet, s0, s1, s2 procSample, cpu0 time.Duration, win
 	}
 }
 
+// joinCPU fills in the server's CPU time between a, before the clients
+// connected, and b, once they had joined, and that per join; nothing
+// without samples or joins.
+func (r *report) joinCPU(a, b procSample, joins int) {
+	if a.Failed != "" || b.Failed != "" || joins == 0 {
+		return
+	}
+	r.JoinCPUSeconds = (b.CPU - a.CPU).Seconds()
+	r.JoinCPUMsPerJoin = r.JoinCPUSeconds * 1000 / float64(joins)
+}
+
 // print writes the readable table (unless jsonOnly) and the JSON line.
 func (r *report) print(w io.Writer, jsonOnly bool) {
 	if !jsonOnly {
@@ -164,6 +179,9 @@ func (r *report) table(w io.Writer) {
 	c := r.ConnectLatency
 	p("connect", "%d of %d connected and joined in %.2f s (per client p50 %.1f ms, p99 %.1f ms, max %.1f ms); %d joins retried",
 		r.Connected, r.Clients, r.ConnectSeconds, c.P50, c.P99, c.Max, r.JoinRetries)
+	if r.ServerSampled {
+		p("join CPU", "%.2f s of server CPU while connecting and joining: %.3f ms per join", r.JoinCPUSeconds, r.JoinCPUMsPerJoin)
+	}
 	p("settle", "%.1f s until the server was quiet (under 0.2 cores) after the joins", r.SettleSeconds)
 	if r.Rate > 0 {
 		p("published", "%d sent, %d acked, %d failed%s; publisher at most %.1f ms behind schedule",

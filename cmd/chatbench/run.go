@@ -31,6 +31,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	rep.ConnectSeconds = time.Since(t0).Seconds()
 	rep.Connected, rep.ConnectFailed = len(f.all), failed
 	rep.ConnectLatency = summarize(f.connect.merged())
+	rep.joinCPU(s0, sampleProc(cfg.ServerPID), rep.Connected)
 	if failed > 0 || ctx.Err() != nil {
 		s1 := sampleProc(cfg.ServerPID)
 		f.closeAll(10 * time.Second)
