@@ -14,6 +14,11 @@ import (
 // resume of a client that was away for a few dozen events.
 const RingSize = 128
 
+// RingBytes bounds the text a room's ring keeps (about, counting each
+// event's fields), so that a room of long messages keeps fewer of them:
+// a server's memory for copies is at most that per room it serves.
+const RingBytes = 64 << 10
+
 // copyIdle is how long the copy of a room that no connection follows any
 // more is kept: long enough that the clients of a dropped network, or of a
 // server restarting behind a load balancer, find it when they come back.
@@ -26,6 +31,7 @@ const copyIdle = time.Minute
 type roomCopy struct {
 	row     *codec.RoomState
 	ring    []protocol.Entry
+	bytes   int // entrySize of every event in ring
 	cover   int64
 	members []codec.Member // row.MemberList(), nil when a join or leave made it stale; never modified
 	idle    time.Time      // when the last subscription of the room ended; zero while followed
@@ -41,24 +47,45 @@ func (c *roomCopy) apply(e *codec.Event, cursor int64) {
 	if e.Type != codec.Message {
 		c.members = nil
 	}
-	c.ring = append(c.ring, protocol.Entry{Cursor: cursor, Event: e.Public()})
+	c.push(protocol.Entry{Cursor: cursor, Event: e.Public()})
 	c.trim()
 }
 
-// trim keeps the newest RingSize events. It copies them to a new array
-// once the old one holds twice as many, so that a trim costs O(1) amortised
-// and the dropped events are not kept alive.
+// push appends an event to the ring.
+func (c *roomCopy) push(e protocol.Entry) {
+	c.ring = append(c.ring, e)
+	c.bytes += entrySize(e)
+}
+
+// entrySize is about what an event in a ring costs: its strings and the
+// entry itself.
+func entrySize(e protocol.Entry) int {
+	p := e.Event
+	return 128 + len(p.ID) + len(p.Room) + len(p.User) + len(p.TS) + len(p.Text) + len(p.Session)
+}
+
+// trim keeps the newest RingSize events, RingBytes at most. It reslices:
+// once the array is full, append moves the live events to a new one, so a
+// trim costs O(1) amortised and at most the array's length of dropped
+// events stays alive until then.
 func (c *roomCopy) trim() {
-	over := len(c.ring) - RingSize
-	if over <= 0 {
+	over := max(0, len(c.ring)-RingSize)
+	for i := 0; i < over; i++ {
+		c.bytes -= entrySize(c.ring[i])
+	}
+	for over < len(c.ring) && c.bytes > RingBytes {
+		c.bytes -= entrySize(c.ring[over])
+		over++
+	}
+	if over == 0 {
 		return
 	}
 	c.cover = c.ring[over-1].Cursor + 1
-	if len(c.ring) >= 2*RingSize {
-		c.ring = append(make([]protocol.Entry, 0, 2*RingSize), c.ring[over:]...)
-	} else {
-		c.ring = c.ring[over:]
+	if over == len(c.ring) {
+		c.ring = nil
+		return
 	}
+	c.ring = c.ring[over:]
 }
 
 // Room is a room as the hub's copy has it, handed to the function of
@@ -153,7 +180,7 @@ func (h *Hub) Keep(row *codec.RoomState, events []protocol.Entry, cover int64) b
 	c := &roomCopy{row: row, cover: min(cover, row.Cursor+1)}
 	for _, e := range events {
 		if e.Cursor >= c.cover && e.Cursor <= row.Cursor {
-			c.ring = append(c.ring, e)
+			c.push(e)
 		}
 	}
 	if len(c.ring) == 0 {

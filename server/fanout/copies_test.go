@@ -166,3 +166,23 @@ func TestCopiesPrunedAndDropped(t *testing.T) {
 		t.Fatal("a gap in the partition left its copies")
 	}
 }
+
+// Long messages: the ring keeps RingBytes of them, not RingSize.
+func TestRingBoundedInBytes(t *testing.T) {
+	h := newTestHub()
+	h.Keep(codec.NewRoomState("r"), nil, 0)
+	long := ev(codec.Message, "r", "a", "sa")
+	long.Text = string(make([]byte, 4000))
+	for i := range RingSize {
+		h.Dispatch(long, int64(i), noFrame)
+	}
+	h.Copy("r", func(r Room) {
+		n, bytes := len(r.c.ring), r.c.bytes
+		if bytes > RingBytes || n != RingBytes/entrySize(r.c.ring[0]) {
+			t.Fatalf("%d events of %d bytes in all, want the %d that fit in %d", n, bytes, RingBytes/entrySize(r.c.ring[0]), RingBytes)
+		}
+		if got, ok := r.After(int64(RingSize - n - 1)); !ok || len(got) != n {
+			t.Fatalf("After the newest dropped: %d events, %v", len(got), ok)
+		}
+	})
+}
