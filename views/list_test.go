@@ -91,7 +91,8 @@ func randomName(r *rand.Rand) string {
 // TestListPagesAsTheFullScan: on a table of rooms spread over four
 // partitions, List answers every one of many random prefix, limit and keep
 // combinations with exactly the rows, in exactly the order and encoding, of
-// the full scan that sorts every kept row and cuts at the limit.
+// the full scan that sorts every kept row and cuts at the limit. Version
+// stays while nothing is applied, and moves when a row is.
 func TestListPagesAsTheFullScan(t *testing.T) {
 	kcfg := testenv.Kafka(t, 4)
 	r := rand.New(rand.NewPCG(1, 2))
@@ -144,6 +145,26 @@ func TestListPagesAsTheFullScan(t *testing.T) {
 	// A prefix no room has answers an empty list, not a nil one.
 	if got, err := v.List("zz", 10, nil); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("List of an unused prefix: %#v, %v; want an empty list", got, err)
+	}
+
+	// The version stays while nothing is applied and moves with a row.
+	before, err := v.Version()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := v.Version(); again != before || err != nil {
+		t.Fatalf("Version again: %q, %v; want %q", again, err, before)
+	}
+	fillRooms(t, kcfg, []string{"zz"})
+	testenv.WaitFor(t, 30*time.Second, func() error {
+		rows, err := v.List("zz", 0, nil)
+		if err != nil || len(rows) != 1 {
+			return fmt.Errorf("zz: %d rows, %v", len(rows), err)
+		}
+		return nil
+	})
+	if after, err := v.Version(); after == before || err != nil {
+		t.Errorf("Version after a new row: %q, %v; want other than %q", after, err, before)
 	}
 }
 
