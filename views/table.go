@@ -334,6 +334,8 @@ func (t *Table[T]) List(prefix string, limit int, keep func(*T) bool) ([]*T, err
 	var it goka.Iterator
 	var err error
 	if prefix == "" {
+		// Every key: the unranged iterator, which does not fill
+		// leveldb's block cache when a limit 0 reads the whole table.
 		it, err = t.view.Iterator()
 	} else {
 		// An empty limit is the range of the keys that start with prefix.
