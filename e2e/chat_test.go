@@ -61,6 +61,10 @@ func TestTwoUsersChat(t *testing.T) {
 		// The room list (from /api/rooms) counts members and messages.
 		p.waitJS("the room list entry", `document.querySelector('[data-testid=rooms] li[data-room="lobby"] .room-counts')?.textContent === '2 members · 2 messages'`, stepTimeout)
 	}
+	// While the rooms table stays as it is, the list's polls name its ETag
+	// and are answered 304 without a body; the entry stays.
+	alice.waitJS("a poll of the room list answered 304", `performance.getEntriesByType('resource').some((e) => new URL(e.name).pathname === '/api/rooms' && e.responseStatus === 304)`, stepTimeout)
+	alice.waitJS("the room list entry after the 304", `document.querySelector('[data-testid=rooms] li[data-room="lobby"] .room-counts')?.textContent === '2 members · 2 messages'`, stepTimeout)
 
 	// Several rooms: bob also joins "side"; a message in lobby counts as
 	// unread there until bob switches back.

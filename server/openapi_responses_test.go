@@ -60,6 +60,10 @@ func (k apiCall) request(base string) *http.Request {
 
 var jsonBody = map[string]string{"Content-Type": "application/json"}
 
+func ifNoneMatch(tags string) map[string]string {
+	return map[string]string{"If-None-Match": tags}
+}
+
 func bearer(key string) map[string]string {
 	return map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + key}
 }
@@ -230,6 +234,11 @@ func TestOpenAPIResponses(t *testing.T) {
 		{method: "GET", target: "/api/users?prefix=-x", status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms/news/events?after=99999999999999999999", status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms?limit=abc", status: 400, docRejects: true},
+		{method: "GET", target: "/api/rooms", header: ifNoneMatch("*"), status: 304},
+		{method: "GET", target: "/api/rooms?prefix=ne", header: ifNoneMatch(`"0123456789abcdef0123456789abcdef"`), status: 200},
+		{method: "GET", target: "/api/rooms?limit=abc", header: ifNoneMatch("*"), status: 400, docRejects: true},
+		{method: "GET", target: "/api/users?online=true", header: ifNoneMatch("*"), status: 304},
+		{method: "GET", target: "/api/users?online=yes", header: ifNoneMatch("*"), status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms/news", status: 200},
 		{method: "GET", target: "/api/rooms/never", status: 404},
 		{method: "GET", target: "/api/rooms/bad%20name", status: 400, docRejects: true},

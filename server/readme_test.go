@@ -63,6 +63,24 @@ func TestREADMEMatchesTheAPI(t *testing.T) {
 		}
 	}
 
+	// The lists' ETag and 304, as the document has them.
+	polling := readmeBullet(t, readme, "**Polling the lists**")
+	for _, path := range []string{"/api/rooms", "/api/users"} {
+		op := doc.Paths.Find(path).Get
+		if op.Responses.Status(304) == nil || op.Parameters.GetByInAndName(openapi3.ParameterInHeader, "If-None-Match") == nil ||
+			op.Responses.Status(200).Value.Headers["ETag"] == nil {
+			t.Errorf("the document lacks the ETag, If-None-Match or 304 of GET %s", path)
+		}
+		if !strings.Contains(polling, "`GET "+path+"`") {
+			t.Errorf("README, Polling the lists: GET %s is not named in %q", path, polling)
+		}
+	}
+	for _, w := range []string{"`ETag`", "`If-None-Match`", "`304 Not Modified` with no body", "`Cache-Control: no-cache`"} {
+		if !strings.Contains(polling, w) {
+			t.Errorf("README, Polling the lists: no %s in %q", w, polling)
+		}
+	}
+
 	if !strings.Contains(readmeBullet(t, readme, "**`GET /api/openapi.json`**"), "OpenAPI 3 document") {
 		t.Errorf("README: the bullet of GET /api/openapi.json does not say it is the OpenAPI 3 document")
 	}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/lovoo/goka/storage"
@@ -55,4 +56,35 @@ func (t *Table[T]) Offsets(n int) ([]int64, error) {
 		out[p] = off
 	}
 	return out, nil
+}
+
+// Version returns a token of the rows the view holds: it is the same for two
+// reads between which no partition applied a record, and differs after one
+// did. It is derived from each partition's applied offset, so views of the
+// same table that applied the same records (another server's, or this one's
+// after a restart) return the same token. goka applies a record's row
+// before its offset, so the rows read after Version are at least as new as
+// the token: a caller that reads Version before the rows never tags older
+// rows with a newer token. It fails as Offsets does, for any partition the
+// view has opened; safe for concurrent use.
+func (t *Table[T]) Version() (string, error) {
+	t.offsets.mu.Lock()
+	defer t.offsets.mu.Unlock()
+	parts := make([]int32, 0, len(t.offsets.stores))
+	for p := range t.offsets.stores {
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return "", fmt.Errorf("views: %s has not started", t.name)
+	}
+	slices.Sort(parts)
+	b := []byte(t.name)
+	for _, p := range parts {
+		off, err := t.offsets.stores[p].GetOffset(-1)
+		if err != nil {
+			return "", fmt.Errorf("views: %s/%d: %w", t.name, p, err)
+		}
+		b = fmt.Appendf(b, " %d:%d", p, off)
+	}
+	return string(b), nil
 }

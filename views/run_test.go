@@ -13,7 +13,7 @@ import (
 
 // runView runs v until the returned stop is called or the test ends; stop
 // returns Run's error.
-func runView[T any](t *testing.T, v *views.Table[T]) (stop func() error) {
+func runView[T any](t testing.TB, v *views.Table[T]) (stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

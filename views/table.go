@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -318,26 +317,41 @@ func (t *Table[T]) Get(key string) (*T, error) {
 
 // List returns the rows whose key starts with prefix, sorted by key, for
 // which keep returns true (nil keeps all), at most limit of them (0: all).
+// It fails with ErrNotReady until the view is ready.
+//
+// Its cost is that of the page, not of the table: each partition's store is
+// iterated in key order from prefix on, goka merges the partitions in key
+// order, and List stops at the first key past the prefix or at the limit'th
+// kept row. It decodes only the rows it visits: the rows it returns and,
+// with keep, those keep rejects on the way, so a keep that rejects most rows
+// visits as many as it rejects. Limit 0 visits every row under prefix.
 func (t *Table[T]) List(prefix string, limit int, keep func(*T) bool) ([]*T, error) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if !t.ready() {
 		return nil, fmt.Errorf("%w: %s", ErrNotReady, t.state())
 	}
-	it, err := t.view.Iterator()
+	var it goka.Iterator
+	var err error
+	if prefix == "" {
+		// Every key: the unranged iterator, which does not fill
+		// leveldb's block cache when a limit 0 reads the whole table.
+		it, err = t.view.Iterator()
+	} else {
+		// An empty limit is the range of the keys that start with prefix.
+		it, err = t.view.IteratorWithRange(prefix, "")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("views: %s: %w", t.name, err)
 	}
 	defer it.Release()
-	type kv struct {
-		key string
-		row *T
-	}
-	var rows []kv
-	for it.Next() {
+	out := []*T{}
+	for (limit <= 0 || len(out) < limit) && it.Next() {
 		k := it.Key()
 		if !strings.HasPrefix(k, prefix) {
-			continue
+			// Keys come in order: none after this one has the prefix
+			// either (a store whose range is wider stops here too).
+			break
 		}
 		v, err := it.Value()
 		if err != nil {
@@ -347,19 +361,10 @@ func (t *Table[T]) List(prefix string, limit int, keep func(*T) bool) ([]*T, err
 		if !ok || (keep != nil && !keep(row)) {
 			continue
 		}
-		rows = append(rows, kv{k, row})
+		out = append(out, row)
 	}
 	if err := it.Err(); err != nil {
 		return nil, fmt.Errorf("views: %s: %w", t.name, err)
-	}
-	// Partitions are iterated one after the other; sort across them.
-	sort.Slice(rows, func(i, j int) bool { return rows[i].key < rows[j].key })
-	if limit > 0 && len(rows) > limit {
-		rows = rows[:limit]
-	}
-	out := make([]*T, len(rows))
-	for i := range rows {
-		out[i] = rows[i].row
 	}
 	return out, nil
 }

@@ -52,11 +52,15 @@ type Config struct {
 }
 
 // Table is what the handlers read of a table: a row by key (nil when there
-// is none) and a page of rows in key order. views.Table is one. Errors are
-// those of a table that cannot answer now (the API answers 503).
+// is none), a page of rows in key order, and a version of the rows that
+// changes whenever they may have (read before the rows it tags; the lists'
+// ETag is made of it). views.Table is one. Errors of Get and List are those
+// of a table that cannot answer now (the API answers 503); when Version
+// fails, the lists answer without an ETag.
 type Table[T any] interface {
 	Get(key string) (*T, error)
 	List(prefix string, limit int, keep func(*T) bool) ([]*T, error)
+	Version() (string, error)
 }
 
 // API is the HTTP API's handlers, registered on a mux. It is safe for

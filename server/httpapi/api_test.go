@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,9 +26,16 @@ import (
 type memTable[T any] struct {
 	rows map[string]*T
 	err  error
+	// version is what Version answers, with versionErr.
+	version    atomic.Int64
+	versionErr error
 }
 
 func (m *memTable[T]) Get(key string) (*T, error) { return m.rows[key], m.err }
+
+func (m *memTable[T]) Version() (string, error) {
+	return strconv.FormatInt(m.version.Load(), 10), m.versionErr
+}
 
 func (m *memTable[T]) List(prefix string, limit int, keep func(*T) bool) ([]*T, error) {
 	if m.err != nil {

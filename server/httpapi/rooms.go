@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/chatstate/chatstate/api"
@@ -25,6 +26,10 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
+	tag := a.listETag(a.cfg.Rooms.Version, "rooms", prefix, strconv.Itoa(limit))
+	if tag.unchanged(w, r) {
+		return
+	}
 	rows, err := a.cfg.Rooms.List(prefix, limit, nil)
 	if err != nil {
 		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
@@ -34,7 +39,7 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
 	for i, row := range rows {
 		out[i] = api.SummaryOf(row)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"rooms": out})
+	tag.write(w, map[string]any{"rooms": out})
 }
 
 func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/codec"
@@ -15,6 +16,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var keep func(*codec.UserState) bool
+	online := "all"
 	// Absent means all users; present, it must be one of the four values
 	// (an empty ?online= is a malformed request, not a default).
 	q := r.URL.Query()
@@ -22,6 +24,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 	case !q.Has("online"), v == "false", v == "0":
 	case v == "true", v == "1":
 		keep = func(u *codec.UserState) bool { return u.SessionCount() > 0 }
+		online = "online"
 	default:
 		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "online must be true or false"))
 		return
@@ -29,6 +32,10 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 	prefix := r.URL.Query().Get("prefix")
 	if e := checkPrefix(prefix); e != nil {
 		WriteError(w, e)
+		return
+	}
+	tag := a.listETag(a.cfg.Users.Version, "users", prefix, strconv.Itoa(limit), online)
+	if tag.unchanged(w, r) {
 		return
 	}
 	rows, err := a.cfg.Users.List(prefix, limit, keep)
@@ -40,7 +47,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 	for i, u := range rows {
 		out[i] = api.UserOf(u)
 	}
-	WriteJSON(w, http.StatusOK, map[string]any{"users": out})
+	tag.write(w, map[string]any{"users": out})
 }
 
 func (a *API) getUser(w http.ResponseWriter, r *http.Request) {

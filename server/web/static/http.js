@@ -2,22 +2,33 @@
 // words, and the chat page's polling of the room list.
 
 /**
- * Fetches JSON, never from a cache.
+ * Fetches JSON, never from the browser's cache. With etag (the ETag of an
+ * earlier answer of the same URL) the request asks If-None-Match, and an
+ * unchanged list answers 304 with no body: notModified, ok, body null.
  * @param {string} url
- * @returns {Promise<{ok: boolean, status: number, body: *}>} resolves with
- *   the status and the parsed body (null when it is not JSON); an HTTP error
- *   keeps the server's {error: {code, message}} in body. Rejects only when
- *   the server could not be reached.
+ * @param {{etag?: string}} [opts]
+ * @returns {Promise<{ok: boolean, status: number, body: *, etag: string, notModified: boolean}>}
+ *   resolves with the status, the parsed body (null when it is not JSON)
+ *   and the answer's ETag ('' when it has none; on a 304, the one asked
+ *   about unless the server names another); an HTTP error keeps the
+ *   server's {error: {code, message}} in body. Rejects only when the server
+ *   could not be reached.
  */
-export async function getJSON(url) {
-  const res = await fetch(url, { cache: 'no-store', headers: { Accept: 'application/json' } });
+export async function getJSON(url, { etag = '' } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (etag) headers['If-None-Match'] = etag;
+  // no-store: the page keeps the tag and the list itself; the browser's
+  // cache neither answers nor adds a validator of its own.
+  const res = await fetch(url, { cache: 'no-store', headers });
+  const tag = res.headers.get('ETag') || '';
+  if (res.status === 304) return { ok: true, status: 304, body: null, etag: tag || etag, notModified: true };
   let body = null;
   try {
     body = await res.json();
   } catch {
     body = null;
   }
-  return { ok: res.ok, status: res.status, body };
+  return { ok: res.ok, status: res.status, body, etag: tag, notModified: false };
 }
 
 /**
@@ -34,7 +45,10 @@ export function errorText(r) {
 /**
  * Polls GET /api/rooms: at once on start, every intervalMs while the page
  * is visible and paused() is false, when the page becomes visible again, and
- * shortly after soon(). One request at a time.
+ * shortly after soon(). One request at a time. Each poll names the ETag of
+ * the last list it handed to onRooms; a 304 (the list is unchanged) hands
+ * nothing. A failure forgets the tag, so that the next answer is a whole
+ * list, which replaces what onFailure showed.
  */
 export class RoomListPoller {
   /**
@@ -54,6 +68,7 @@ export class RoomListPoller {
     this._timer = 0;
     this._soon = 0;
     this._busy = false;
+    this._etag = '';
   }
 
   /** Polls now and from now on. */
@@ -82,10 +97,13 @@ export class RoomListPoller {
     if (this._busy) return;
     this._busy = true;
     try {
-      const r = await getJSON('/api/rooms');
+      const r = await getJSON('/api/rooms', { etag: this._etag });
+      if (r.notModified) return;
       if (!r.ok || !r.body) throw new Error(`HTTP ${r.status}`);
+      this._etag = r.etag;
       this.onRooms(Array.isArray(r.body && r.body.rooms) ? r.body.rooms : []);
     } catch {
+      this._etag = '';
       this.onFailure();
     } finally {
       this._busy = false;

@@ -48,6 +48,11 @@ const st = {
   sortKey: 'room',
   sortDir: 1,
   rooms: [],
+  // The ETags of st.rooms and st.users: a poll names them, and an
+  // unchanged list answers 304 without a body.
+  roomsTag: '',
+  users: [],
+  usersTag: '',
   selected: '',
   paused: false,
   timer: 0,
@@ -91,7 +96,7 @@ async function loadRooms() {
   const prefix = st.prefix;
   let r;
   try {
-    r = await getJSON(`/api/rooms?${q}`);
+    r = await getJSON(`/api/rooms?${q}`, { etag: st.roomsTag });
   } catch {
     showText(el.roomsError, UNREACHABLE);
     return false;
@@ -102,7 +107,11 @@ async function loadRooms() {
     return true;
   }
   showText(el.roomsError, '');
-  st.rooms = Array.isArray(r.body && r.body.rooms) ? r.body.rooms.filter((x) => x && typeof x.room === 'string') : [];
+  if (!r.notModified) {
+    st.roomsTag = r.etag;
+    st.rooms = Array.isArray(r.body && r.body.rooms) ? r.body.rooms.filter((x) => x && typeof x.room === 'string') : [];
+  }
+  // Rendered on a 304 too: the last activity reads "… ago".
   renderRooms();
   return true;
 }
@@ -282,7 +291,7 @@ function renderRoom(room) {
 async function loadUsers() {
   let r;
   try {
-    r = await getJSON('/api/users?online=true');
+    r = await getJSON('/api/users?online=true', { etag: st.usersTag });
   } catch {
     showText(el.usersError, UNREACHABLE);
     return false;
@@ -292,7 +301,17 @@ async function loadUsers() {
     return true;
   }
   showText(el.usersError, '');
-  const users = Array.isArray(r.body && r.body.users) ? r.body.users.filter((u) => u && typeof u.user === 'string') : [];
+  if (!r.notModified) {
+    st.usersTag = r.etag;
+    st.users = Array.isArray(r.body && r.body.users) ? r.body.users.filter((u) => u && typeof u.user === 'string') : [];
+  }
+  // Rendered on a 304 too: "seen" reads "… ago".
+  renderUsers();
+  return true;
+}
+
+function renderUsers() {
+  const users = st.users;
   reconcile(el.usersBody, users, (u) => u.user, (u) => {
     const tr = document.createElement('tr');
     tr.dataset.user = u.user;
@@ -325,7 +344,6 @@ async function loadUsers() {
   setText(el.usersCount, `(${users.length})`);
   el.usersEmpty.hidden = users.length > 0;
   setText(el.usersEmpty, 'Nobody is online.');
-  return true;
 }
 
 // ------------------------------------------------------------------ refresh
