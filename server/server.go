@@ -21,6 +21,7 @@ import (
 	"github.com/chatstate/chatstate/server/transport"
 	"github.com/chatstate/chatstate/views"
 	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -109,11 +110,11 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.epoch, err = kafka.Epoch(client, kcfg); err != nil {
 		return nil, err
 	}
-	sp, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID))
+	pc, err := kgo.NewClient(kcfg.Kgo("server-" + cfg.ServerID)...)
 	if err != nil {
 		return nil, fmt.Errorf("server: producer: %w", err)
 	}
-	s.prod = &producer{prod: sp}
+	s.prod = newProducer(pc)
 	// The reader asks only for ranges it knows are written, so it never
 	// needs a broker's long poll: with the default wait, a fetch of a
 	// record just written could sit out the whole wait (seen on kfake:
