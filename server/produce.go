@@ -7,53 +7,29 @@ import (
 	"sync"
 
 	"github.com/IBM/sarama"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // errProducerClosed is what a write after the server released Kafka gets.
 var errProducerClosed = errors.New("server: the producer is closed")
 
-// producer writes the server's records through a kgo client (see
-// kafka.Config.Kgo: acks=all, idempotent, goka's partitioner) so that every
-// write has the bound its caller's context sets. A write whose context ends
-// first is answered then; a record not yet sent by then is failed by kgo
-// and not written, one already sent may still be (no client can tell before
-// Kafka answers). Safe for concurrent use.
+// producer wraps the sync producer so that every write has the bound its
+// caller's context sets: sarama's SyncProducer takes no context, and during
+// an outage it retries for as long as its own settings say. A write whose
+// context ends first is answered then; the producer's call goes on in a
+// goroutine that close waits for. Safe for concurrent use.
 type producer struct {
-	cl *kgo.Client
+	prod sarama.SyncProducer
 
 	mu       sync.RWMutex
 	closed   bool
 	inflight sync.WaitGroup
 }
 
-func newProducer(cl *kgo.Client) *producer { return &producer{cl: cl} }
-
 // send hands msgs to Kafka and returns its answer, or an error wrapping
-// ctx's once ctx ends first: then the records are not acknowledged. Only
-// the Topic, Key and Value of each message are written. On success each
-// message's Partition and Offset are set. The records of one call go to
-// Kafka together, each in order within its partition.
+// ctx's once ctx ends first: then the records are not acknowledged, and
+// Kafka may still take them (no client can tell before Kafka answers). On
+// success each message's Offset is set.
 func (p *producer) send(ctx context.Context, msgs ...*sarama.ProducerMessage) error {
-	if len(msgs) == 0 {
-		return nil
-	}
-	recs := make([]*kgo.Record, len(msgs))
-	for i, m := range msgs {
-		r := &kgo.Record{Topic: m.Topic}
-		var err error
-		if m.Key != nil {
-			if r.Key, err = m.Key.Encode(); err != nil {
-				return fmt.Errorf("server: key of a record: %w", err)
-			}
-		}
-		if m.Value != nil {
-			if r.Value, err = m.Value.Encode(); err != nil {
-				return fmt.Errorf("server: value of a record: %w", err)
-			}
-		}
-		recs[i] = r
-	}
 	p.mu.RLock()
 	if p.closed {
 		p.mu.RUnlock()
@@ -62,28 +38,15 @@ func (p *producer) send(ctx context.Context, msgs ...*sarama.ProducerMessage) er
 	p.inflight.Add(1)
 	p.mu.RUnlock()
 	done := make(chan error, 1)
-	var (
-		mu      sync.Mutex
-		errs    []error
-		pending = len(recs)
-	)
-	for i, r := range recs {
-		// kgo calls promises one at a time, on its own goroutine; the
-		// last of this call's answers the call.
-		p.cl.Produce(ctx, r, func(r *kgo.Record, err error) {
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-			} else {
-				msgs[i].Partition, msgs[i].Offset = r.Partition, r.Offset
-			}
-			if pending--; pending == 0 {
-				done <- errors.Join(errs...)
-				p.inflight.Done()
-			}
-		})
-	}
+	go func() {
+		defer p.inflight.Done()
+		if len(msgs) == 1 {
+			_, _, err := p.prod.SendMessage(msgs[0])
+			done <- err
+			return
+		}
+		done <- p.prod.SendMessages(msgs)
+	}()
 	select {
 	case err := <-done:
 		return err
@@ -92,8 +55,8 @@ func (p *producer) send(ctx context.Context, msgs ...*sarama.ProducerMessage) er
 	}
 }
 
-// close refuses further sends, closes the client, which fails what it
-// still holds, and waits for the sends in flight to be answered.
+// close refuses further sends, closes the producer, which fails what it
+// still retries, and waits for the sends in flight to return.
 func (p *producer) close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -102,7 +65,7 @@ func (p *producer) close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
-	p.cl.Close()
+	err := p.prod.Close()
 	p.inflight.Wait()
-	return nil
+	return err
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/chatstate/chatstate/server/transport"
 	"github.com/chatstate/chatstate/views"
 	"github.com/lovoo/goka"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -110,11 +109,11 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.epoch, err = kafka.Epoch(client, kcfg); err != nil {
 		return nil, err
 	}
-	pc, err := kgo.NewClient(kcfg.Kgo("server-" + cfg.ServerID)...)
+	sp, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID))
 	if err != nil {
 		return nil, fmt.Errorf("server: producer: %w", err)
 	}
-	s.prod = newProducer(pc)
+	s.prod = &producer{prod: sp}
 	// The reader asks only for ranges it knows are written, so it never
 	// needs a broker's long poll: with the default wait, a fetch of a
 	// record just written could sit out the whole wait (seen on kfake:
