@@ -200,15 +200,7 @@ type kgoClient struct {
 // openKgo is a kgo producer with chatstate's guarantees (acks=all,
 // idempotent, goka's partitioner) and a kgo consumer of every partition.
 func openKgo(b *testing.B, cfg kafka.Config) latencyClient {
-	prod, err := kgo.NewClient(
-		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.ProducerLinger(0),
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
-		kgo.RecordPartitioner(kgo.BasicConsistentPartitioner(func(string) func(r *kgo.Record, n int) int {
-			return func(r *kgo.Record, n int) int { return int(kafka.Partition(string(r.Key), n)) }
-		})),
-	)
+	prod, err := kgo.NewClient(kgoOpts(cfg)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -217,6 +209,24 @@ func openKgo(b *testing.B, cfg kafka.Config) latencyClient {
 	return &kgoClient{prod: prod, brokers: cfg.Brokers, ends: func(topic string, n int) ([]int64, error) {
 		return kafka.EndOffsets(client, topic, n)
 	}}
+}
+
+// kgoOpts are the options a kgo producer needs to keep what the server's
+// writes promise: acks=all, idempotent (kgo's default: no duplicates, no
+// reordering within a partition), sent at once, the partition of
+// kafka.Partition (FNV-1a as goka), and a write bounded by its context
+// (cancellation allowed, as sarama fails a write after its retries).
+func kgoOpts(cfg kafka.Config) []kgo.Opt {
+	return []kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerLinger(0),
+		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		kgo.AllowIdempotentProduceCancellation(),
+		kgo.RecordPartitioner(kgo.BasicConsistentPartitioner(func(string) func(r *kgo.Record, n int) int {
+			return func(r *kgo.Record, n int) int { return int(kafka.Partition(string(r.Key), n)) }
+		})),
+	}
 }
 
 func (k *kgoClient) produce(ctx context.Context, topic, key string, value []byte) error {
