@@ -24,7 +24,8 @@ import (
 //
 // The groups are off the path of a chat message (the server's tail delivers
 // it), so they read with kafka.Config.SaramaBulk: a fetch waits a few
-// milliseconds for more records rather than returning each one alone.
+// milliseconds for more records rather than returning each one alone; and
+// their producers gather what they write for kafka.BulkFlush.
 func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorOption {
 	return []goka.ProcessorOption{
 		goka.WithClientID(cfg.ClientID + "-" + client),
@@ -43,6 +44,14 @@ func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorO
 			// cost 9 % of the groups' CPU for a few percent less.
 			pc.Producer.Compression = sarama.CompressionZSTD
 			pc.Producer.CompressionLevel = 1
+			// Off the delivery path, a group's writes may wait a few
+			// milliseconds for each other: sending each record as soon
+			// as the request before it returns made about three produce
+			// requests per chat message (row, presence, users row), and
+			// gathering them cost the processor process a fifth less CPU
+			// at 1,000 messages/s on Apache Kafka, CPU that the server
+			// and the broker share on a small machine.
+			pc.Producer.Flush.Frequency = kafka.BulkFlush
 			return goka.NewProducer(brokers, pc)
 		}),
 		goka.WithTopicManagerBuilder(kafka.TopicManagerBuilder(cfg)),
