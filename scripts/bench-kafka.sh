@@ -12,16 +12,10 @@
 
 # BENCH_PORTS=LO-HI keeps every port the bench listens on (servers,
 # brokers, controllers) in that range, for a machine where others use the
-# default ones; it needs at least 300 ports.
+# default ones; it needs at least 300 ports. scripts/bench's free_port
+# draws above its lowest 200, kafka_ports in its lowest hundred.
 if [[ ${BENCH_PORTS:-} =~ ^([0-9]+)-([0-9]+)$ ]]; then
-  ports_lo=${BASH_REMATCH[1]} ports_hi=${BASH_REMATCH[2]}
-  free_port() {
-    local p
-    while :; do
-      p=$((ports_lo + 200 + RANDOM % (ports_hi - ports_lo - 199)))
-      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo $p; return; }
-    done
-  }
+  ports_lo=${BASH_REMATCH[1]}
 fi
 
 # kafka_ports NODES: a base port whose brokers (base..base+NODES-1) and
