@@ -60,6 +60,27 @@ func waitList[T any](t *testing.T, url, inm string, ok func(T) error) tagged {
 	return got
 }
 
+// settled waits until GET url answers 200 and the same GET with its tag
+// answers 304 with that tag and no body, and returns the 200. A table may
+// take records that change no row of a page (a group that rebalanced
+// writes a row again as it folds an event again), and the tag moves with
+// them: two reads agree once it stopped moving.
+func settled(t *testing.T, url string) tagged {
+	t.Helper()
+	var got tagged
+	testenv.WaitFor(t, 20*time.Second, func() error {
+		got = getTagged(t, url, "")
+		if got.status != 200 || got.etag == "" {
+			return fmt.Errorf("GET %s: %d, ETag %q: %s", url, got.status, got.etag, got.body)
+		}
+		if again := getTagged(t, url, got.etag); again.status != 304 || len(again.body) != 0 || again.etag != got.etag {
+			return fmt.Errorf("GET %s with its tag %q: %d, ETag %q, body %q; want 304, the tag, no body", url, got.etag, again.status, again.etag, again.body)
+		}
+		return nil
+	})
+	return got
+}
+
 type roomList struct {
 	Rooms []struct {
 		Room     string
@@ -96,11 +117,10 @@ func TestListETagsFollowTheTables(t *testing.T) {
 		}
 		return nil
 	})
-	if again := getTagged(t, rooms, ""); again.status != 200 || again.etag != joined.etag || string(again.body) != string(joined.body) {
-		t.Errorf("GET /api/rooms again: %d %q %s, want %q %s", again.status, again.etag, again.body, joined.etag, joined.body)
-	}
-	if got := getTagged(t, rooms, joined.etag); got.status != 304 || len(got.body) != 0 || got.etag != joined.etag {
-		t.Errorf("GET /api/rooms with its tag: %d, ETag %q, body %q; want 304, the tag, no body", got.status, got.etag, got.body)
+	if again := settled(t, rooms); string(again.body) != string(joined.body) {
+		t.Errorf("GET /api/rooms again: %s, want %s", again.body, joined.body)
+	} else {
+		joined = again
 	}
 	if prefixed := getTagged(t, rooms+"?prefix=ne", ""); prefixed.status != 200 || prefixed.etag == joined.etag || string(prefixed.body) != string(joined.body) {
 		t.Errorf("GET /api/rooms?prefix=ne: %d, ETag %q; want 200, the same rooms under another tag than %q", prefixed.status, prefixed.etag, joined.etag)
@@ -123,8 +143,9 @@ func TestListETagsFollowTheTables(t *testing.T) {
 	// rooms, and 304 to the first server's tag.
 	_, hs2, _ := startServer(t, s.kcfg, t.TempDir(), server.Config{ServerID: "s2", APIKey: "k3y"})
 	testenv.WaitFor(t, 20*time.Second, func() error {
-		if got := getTagged(t, hs2.URL+"/api/rooms", joined.etag); got.status != 304 {
-			return fmt.Errorf("the second server: %d, ETag %q, want 304 to %q", got.status, got.etag, joined.etag)
+		first := getTagged(t, rooms, "")
+		if got := getTagged(t, hs2.URL+"/api/rooms", first.etag); got.status != 304 {
+			return fmt.Errorf("the second server: %d, ETag %q, want 304 to %q", got.status, got.etag, first.etag)
 		}
 		return nil
 	})
@@ -141,8 +162,8 @@ func TestListETagsFollowTheTables(t *testing.T) {
 	if posted.etag == joined.etag {
 		t.Errorf("the rooms list changed under the same tag %q", posted.etag)
 	}
-	if got := getTagged(t, rooms, posted.etag); got.status != 304 {
-		t.Errorf("GET /api/rooms with the new tag: %d, want 304", got.status)
+	if again := settled(t, rooms); string(again.body) != string(posted.body) {
+		t.Errorf("GET /api/rooms after the message: %s, want %s", again.body, posted.body)
 	}
 
 	alice.Send(frame{"op": "leave", "room": "news"})
