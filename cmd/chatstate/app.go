@@ -66,7 +66,17 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return app.RunContext(ctx, args)
+	return unknownTopic(app.RunContext(ctx, args))
+}
+
+// unknownTopic words urfave/cli's answer to `help NOSUCH` as an unknown
+// command at the top level is worded.
+func unknownTopic(err error) error {
+	const prefix = "No help topic for '"
+	if msg := fmt.Sprint(err); err != nil && strings.HasPrefix(msg, prefix) && strings.HasSuffix(msg, "'") {
+		return fmt.Errorf("unknown command %q (see chatstate --help)", strings.TrimSuffix(strings.TrimPrefix(msg, prefix), "'"))
+	}
+	return err
 }
 
 // env is the environment variable of a flag: CHATSTATE_ + NAME_IN_CAPS.

@@ -60,6 +60,7 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		{[]string{"rooms", "--limit"}, "chatstate: flag needs an argument: -limit (see chatstate rooms --help)"},
 		{[]string{"rooms", "--brokers"}, "chatstate: flag needs an argument: -brokers (see chatstate --help)"},
 		{[]string{"nosuchcmd"}, `chatstate: unknown command "nosuchcmd" (see chatstate --help)`},
+		{[]string{"help", "nosuchcmd"}, `chatstate: unknown command "nosuchcmd" (see chatstate --help)`},
 		{[]string{"--log-level", "warn", "nosuchcmd", "--json"}, `chatstate: unknown command "nosuchcmd" (see chatstate --help)`},
 		{[]string{"replay"}, "chatstate: --room is required (see chatstate replay --help)"},
 		{[]string{"token", "--auth-secret", "s"}, "chatstate: --user is required (see chatstate token --help)"},
@@ -68,7 +69,7 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 	}
 	// The help itself is still there, for the program and for a command,
 	// wherever --help is.
-	for _, args := range [][]string{{"--help"}, {"rooms", "--help"}, {"rooms", "lobby", "--json", "-h"}} {
+	for _, args := range [][]string{{"--help"}, {"rooms", "--help"}, {"rooms", "lobby", "--json", "-h"}, {"help"}, {"help", "rooms"}} {
 		if r := runSplit(t, nil, args...); r.code != 0 || !bytes.Contains([]byte(r.stdout), []byte("USAGE:")) || r.stderr != "" {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
 		}
