@@ -162,19 +162,21 @@ func (h *Hub) Copy(room string, fn func(Room)) bool {
 
 // Keep makes row the hub's copy of its room, with events, the room's
 // events oldest first: every one with a cursor from cover up to
-// row.Cursor. The hub takes ownership of row. It keeps nothing and returns
-// false when it has a copy already, or when the tail has dispatched an
-// event of the room above row.Cursor, which row lacks. From then on the
+// row.Cursor. The hub takes ownership of row, and folds into it what the
+// tail dispatched above row.Cursor since a subscription to the room began
+// waiting for a copy (Subscribe). It keeps nothing and returns false when
+// it has a copy already, or when the tail has dispatched an event above
+// row.Cursor that it did not keep (before that wait began, or more than
+// waitingEvents of them). From then on the
 // tail folds every event of the room into the copy, until the room has no
 // subscription for a while, or the tail misses events of its partition.
 func (h *Hub) Keep(row *codec.RoomState, events []protocol.Entry, cover int64) bool {
 	p := h.part(row.Room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	w := p.waiting[row.Room]
+	delete(p.waiting, row.Room)
 	if p.copies[row.Room] != nil {
-		return false
-	}
-	if sp, ok := p.seen[row.Room]; ok && sp.last > row.Cursor {
 		return false
 	}
 	c := &roomCopy{row: row, cover: min(cover, row.Cursor+1)}
@@ -188,6 +190,16 @@ func (h *Hub) Keep(row *codec.RoomState, events []protocol.Entry, cover int64) b
 		c.cover = row.Cursor + 1
 	}
 	c.trim()
+	// The events the tail dispatched while the join read the row: they
+	// are all there if the row is no older than where the wait began.
+	if sp, ok := p.seen[row.Room]; ok && sp.last > row.Cursor {
+		if w == nil || row.Cursor < w.since {
+			return false
+		}
+		for _, x := range w.events {
+			c.apply(x.e, x.cursor)
+		}
+	}
 	p.copies[row.Room] = c
 	return true
 }
@@ -205,8 +217,14 @@ func (h *Hub) Copies() int {
 }
 
 // pruneCopies forgets the copies of rooms nobody followed for copyIdle
-// before now. Hub partition lock held.
+// before now, and the waits for copies of rooms nobody follows (a join
+// that failed). Hub partition lock held.
 func (p *hubPartition) pruneCopies(now time.Time) {
+	for room := range p.waiting {
+		if len(p.subs[room]) == 0 {
+			delete(p.waiting, room)
+		}
+	}
 	for room, c := range p.copies {
 		if len(p.subs[room]) > 0 {
 			c.idle = time.Time{}

@@ -186,3 +186,34 @@ func TestRingBoundedInBytes(t *testing.T) {
 		}
 	})
 }
+
+// Under a steady stream the tail is past the row a join read: what it
+// dispatched since the join subscribed brings the row up to it.
+func TestKeepFoldsWhatCameWhileTheJoinRead(t *testing.T) {
+	h := newTestHub()
+	row := codec.NewRoomState("r")
+	processors.FoldRoom(row, ev(codec.Join, "r", "a", "sa"), 7)
+	h.Dispatch(ev(codec.Join, "r", "a", "sa"), 7, noFrame)
+	h.Subscribe(&stubSubscriber{session: "sb"}, "r") // the wait begins at 7
+	h.Dispatch(ev(codec.Message, "r", "a", "sa"), 8, noFrame)
+	h.Dispatch(ev(codec.Join, "r", "b", "sb"), 9, noFrame)
+	if !h.Keep(row, nil, 8) {
+		t.Fatal("refused a row the wait brings up to the tail")
+	}
+	h.Copy("r", func(r Room) {
+		got, ok := r.After(7)
+		if r.Row().Cursor != 9 || r.Row().Messages != 1 || len(r.Members()) != 2 || !ok || fmt.Sprint(cursorsOf(got)) != "[8 9]" {
+			t.Fatalf("copy at %d, %d messages, members %v, After(7) %v %v", r.Row().Cursor, r.Row().Messages, r.Members(), cursorsOf(got), ok)
+		}
+	})
+
+	// A row older than where the wait began lacks what the wait did not
+	// see: no copy.
+	h2 := newTestHub()
+	h2.Dispatch(ev(codec.Join, "q", "a", "sa"), 7, noFrame)
+	h2.Subscribe(&stubSubscriber{session: "sb"}, "q")
+	h2.Dispatch(ev(codec.Message, "q", "a", "sa"), 8, noFrame)
+	if h2.Keep(codec.NewRoomState("q"), nil, 0) {
+		t.Fatal("kept a row at -1 that lacks the event at 7")
+	}
+}

@@ -18,7 +18,8 @@
 // # Copies of the rooms served
 //
 // The hub keeps a copy of each room a join asked for (Hub.Keep, with the
-// row and the events the join read from the view and the log): Dispatch
+// row and the events the join read from the view and the log, brought up
+// to the tail with what Dispatch kept since the join subscribed): Dispatch
 // folds every later event of the room into it with the processors' fold
 // and keeps the room's last RingSize events. Since Dispatch records the
 // room's last cursor after the fold, under the same lock, a copy is never

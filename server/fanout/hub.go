@@ -44,6 +44,9 @@ type hubPartition struct {
 	// copies are the rooms this server serves, kept current by Dispatch
 	// (see copies.go).
 	copies map[string]*roomCopy
+	// waiting holds the events of rooms a join is making a copy of,
+	// dispatched since the join subscribed (see waiting.go).
+	waiting map[string]*waitingCopy
 }
 
 // span is the first and the last cursor of a room the tail dispatched.
@@ -59,6 +62,7 @@ func NewHub(partitions, bufferSize int, deliveries prometheus.Counter) *Hub {
 		h.parts[i].subs = map[string]map[Subscriber]*Subscription{}
 		h.parts[i].seen = map[string]span{}
 		h.parts[i].copies = map[string]*roomCopy{}
+		h.parts[i].waiting = map[string]*waitingCopy{}
 	}
 	return h
 }
@@ -88,10 +92,12 @@ func (h *Hub) Subscribe(c Subscriber, room string) (s *Subscription, last int64,
 		s = &Subscription{hub: h, conn: c, room: room, since: -1, last: -1}
 		set[c] = s
 	}
+	last = -1
 	if sp, ok := p.seen[room]; ok {
-		return s, sp.last, existed
+		last = sp.last
 	}
-	return s, -1, existed
+	p.expectCopy(room, last)
+	return s, last, existed
 }
 
 // Seen returns the first and the last cursor of room dispatched since the
@@ -139,6 +145,11 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	defer p.mu.Unlock()
 	if c := p.copies[room]; c != nil {
 		c.apply(e, cursor)
+	} else if w := p.waiting[room]; w != nil {
+		w.add(e, cursor)
+		if w.full() {
+			delete(p.waiting, room)
+		}
 	}
 	sp, ok := p.seen[room]
 	if !ok {
