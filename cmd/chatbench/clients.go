@@ -107,16 +107,23 @@ func (f *fleet) connectAll(ctx context.Context) (failures []string, failed int) 
 
 var dialer = websocket.Dialer{HandshakeTimeout: 15 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
 
+// dialWS opens a WebSocket to url; a refused handshake's error carries
+// the start of the server's answer.
+func dialWS(ctx context.Context, url string) (*websocket.Conn, error) {
+	ws, resp, err := dialer.DialContext(ctx, url, nil)
+	if err != nil && resp != nil {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		return nil, fmt.Errorf("%w: %s", err, body)
+	}
+	return ws, err
+}
+
 // dial connects c, reads the hello and joins the room.
 func (f *fleet) dial(ctx context.Context, c *client) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ws, resp, err := dialer.DialContext(ctx, f.cfg.wsURL(c.user), nil)
+	ws, err := dialWS(ctx, f.cfg.wsURL(c.user))
 	if err != nil {
-		if resp != nil {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-			return fmt.Errorf("%w: %s", err, body)
-		}
 		return err
 	}
 	c.ws = ws

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -84,12 +83,8 @@ func (c *stormClient) receive(led *stormLedger, j, id int) bool {
 func (c *stormClient) connect(ctx context.Context, f *stormFleet, resume bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	ws, resp, err := dialer.DialContext(ctx, f.cfg.wsURL(c.user), nil)
+	ws, err := dialWS(ctx, f.cfg.wsURL(c.user))
 	if err != nil {
-		if resp != nil {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-			return fmt.Errorf("%w: %s", err, body)
-		}
 		return err
 	}
 	c.ws = ws

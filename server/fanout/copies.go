@@ -206,14 +206,7 @@ func (h *Hub) Keep(row *codec.RoomState, events []protocol.Entry, cover int64) b
 
 // Copies returns how many rooms the hub keeps a copy of.
 func (h *Hub) Copies() int {
-	n := 0
-	for i := range h.parts {
-		p := &h.parts[i]
-		p.mu.Lock()
-		n += len(p.copies)
-		p.mu.Unlock()
-	}
-	return n
+	return h.count(func(p *hubPartition) int { return len(p.copies) })
 }
 
 // pruneCopies forgets the copies of rooms nobody followed for copyIdle

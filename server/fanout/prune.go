@@ -44,12 +44,17 @@ func (h *Hub) Prune(known func(room string, last int64) bool) (forgotten int) {
 // Rooms returns how many rooms the hub keeps cursors of: those followed, and
 // those not pruned yet.
 func (h *Hub) Rooms() int {
-	n := 0
+	return h.count(func(p *hubPartition) int { return len(p.seen) })
+}
+
+// count sums n over the hub's partitions, each under its lock.
+func (h *Hub) count(n func(*hubPartition) int) int {
+	total := 0
 	for i := range h.parts {
 		p := &h.parts[i]
 		p.mu.Lock()
-		n += len(p.seen)
+		total += n(p)
 		p.mu.Unlock()
 	}
-	return n
+	return total
 }
