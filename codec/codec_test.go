@@ -426,7 +426,7 @@ func TestTimeIDAndEventHelpers(t *testing.T) {
 	e.Server, e.Session = "srv", "s"
 	p := e.Public()
 	want := codec.Public{ID: e.ID, Type: codec.Message, Room: "lobby", User: "alice", TS: e.TS, Text: "hi", Session: "s"}
-	if p != want {
+	if !reflect.DeepEqual(p, want) {
 		t.Fatalf("Public = %+v, want %+v", p, want)
 	}
 }

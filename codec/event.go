@@ -86,11 +86,24 @@ const (
 	Leave   EventType = "leave"   // a session left a room
 	Message EventType = "message" // a user posted a text
 	Expire  EventType = "expire"  // a session timed out without a goodbye
+	Read    EventType = "read"    // a user moved their read marker to Cursor
+	Edit    EventType = "edit"    // the author replaced the text of message ID
+	Delete  EventType = "delete"  // the author deleted message ID
+	React   EventType = "react"   // a user added (On) or removed a reaction Emoji to message ID
 )
+
+// Lifecycle reports whether t changes a message that an earlier event
+// posted (edit, delete, react): such an event's ID is that message's id.
+func (t EventType) Lifecycle() bool { return t == Edit || t == Delete || t == React }
 
 // Event is one record of the events topic, keyed by room. Its Kafka offset is
 // its cursor in the room. Session and Server name the connection that caused a
 // join, leave or expire; a message posted over HTTP has no session.
+//
+// The ID of a message, join, leave, expire or read is the event's own, fresh
+// one; that of an edit, delete or react is the id of the message it changes,
+// as the protocol names it. Cursor is a read's marker, Emoji and On a
+// react's reaction.
 type Event struct {
 	V       int       `json:"v"`
 	ID      string    `json:"id"`
@@ -101,7 +114,13 @@ type Event struct {
 	Text    string    `json:"text,omitempty"`
 	Session string    `json:"session,omitempty"`
 	Server  string    `json:"server,omitempty"`
+	Emoji   string    `json:"emoji,omitempty"`
+	Cursor  int64     `json:"cursor,omitzero"`
+	On      bool      `json:"on,omitzero"`
 }
+
+// MaxEmojiBytes bounds a reaction's emoji.
+const MaxEmojiBytes = 32
 
 // NewEvent returns an event of the current version with a fresh id and the
 // current time. It does not validate.
@@ -143,8 +162,40 @@ func (e *Event) Validate() error {
 		if e.Session == "" || len(e.Session) > 64 {
 			return fmt.Errorf("%w: a %s event needs a session of 1 to 64 bytes", ErrInvalid, e.Type)
 		}
+	case Read:
+		if e.Text != "" {
+			return fmt.Errorf("%w: a read event has no text", ErrInvalid)
+		}
+		if e.Cursor < 0 {
+			return fmt.Errorf("%w: a read event's cursor must be 0 or more", ErrInvalid)
+		}
+	case Edit:
+		t, err := NormalizeText(e.Text)
+		if err != nil {
+			return err
+		}
+		if t != e.Text {
+			return fmt.Errorf("%w: text has surrounding white space", ErrInvalid)
+		}
+	case Delete:
+		if e.Text != "" {
+			return fmt.Errorf("%w: a delete event has no text", ErrInvalid)
+		}
+	case React:
+		if e.Text != "" {
+			return fmt.Errorf("%w: a react event has no text", ErrInvalid)
+		}
+		if err := CheckEmoji(e.Emoji); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("%w: unknown event type %q", ErrInvalid, e.Type)
+	}
+	if e.Type != Read && e.Cursor != 0 {
+		return fmt.Errorf("%w: only a read event has a cursor", ErrInvalid)
+	}
+	if e.Type != React && (e.Emoji != "" || e.On) {
+		return fmt.Errorf("%w: only a react event has an emoji and on", ErrInvalid)
 	}
 	if len(e.Session) > 64 || len(e.Server) > 64 {
 		return fmt.Errorf("%w: session and server are at most 64 bytes", ErrInvalid)
@@ -153,18 +204,35 @@ func (e *Event) Validate() error {
 }
 
 // Public is the form of an event shown to clients: the stored event less the
-// format version and the server that wrote it.
+// format version and the server that wrote it. Edited, Deleted and
+// Reactions are a message's current state where a reader shows it (see
+// MessageState); a deleted message has no Text.
 type Public struct {
-	ID      string    `json:"id"`
-	Type    EventType `json:"type"`
-	Room    string    `json:"room"`
-	User    string    `json:"user"`
-	TS      string    `json:"ts"`
-	Text    string    `json:"text,omitempty"`
-	Session string    `json:"session,omitempty"`
+	ID        string         `json:"id"`
+	Type      EventType      `json:"type"`
+	Room      string         `json:"room"`
+	User      string         `json:"user"`
+	TS        string         `json:"ts"`
+	Text      string         `json:"text,omitempty"`
+	Session   string         `json:"session,omitempty"`
+	Cursor    *int64         `json:"cursor,omitempty"`
+	Emoji     string         `json:"emoji,omitempty"`
+	On        *bool          `json:"on,omitempty"`
+	Edited    bool           `json:"edited,omitempty"`
+	Deleted   bool           `json:"deleted,omitempty"`
+	Reactions map[string]int `json:"reactions,omitempty"`
 }
 
 // Public returns the client-facing form of e.
 func (e *Event) Public() Public {
-	return Public{ID: e.ID, Type: e.Type, Room: e.Room, User: e.User, TS: e.TS, Text: e.Text, Session: e.Session}
+	p := Public{ID: e.ID, Type: e.Type, Room: e.Room, User: e.User, TS: e.TS, Text: e.Text, Session: e.Session, Emoji: e.Emoji}
+	switch e.Type {
+	case Read:
+		c := e.Cursor
+		p.Cursor = &c
+	case React:
+		on := e.On
+		p.On = &on
+	}
+	return p
 }

@@ -121,12 +121,20 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 			if e.V, ok = parseInt(v); !ok {
 				return false
 			}
+		case k == '0' && f == fieldCursor:
+			n, ok := parseInt(v)
+			if !ok {
+				return false
+			}
+			e.Cursor = int64(n) // int is int64 wherever chatstate builds: see the test
+		case (k == 't' || k == 'f') && f == fieldOn:
+			e.On = k == 't'
 		case k == '"' && f == fieldText:
 			if d.text, err = unquote(d.text[:0], v); err != nil {
 				return false
 			}
 			e.Text = string(d.text)
-		case k == '"' && f != fieldV:
+		case k == '"' && f != fieldV && f != fieldCursor && f != fieldOn:
 			spans[f][0] = len(buf)
 			if buf, err = unquote(buf, v); err != nil {
 				return false
@@ -143,7 +151,7 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 		return false // more than one value
 	}
 	all := string(buf)
-	for f, p := range [numEventFields]*string{nil, &e.ID, (*string)(&e.Type), &e.Room, &e.User, &e.TS, nil, &e.Session, &e.Server} {
+	for f, p := range [numEventFields]*string{nil, &e.ID, (*string)(&e.Type), &e.Room, &e.User, &e.TS, nil, &e.Session, &e.Server, &e.Emoji, nil, nil} {
 		if p != nil {
 			*p = all[spans[f][0]:spans[f][1]]
 		}
@@ -152,11 +160,11 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 }
 
 // eventNames are the member names of Event, in the order of its fields.
-var eventNames = [...]string{"v", "id", "type", "room", "user", "ts", "text", "session", "server"}
+var eventNames = [...]string{"v", "id", "type", "room", "user", "ts", "text", "session", "server", "emoji", "cursor", "on"}
 
-// The fields decode treats apart: v is a number, and the text gets its own
-// string.
-const fieldV, fieldText, numEventFields = 0, 6, len(eventNames)
+// The fields decode treats apart: v and cursor are numbers, on a boolean,
+// and the text gets its own string.
+const fieldV, fieldText, fieldCursor, fieldOn, numEventFields = 0, 6, 10, 11, len(eventNames)
 
 // eventField returns the field of the unescaped member name, or -1.
 func eventField(name []byte) int {
