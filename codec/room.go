@@ -47,7 +47,42 @@ type RoomState struct {
 	// message 1+⌊(Messages−1)/MarkEvery⌋·MarkEvery. History is read from
 	// the log from the mark at or before the first message wanted.
 	Marks []int64 `json:"marks"`
+	// Reads holds the read state of every user who ever joined the room,
+	// so that a user away from the room finds their unread count when they
+	// come back. Nil until the first join.
+	Reads map[string]*ReadMark `json:"reads,omitempty"`
+	// Latest holds the room's last LatestKeep messages, oldest first: what
+	// a read marker moved back from the end is recounted from.
+	Latest []LatestMessage `json:"latest,omitempty"`
 }
+
+// ReadMark is a user's read state in a room: the marker and what came
+// after it.
+type ReadMark struct {
+	// Cursor is the read marker: the user has read the room up to it. It
+	// starts at the user's first join (what came before is not unread) and
+	// never moves back.
+	Cursor int64 `json:"cursor"`
+	// Count is the number of messages of others after Cursor; Mentions the
+	// number of those that mention the user (see Mentions).
+	Count    int64 `json:"count"`
+	Mentions int64 `json:"mentions"`
+}
+
+// LatestMessage is what a room row keeps of one of its latest messages.
+type LatestMessage struct {
+	Cursor int64  `json:"c"`
+	User   string `json:"u"`
+	// Mentioned are the users with read state in the room that the text
+	// mentions, other than the author, sorted; nil when none.
+	Mentioned []string `json:"m,omitempty"`
+}
+
+// LatestKeep is how many of its latest messages a room row keeps for
+// recounting: a marker moved to a cursor among them gets exact counts; one
+// moved to an older cursor, while later messages have dropped out, leaves
+// the counts as they were, which can only overcount.
+const LatestKeep = 64
 
 // NewRoomState returns the state of a room before its first event.
 func NewRoomState(room string) *RoomState {
@@ -63,6 +98,14 @@ func (s *RoomState) Clone() *RoomState {
 		c.Members[u] = maps.Clone(ss)
 	}
 	c.Marks = slices.Clone(s.Marks)
+	if s.Reads != nil {
+		c.Reads = make(map[string]*ReadMark, len(s.Reads))
+		for u, r := range s.Reads {
+			rr := *r
+			c.Reads[u] = &rr
+		}
+	}
+	c.Latest = slices.Clone(s.Latest) // the Mentioned slices are never written after they are made
 	return &c
 }
 

@@ -164,6 +164,54 @@ func encodeRoom(s *RoomState) ([]byte, error) {
 	a.str(s.Updated)
 	a.raw(`,"marks":`)
 	a.ints(s.Marks)
+	if len(s.Reads) > 0 { // omitempty leaves out null and {}
+		a.raw(`,"reads":`)
+		object(a, s.Reads, (*appender).readMark)
+	}
+	if len(s.Latest) > 0 {
+		a.raw(`,"latest":[`)
+		for i := range s.Latest {
+			if i > 0 {
+				a.raw(",")
+			}
+			a.latest(&s.Latest[i])
+		}
+		a.raw("]")
+	}
 	a.raw("}")
 	return a.result(s)
+}
+
+// readMark appends one user's read state; a nil one as null.
+func (a *appender) readMark(r *ReadMark) {
+	if r == nil {
+		a.raw("null")
+		return
+	}
+	a.raw(`{"cursor":`)
+	a.int(r.Cursor)
+	a.raw(`,"count":`)
+	a.int(r.Count)
+	a.raw(`,"mentions":`)
+	a.int(r.Mentions)
+	a.raw("}")
+}
+
+// latest appends one of the latest messages; Mentioned as omitempty does.
+func (a *appender) latest(m *LatestMessage) {
+	a.raw(`{"c":`)
+	a.int(m.Cursor)
+	a.raw(`,"u":`)
+	a.str(m.User)
+	if len(m.Mentioned) > 0 {
+		a.raw(`,"m":[`)
+		for i, u := range m.Mentioned {
+			if i > 0 {
+				a.raw(",")
+			}
+			a.str(u)
+		}
+		a.raw("]")
+	}
+	a.raw("}")
 }

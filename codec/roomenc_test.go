@@ -43,6 +43,11 @@ func TestEncodeRoomExact(t *testing.T) {
 		{"full", full, `{"v":2,"room":"lobby","cursor":42,"members":{"\"q\"":{"<":"` + "\u2028" + `"},"alice":null,"bob":{"s1":"h1","s2":"h2"},"carol":{}},"messages":3,"created":"c","updated":"u","marks":[-1,0,9223372036854775807]}`},
 		{"raw byte order", &RoomState{Members: map[string]map[string]string{"#": nil, "\"": nil, "!": nil, "\U00010000": nil, "\uffff": nil}},
 			`{"v":0,"room":"","cursor":0,"members":{"!":null,"\"":null,"#":null,"` + "\uffff" + `":null,"` + "\U00010000" + `":null},"messages":0,"created":"","updated":"","marks":null}`},
+		{"read state", &RoomState{Reads: map[string]*ReadMark{"bob": {Cursor: 3, Count: 2, Mentions: 1}, "al": {Cursor: -1}, "z": nil},
+			Latest: []LatestMessage{{Cursor: 4, User: "al", Mentioned: []string{"bob", "z"}}, {Cursor: 5, User: "bob", Mentioned: []string{}}}},
+			`{"v":0,"room":"","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null,"reads":{"al":{"cursor":-1,"count":0,"mentions":0},"bob":{"cursor":3,"count":2,"mentions":1},"z":null},"latest":[{"c":4,"u":"al","m":["bob","z"]},{"c":5,"u":"bob"}]}`},
+		{"empty read state", &RoomState{Reads: map[string]*ReadMark{}, Latest: []LatestMessage{}},
+			`{"v":0,"room":"","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null}`},
 		{"escapes", &RoomState{Room: "\x00\x1f\x7f\t\"\\/<>&"}, `{"v":0,"room":"\u0000\u001f` + "\x7f" + `\t\"\\/<>&","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null}`},
 	}
 	for _, c := range cases {
@@ -77,6 +82,8 @@ func TestEncodeRoomLikeMarshal(t *testing.T) {
 		check(&RoomState{Members: map[string]map[string]string{k: nil, "a": nil, "z": {}}})
 		check(&RoomState{Members: map[string]map[string]string{"u": {k: "h"}}})
 		check(&RoomState{Members: map[string]map[string]string{"u": {"s": k, "t": "ok"}}})
+		check(&RoomState{Reads: map[string]*ReadMark{k: {Count: 1}, "a": nil}})
+		check(&RoomState{Latest: []LatestMessage{{User: "a"}, {User: k, Mentioned: []string{"b", k}}}})
 	}
 }
 
@@ -154,6 +161,18 @@ func FuzzRoomEncode(f *testing.F) {
 			s.Marks = []int64{}
 			for i := range int(shape >> 4) {
 				s.Marks = append(s.Marks, cursor-int64(i)*messages)
+			}
+		}
+		if shape&8 == 0 {
+			s.Reads = map[string]*ReadMark{}
+			ms := strings.Split(sessions, "|")
+			for i, u := range strings.Split(users, "|") {
+				if shape&2 != 0 && i%3 == 2 {
+					s.Reads[u] = nil
+					continue
+				}
+				s.Reads[u] = &ReadMark{Cursor: cursor - int64(i), Count: messages, Mentions: int64(i)}
+				s.Latest = append(s.Latest, LatestMessage{Cursor: cursor + int64(i), User: u, Mentioned: ms[:min(i%3, len(ms))]})
 			}
 		}
 		got, err := RoomCodec{}.Encode(s)

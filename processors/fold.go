@@ -39,6 +39,7 @@ func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomStat
 			s.Members[e.User] = ss
 		}
 		ss[e.Session] = e.Server
+		startReading(s, e.User, offset)
 	case codec.Leave, codec.Expire:
 		if ss := s.Members[e.User]; ss != nil {
 			delete(ss, e.Session)
@@ -48,6 +49,9 @@ func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomStat
 		}
 	case codec.Message:
 		s.AddMessage(offset)
+		countMessage(s, e, offset)
+	case codec.Read:
+		moveMarker(s, e.User, e.Cursor)
 	}
 	s.Cursor = offset
 	s.Updated = e.TS

@@ -99,8 +99,10 @@ func TestApplyRoom(t *testing.T) {
 			}
 			want := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: c.cursor, Members: c.members, Messages: c.messages,
 				Created: c.created, Updated: c.steps[len(c.steps)-1].e.TS, Marks: c.marks}
-			if !reflect.DeepEqual(s, want) || !reflect.DeepEqual(s.MemberList(), c.list) {
-				t.Fatalf("state %s %v, want %s %v", js(t, s), s.MemberList(), js(t, want), c.list)
+			got := s.Clone()
+			got.Reads, got.Latest = nil, nil // the read state has tests of its own (reads_test.go)
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(s.MemberList(), c.list) {
+				t.Fatalf("state %s %v, want %s %v", js(t, got), s.MemberList(), js(t, want), c.list)
 			}
 		})
 	}

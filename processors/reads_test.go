@@ -1,0 +1,174 @@
+package processors_test
+
+import (
+	"fmt"
+	"math/rand"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/processors"
+)
+
+// readsOf folds events (each at its index) and returns the row.
+func foldAll(events []*codec.Event) *codec.RoomState {
+	var s *codec.RoomState
+	for i, e := range events {
+		s, _ = processors.FoldRoom(s, e, int64(i))
+	}
+	return s
+}
+
+func msg(user, text string) *codec.Event {
+	e := ev(codec.Message, "lobby", user, "", 0)
+	e.Text = text
+	return e
+}
+
+func read(user string, cursor int64) *codec.Event {
+	e := ev(codec.Read, "lobby", user, "r", 0)
+	e.Cursor = cursor
+	return e
+}
+
+func join(user string) *codec.Event { return ev(codec.Join, "lobby", user, user+"-s", 0) }
+
+func TestReadState(t *testing.T) {
+	type marks = map[string]*codec.ReadMark
+	for _, tc := range []struct {
+		name   string
+		events []*codec.Event
+		want   marks
+	}{
+		{"a join starts the marker there", []*codec.Event{msg("bob", "before"), join("alice")},
+			marks{"alice": {Cursor: 1}}},
+		{"others' messages count, one's own never", []*codec.Event{join("alice"), join("bob"), msg("bob", "1"), msg("alice", "2"), msg("bob", "3")},
+			marks{"alice": {Cursor: 0, Count: 2}, "bob": {Cursor: 1, Count: 1}}},
+		{"mentions count members only, never oneself", []*codec.Event{join("alice"), join("bob"),
+			msg("bob", "@alice hi @carol"), msg("alice", "@alice @bob"), msg("bob", "@alice, @alice! @alicex")},
+			marks{"alice": {Cursor: 0, Count: 2, Mentions: 2}, "bob": {Cursor: 1, Count: 1, Mentions: 1}}},
+		{"a read recounts after the marker", []*codec.Event{join("alice"), join("bob"), msg("bob", "1"), msg("bob", "@alice"), msg("bob", "3"), read("alice", 3)},
+			marks{"alice": {Cursor: 3, Count: 1}, "bob": {Cursor: 1}}},
+		{"a read to the end clears", []*codec.Event{join("alice"), join("bob"), msg("bob", "@alice"), read("alice", 2)},
+			marks{"alice": {Cursor: 2}, "bob": {Cursor: 1}}},
+		{"a marker never moves back", []*codec.Event{join("alice"), join("bob"), msg("bob", "1"), msg("bob", "2"), read("alice", 3), read("alice", 2)},
+			marks{"alice": {Cursor: 3}, "bob": {Cursor: 1}}},
+		{"a read past the room's cursor changes nothing", []*codec.Event{join("alice"), join("bob"), msg("bob", "1"), read("alice", 3)},
+			marks{"alice": {Cursor: 0, Count: 1}, "bob": {Cursor: 1}}},
+		{"a read of one who never joined changes nothing", []*codec.Event{join("alice"), msg("alice", "1"), read("zed", 1)},
+			marks{"alice": {Cursor: 0}}},
+		{"a later join keeps the marker", []*codec.Event{join("alice"), join("bob"), msg("bob", "1"), ev(codec.Leave, "lobby", "alice", "alice-s", 0), msg("bob", "2"), join("alice")},
+			marks{"alice": {Cursor: 0, Count: 2}, "bob": {Cursor: 1}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := foldAll(tc.events)
+			if !reflect.DeepEqual(s.Reads, tc.want) {
+				t.Fatalf("reads %s, want %s", js(t, s.Reads), js(t, tc.want))
+			}
+			// Folding the events again, as a redelivery does, changes nothing.
+			before := js(t, s)
+			for i, e := range tc.events {
+				if _, changed := processors.FoldRoom(s, e, int64(i)); changed || js(t, s) != before {
+					t.Fatalf("redelivery of %d changed the row", i)
+				}
+			}
+		})
+	}
+}
+
+// TestReadStateBeyondLatest: a marker moved to a message that dropped out of
+// the row's latest leaves the counts (an overcount), and one moved into
+// them is exact again.
+func TestReadStateBeyondLatest(t *testing.T) {
+	events := []*codec.Event{join("alice"), join("bob")}
+	for i := range codec.LatestKeep + 10 {
+		events = append(events, msg("bob", fmt.Sprint("m", i)))
+	}
+	s := foldAll(events)
+	total := int64(codec.LatestKeep + 10)
+	if r := s.Reads["alice"]; r.Count != total || len(s.Latest) != codec.LatestKeep || s.Latest[0].Cursor != 12 {
+		t.Fatalf("alice %+v, latest %d from %d", r, len(s.Latest), s.Latest[0].Cursor)
+	}
+	s, _ = processors.FoldRoom(s, read("alice", 5), int64(len(events)))
+	if r := s.Reads["alice"]; r.Cursor != 5 || r.Count != total {
+		t.Fatalf("a marker before latest: %+v, want cursor 5 and the count kept at %d", r, total)
+	}
+	s, _ = processors.FoldRoom(s, read("alice", 12), int64(len(events)+1))
+	if r := s.Reads["alice"]; r.Cursor != 12 || r.Count != codec.LatestKeep-1 {
+		t.Fatalf("a marker in latest: %+v, want count %d", r, codec.LatestKeep-1)
+	}
+}
+
+// TestReadStateRandom compares the fold with a count by brute force over
+// random logs short enough that every message stays in the row's latest.
+func TestReadStateRandom(t *testing.T) {
+	users := []string{"ann", "bo", "cy", "di"}
+	rng := rand.New(rand.NewSource(7))
+	for run := range 300 {
+		var events []*codec.Event
+		for range 2 + rng.Intn(50) {
+			u := users[rng.Intn(len(users))]
+			switch rng.Intn(4) {
+			case 0:
+				events = append(events, join(u))
+			case 1:
+				events = append(events, read(u, int64(rng.Intn(len(events)+2))-1))
+			default:
+				text := "hi"
+				for range rng.Intn(3) {
+					text += " @" + users[rng.Intn(len(users))]
+				}
+				events = append(events, msg(u, text))
+			}
+		}
+		s := foldAll(events)
+		want := bruteReads(events)
+		got := map[string]*codec.ReadMark{}
+		for u, r := range s.Reads {
+			got[u] = r
+		}
+		if len(want) == 0 && len(got) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("run %d: fold %s, brute force %s", run, js(t, got), js(t, want))
+		}
+	}
+}
+
+// bruteReads counts from scratch what the fold keeps: markers start at a
+// user's first join and move forward to a read's cursor when it is below
+// the read's own offset; counts are the messages of others after them.
+func bruteReads(events []*codec.Event) map[string]*codec.ReadMark {
+	marker := map[string]int64{}
+	for i, e := range events {
+		switch e.Type {
+		case codec.Join:
+			if _, ok := marker[e.User]; !ok {
+				marker[e.User] = int64(i)
+			}
+		case codec.Read:
+			if m, ok := marker[e.User]; ok && e.Cursor > m && e.Cursor < int64(i) {
+				marker[e.User] = e.Cursor
+			}
+		}
+	}
+	out := map[string]*codec.ReadMark{}
+	for u, m := range marker {
+		r := &codec.ReadMark{Cursor: m}
+		for i, e := range events {
+			if e.Type != codec.Message || int64(i) <= m || e.User == u {
+				continue
+			}
+			r.Count++
+			var names []string
+			codec.Mentions(e.Text, func(n string) { names = append(names, n) })
+			if slices.Contains(names, u) {
+				r.Mentions++
+			}
+		}
+		out[u] = r
+	}
+	return out
+}
