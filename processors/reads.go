@@ -81,21 +81,3 @@ func moveMarker(s *codec.RoomState, user string, cursor int64) {
 		}
 	}
 }
-
-// Unread is one user's read state in one room as clients are told it.
-type Unread struct {
-	Room     string `json:"room"`
-	Count    int64  `json:"count"`
-	Mentions int64  `json:"mentions"`
-	Cursor   int64  `json:"cursor"`
-}
-
-// UnreadOf returns user's read state in the room of s, and false when the
-// user has none there (never joined).
-func UnreadOf(s *codec.RoomState, user string) (Unread, bool) {
-	if s == nil || s.Reads[user] == nil {
-		return Unread{}, false
-	}
-	r := s.Reads[user]
-	return Unread{Room: s.Room, Count: r.Count, Mentions: r.Mentions, Cursor: r.Cursor}, true
-}

@@ -72,7 +72,35 @@ func roomDiffs(key string, row, f *codec.RoomState) []Difference {
 	if !slices.Equal(row.Marks, f.Marks) {
 		add("marks", row.Marks, f.Marks)
 	}
+	// Read state is compared per user, so that a corrupted marker or count
+	// names its user ("reads.alice").
+	for _, u := range slices.Sorted(maps.Keys(unionKeys(row.Reads, f.Reads))) {
+		t, l := row.Reads[u], f.Reads[u]
+		if t == nil || l == nil || *t != *l {
+			add("reads."+u, t, l)
+		}
+	}
+	if !slices.EqualFunc(row.Latest, f.Latest, latestEqual) {
+		add("latest", row.Latest, f.Latest)
+	}
 	return out
+}
+
+// unionKeys returns the keys of a and b.
+func unionKeys[V any](a, b map[string]V) map[string]struct{} {
+	out := make(map[string]struct{}, len(a)+len(b))
+	for k := range a {
+		out[k] = struct{}{}
+	}
+	for k := range b {
+		out[k] = struct{}{}
+	}
+	return out
+}
+
+// latestEqual compares two of a row's latest messages.
+func latestEqual(a, b codec.LatestMessage) bool {
+	return a.Cursor == b.Cursor && a.User == b.User && slices.Equal(a.Mentioned, b.Mentioned)
 }
 
 // sessionsEqual compares session → server maps; nil equals empty.

@@ -10,7 +10,7 @@ import (
 )
 
 // conn is one session of one user: the protocol's requests (join, leave,
-// send, ping) over one WebSocket connection, which it embeds, and the
+// send, read, ping) over one WebSocket connection, which it embeds, and the
 // subscriptions of the rooms it joined.
 //
 // Its requests are handled one at a time (Request, under mu); the
@@ -20,6 +20,7 @@ type conn struct {
 	srv     *Server
 	limiter *rate.Limiter // sends
 	joins   *rate.Limiter // joins and leaves
+	reads   *rate.Limiter // read markers: a bucket of their own, so that a page that marks as it reads keeps its sends
 
 	// mu serializes requests with the final cleanup. Lock order: mu before
 	// any hub or queue lock.

@@ -13,13 +13,13 @@ import (
 // the copy is the processors' fold of the same events (see Hub.Keep), and
 // its cursor is no lower than the last the tail dispatched, as a snapshot's
 // must be (see the fanout package).
-func (s *Server) snapshotFromCopy(f *protocol.ClientFrame) *protocol.SnapshotFrame {
+func (s *Server) snapshotFromCopy(f *protocol.ClientFrame, user string) *protocol.SnapshotFrame {
 	var snap *protocol.SnapshotFrame
 	s.hub.Copy(f.Room, func(r fanout.Room) {
 		row := r.Row()
 		sn := &protocol.SnapshotFrame{
 			Op: "snapshot", Room: f.Room, Cursor: row.Cursor, Epoch: s.epoch,
-			Members: r.Members(), Messages: row.Messages,
+			Members: r.Members(), Messages: row.Messages, Reads: readsOf(row, user),
 		}
 		ok := true
 		if s.honours(f, row.Cursor) {
@@ -38,7 +38,7 @@ func (s *Server) snapshotFromCopy(f *protocol.ClientFrame) *protocol.SnapshotFra
 			}
 		}
 		if ok {
-			sn.Events = protocol.Entries(sn.Events)
+			sn.Events = protocol.Entries(visibleTo(sn.Events, user))
 			snap = sn
 		}
 	})

@@ -33,12 +33,17 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 	// second join of the same room restarts its stream with a fresh
 	// snapshot, and the session is a member already, so no join is written.
 	sub, last, existed := c.srv.hub.Subscribe(c, f.Room)
-	snap, err := c.srv.snapshot(ctx, f, last)
+	snap, err := c.srv.snapshot(ctx, f, last, c.User())
 	if err == nil && old == nil {
 		var offs []int64
 		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.Session()}.Key())
 		if offs, err = c.srv.write(ctx, c.event(codec.Join, f.Room)); err == nil {
 			sub.Joined(offs[0])
+			if snap.Reads == nil {
+				// The user's first join of the room: their marker starts at
+				// it, as the fold of this join will have it.
+				snap.Reads = &codec.ReadMark{Cursor: offs[0]}
+			}
 		}
 	}
 	if err != nil {
@@ -50,6 +55,9 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 	delete(c.leaving, f.Room)
 	snap.Ref = f.Ref
 	c.EnqueueAlways(protocol.MustJSON(snap))
+	if snap.Reads != nil {
+		c.EnqueueAlways(protocol.Unread(f.Room, *snap.Reads))
+	}
 	if sub.GoLive(snap.Cursor) {
 		// Its own leave, written by another, came after its join: gone.
 		c.srv.hub.Unsubscribe(sub)
@@ -75,8 +83,8 @@ func (c *conn) pruneLeaving() {
 // resumed events up to that cursor. It answers from the hub's copy of the
 // room when that has what the join asks for, and otherwise from the view
 // and the log, leaving the hub a copy of what it read for the next joins.
-func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int64) (*protocol.SnapshotFrame, error) {
-	if snap := s.snapshotFromCopy(f); snap != nil {
+func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int64, user string) (*protocol.SnapshotFrame, error) {
+	if snap := s.snapshotFromCopy(f, user); snap != nil {
 		s.metrics.JoinsFromMemory.Inc()
 		return snap, nil
 	}
@@ -86,7 +94,7 @@ func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int
 	}
 	snap := &protocol.SnapshotFrame{
 		Op: "snapshot", Room: f.Room, Cursor: room.Cursor, Epoch: s.epoch,
-		Members: room.MemberList(), Messages: room.Messages,
+		Members: room.MemberList(), Messages: room.Messages, Reads: readsOf(room, user),
 	}
 	var seed []protocol.Entry
 	cover := room.Cursor + 1
@@ -95,7 +103,7 @@ func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int
 	} else {
 		seed, cover, err = s.history(ctx, snap, room, historyOf(f))
 	}
-	snap.Events = protocol.Entries(snap.Events)
+	snap.Events = protocol.Entries(visibleTo(snap.Events, user))
 	if err == nil {
 		s.hub.Keep(room, seed, cover)
 	}

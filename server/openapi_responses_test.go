@@ -255,6 +255,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		{method: "GET", target: "/api/users/bot", status: 200},
 		{method: "GET", target: "/api/users/nobody", status: 404},
 		{method: "GET", target: "/api/users/a%2Fb", status: 400, docRejects: true},
+		{method: "GET", target: "/api/users/alice/unread", status: 200},
+		{method: "GET", target: "/api/users/nobody/unread", status: 404},
+		{method: "GET", target: "/api/users/a%2Fb/unread", status: 400, docRejects: true},
 		{method: "POST", target: "/api/rooms/news/messages", header: bearer("k3y"), body: `{"user":"bot","text":"hello"}`, status: 200},
 		{method: "POST", target: "/api/rooms/fresh/messages", header: bearer("k3y"), body: `{"user":"bot","text":"first","extra":1}`, status: 200},
 		// As of a cursor: fresh's message is the first record of its

@@ -138,6 +138,7 @@ func (c *apiChecker) notReady(t *testing.T, kcfg kafka.Config) {
 		{method: "POST", target: "/api/rooms/news/messages", header: bearer("k3y"), body: `{"user":"bot","text":"hi"}`, status: 503},
 		{method: "GET", target: "/api/users", status: 503},
 		{method: "GET", target: "/api/users/alice", status: 503},
+		{method: "GET", target: "/api/users/alice/unread", status: 503},
 		{method: "GET", target: "/readyz", status: 503},
 		{method: "GET", target: "/healthz", status: 200},
 		{method: "GET", target: "/ws?user=alice", status: 503},

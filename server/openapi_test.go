@@ -42,6 +42,7 @@ var serverRoutes = []muxRoute{
 	{pattern: "POST /api/rooms/{room}/messages", documented: true},
 	{pattern: "GET /api/users", documented: true},
 	{pattern: "GET /api/users/{user}", documented: true},
+	{pattern: "GET /api/users/{user}/unread", documented: true},
 	{pattern: "/api/"}, // the JSON 404 for anything else under /api/: no path of its own
 	{pattern: "GET /api/openapi.json", documented: true},
 	{pattern: "GET /{$}", documented: true},

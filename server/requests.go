@@ -28,6 +28,8 @@ func (c *conn) handle(data []byte) {
 		err = c.leave(f)
 	case "send":
 		err = c.send(f)
+	case "read":
+		err = c.read(f)
 	case "ping":
 		c.EnqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
 	}

@@ -42,6 +42,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		Conn: tc, srv: s,
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.SendRate), s.cfg.SendBurst),
 		joins:   rate.NewLimiter(rate.Limit(s.cfg.JoinRate), s.cfg.JoinBurst),
+		reads:   rate.NewLimiter(rate.Limit(s.cfg.SendRate), s.cfg.SendBurst),
 		rooms:   map[string]*fanout.Subscription{},
 		leaving: map[string]*fanout.Subscription{},
 	}

@@ -16,10 +16,18 @@ import (
 
 // Client is a WebSocket client of the chat protocol for tests; it reads
 // frames as generic maps and fails the test on anything unexpected.
+//
+// Unread frames (op "unread") come between the others whenever a count
+// changes; Next sets them aside, in Unread, unless KeepUnread is set, so
+// that a test of something else reads the frames it is about.
 type Client struct {
 	T    *testing.T
 	WS   *websocket.Conn
 	User string
+	// KeepUnread makes Next return unread frames like any other.
+	KeepUnread bool
+	// Unread holds the unread frames Next set aside, oldest first.
+	Unread []Frame
 }
 
 // Frame is one protocol frame as a generic map.
@@ -62,19 +70,27 @@ func (c *Client) Send(v any) {
 	}
 }
 
-// Next reads one frame, waiting at most 20 seconds.
+// Next reads one frame, waiting at most 20 seconds; unread frames are set
+// aside unless KeepUnread is set.
 func (c *Client) Next() Frame {
 	c.T.Helper()
-	_ = c.WS.SetReadDeadline(time.Now().Add(20 * time.Second))
-	_, data, err := c.WS.ReadMessage()
-	if err != nil {
-		c.T.Fatalf("%s: read: %v", c.User, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_ = c.WS.SetReadDeadline(deadline)
+		_, data, err := c.WS.ReadMessage()
+		if err != nil {
+			c.T.Fatalf("%s: read: %v", c.User, err)
+		}
+		var f Frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			c.T.Fatalf("%s: frame %q: %v", c.User, data, err)
+		}
+		if f["op"] == "unread" && !c.KeepUnread {
+			c.Unread = append(c.Unread, f)
+			continue
+		}
+		return f
 	}
-	var f Frame
-	if err := json.Unmarshal(data, &f); err != nil {
-		c.T.Fatalf("%s: frame %q: %v", c.User, data, err)
-	}
-	return f
 }
 
 // Expect reads the next frame and checks its op and the given fields. A
@@ -181,8 +197,18 @@ func (c *Client) Quiet(d time.Duration) {
 // QuietErr is Quiet for a goroutine other than the test's: it returns what
 // Quiet would fail with.
 func (c *Client) QuietErr(d time.Duration) error {
-	_ = c.WS.SetReadDeadline(time.Now().Add(d))
-	_, data, err := c.WS.ReadMessage()
+	deadline := time.Now().Add(d)
+	var data []byte
+	var err error
+	for {
+		_ = c.WS.SetReadDeadline(deadline)
+		if _, data, err = c.WS.ReadMessage(); err != nil || c.KeepUnread || !strings.HasPrefix(string(data), `{"op":"unread"`) {
+			break
+		}
+		var f Frame
+		_ = json.Unmarshal(data, &f)
+		c.Unread = append(c.Unread, f)
+	}
 	if err == nil {
 		return fmt.Errorf("%s: got %s, want nothing for %v", c.User, data, d)
 	}

@@ -19,6 +19,9 @@ type Subscriber interface {
 	Enqueue(frame []byte) bool
 	// Session returns the session id, as leave events name it.
 	Session() string
+	// User returns the user the session speaks for: a read event goes to
+	// that user's sessions only, and unread frames are the user's.
+	User() string
 	// Close closes the connection with a WebSocket close code and reason.
 	Close(code int, reason string)
 }
@@ -143,8 +146,10 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var unread *unreadFrames
 	if c := p.copies[room]; c != nil {
 		c.apply(e, cursor)
+		unread = unreadOf(c.row, e)
 	} else if w := p.waiting[room]; w != nil {
 		w.add(e, cursor)
 		if w.full() {
@@ -164,7 +169,10 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	frame := encode()
 	queued := 0
 	for c, s := range set {
-		done, ok := s.deliver(cursor, leaver, frame)
+		if e.Type == codec.Read && c.User() != e.User {
+			continue // a read marker is its user's own business
+		}
+		done, ok := s.deliver(cursor, leaver, frame, unread.frame(c.User()))
 		if ok {
 			queued++
 		}
@@ -204,12 +212,14 @@ type pending struct {
 	cursor int64
 	leaver string
 	frame  []byte
+	extra  []byte // the unread frame that follows frame, if any
 }
 
-// deliver hands one event to the subscription and reports whether the
-// subscription is over and should be removed, and whether the frame was
-// queued to the connection (a delivery). Hub partition lock held.
-func (s *Subscription) deliver(cursor int64, leaver string, frame []byte) (done, queued bool) {
+// deliver hands one event to the subscription, with the unread frame that
+// follows it if extra is not nil, and reports whether the subscription is
+// over and should be removed, and whether the frame was queued to the
+// connection (a delivery). Hub partition lock held.
+func (s *Subscription) deliver(cursor int64, leaver string, frame, extra []byte) (done, queued bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.live {
@@ -217,17 +227,20 @@ func (s *Subscription) deliver(cursor int64, leaver string, frame []byte) (done,
 			s.conn.Close(protocol.CloseSlowClient, "client too slow: its queue is full")
 			return true, false
 		}
-		s.buffer = append(s.buffer, pending{cursor, leaver, frame})
+		s.buffer = append(s.buffer, pending{cursor, leaver, frame, extra})
 		return false, false
 	}
-	return s.deliverLocked(cursor, leaver, frame)
+	return s.deliverLocked(cursor, leaver, frame, extra)
 }
 
 // deliverLocked queues what is above the floor and reports whether this was
 // the session's own leave. s.mu held.
-func (s *Subscription) deliverLocked(cursor int64, leaver string, frame []byte) (done, queued bool) {
+func (s *Subscription) deliverLocked(cursor int64, leaver string, frame, extra []byte) (done, queued bool) {
 	if cursor > s.floor {
 		queued = s.conn.Enqueue(frame)
+		if queued && extra != nil {
+			s.conn.Enqueue(extra)
+		}
 		s.last = cursor
 	}
 	return leaver == s.conn.Session() && cursor > s.since, queued
@@ -262,7 +275,7 @@ func (s *Subscription) GoLive(floor int64) (ended bool) {
 	s.floor = floor
 	queued := 0
 	for _, p := range s.buffer {
-		done, ok := s.deliverLocked(p.cursor, p.leaver, p.frame)
+		done, ok := s.deliverLocked(p.cursor, p.leaver, p.frame, p.extra)
 		if ok {
 			queued++
 		}

@@ -35,6 +35,7 @@ type stubSubscriber struct{ session string }
 
 func (s *stubSubscriber) Enqueue([]byte) bool { return true }
 func (s *stubSubscriber) Session() string     { return s.session }
+func (s *stubSubscriber) User() string        { return "u-" + s.session }
 func (s *stubSubscriber) Close(int, string)   {}
 
 // TestTailRetentionUnderRead: retention deletes records that a running tail

@@ -86,6 +86,7 @@ func Register(m *http.ServeMux, cfg Config) *API {
 	m.HandleFunc("POST /api/rooms/{room}/messages", a.ready_(a.postMessage))
 	m.HandleFunc("GET /api/users", a.ready_(a.listUsers))
 	m.HandleFunc("GET /api/users/{user}", a.ready_(a.getUser))
+	m.HandleFunc("GET /api/users/{user}/unread", a.ready_(a.getUnread))
 	m.HandleFunc("/api/", a.apiFallback)
 	m.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 	return a

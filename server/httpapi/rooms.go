@@ -94,6 +94,9 @@ func (a *API) serveEvents(w http.ResponseWriter, ctx context.Context, room strin
 	events := []protocol.Entry{}
 	next := after
 	start, last, err := a.cfg.Reader.Scan(ctx, room, after+1, after+scanLimit, func(e logread.Entry) bool {
+		if e.Event.Type == codec.Read {
+			return true // a read marker is its user's own business
+		}
 		events = append(events, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
 		return len(events) < limit
 	})

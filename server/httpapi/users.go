@@ -67,3 +67,26 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
 	}
 	WriteJSON(w, http.StatusOK, api.UserOf(u))
 }
+
+// getUnread answers a user's read state in every room of theirs.
+func (a *API) getUnread(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("user")
+	if err := codec.CheckName("user", name); err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
+		return
+	}
+	u, err := a.cfg.Users.Get(name)
+	if err == nil && u == nil {
+		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "user %s was never seen", name))
+		return
+	}
+	var out api.UnreadJSON
+	if err == nil {
+		out, err = api.UnreadOf(u, a.cfg.Rooms.Get)
+	}
+	if err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+		return
+	}
+	WriteJSON(w, http.StatusOK, out)
+}

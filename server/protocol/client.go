@@ -12,17 +12,18 @@ import (
 )
 
 // ClientFrame is any frame a client sends; which fields matter depends on Op
-// ("join", "leave", "send" or "ping"). Pointers tell a missing field from a
+// ("join", "leave", "send", "read" or "ping"). Pointers tell a missing field from a
 // zero one. A frame returned by DecodeClientFrame without an error has
 // passed every check of its op: Room is a valid name for join, leave and
 // send, Text is set and normalized for send.
 type ClientFrame struct {
-	Op      string          `json:"op"`      // "join", "leave", "send" or "ping"
+	Op      string          `json:"op"`      // "join", "leave", "send", "read" or "ping"
 	Room    string          `json:"room"`    // the room of a join, leave or send
 	Text    *string         `json:"text"`    // a send's text, normalized
 	After   *int64          `json:"after"`   // a join's cursor to resume after
 	Epoch   string          `json:"epoch"`   // the epoch of After; empty means this log's
 	History *int            `json:"history"` // how many messages a join wants; nil means DefaultHistory
+	Cursor  *int64          `json:"cursor"`  // a read's marker
 	Ref     json.RawMessage `json:"ref"`     // any JSON value, echoed in the answer
 }
 
@@ -82,6 +83,16 @@ func DecodeClientFrame(data []byte) (*ClientFrame, *Error) {
 			return &f, Errorf(CodeBadRequest, "%s", TrimInvalid(err))
 		}
 		f.Text = &t
+	case "read":
+		if err := codec.CheckName("room", f.Room); err != nil {
+			return &f, Errorf(CodeBadRequest, "%s", TrimInvalid(err))
+		}
+		if f.Cursor == nil {
+			return &f, Errorf(CodeBadRequest, "cursor is missing")
+		}
+		if *f.Cursor < 0 {
+			return &f, Errorf(CodeBadRequest, "cursor must be 0 or more")
+		}
 	case "ping":
 	case "":
 		if !isObject(data) { // null
@@ -112,7 +123,7 @@ func typeError(data []byte, te *json.UnmarshalTypeError) *Error {
 	if json.Unmarshal(data, &fields) == nil {
 		_, isNumber = n.SetString(string(fields[te.Field]))
 	}
-	if isNumber && (te.Field == "after" || te.Field == "history") {
+	if isNumber && (te.Field == "after" || te.Field == "history" || te.Field == "cursor") {
 		outside := n.Cmp(new(big.Float).SetInt64(math.MaxInt64)) > 0 || n.Cmp(new(big.Float).SetInt64(math.MinInt64)) < 0
 		switch {
 		case !outside: // in range, so a fraction or an exponent
@@ -120,7 +131,9 @@ func typeError(data []byte, te *json.UnmarshalTypeError) *Error {
 		case te.Field == "history":
 			return Errorf(CodeBadRequest, "history must be 0 to %d", codec.HistoryLimit)
 		case n.Sign() > 0:
-			return Errorf(CodeBadRequest, "after is too large: at most %d", int64(math.MaxInt64))
+			return Errorf(CodeBadRequest, "%s is too large: at most %d", te.Field, int64(math.MaxInt64))
+		case te.Field == "cursor":
+			return Errorf(CodeBadRequest, "cursor must be 0 or more")
 		}
 		return Errorf(CodeBadRequest, "after must be a cursor (-1 or more)")
 	}

@@ -38,6 +38,25 @@ type SnapshotFrame struct {
 	Events    []Entry         `json:"events"`        // the history or the resumed events, in cursor order; never null
 	Resumed   bool            `json:"resumed"`       // the events are all those after the join's cursor
 	Truncated bool            `json:"truncated"`     // some events wanted were deleted by retention or left out
+	// Reads is the joining user's read state at Cursor, nil if they had
+	// none; the server sends it as an unread frame after the snapshot.
+	Reads *codec.ReadMark `json:"-"`
+}
+
+// UnreadFrame tells every session of a user that joined a room the user's
+// read state there: after the join's snapshot, and whenever the count or
+// the mentions change.
+type UnreadFrame struct {
+	Op       string `json:"op"`       // "unread"
+	Room     string `json:"room"`     // the room
+	Count    int64  `json:"count"`    // messages of others after the marker
+	Mentions int64  `json:"mentions"` // those of them that mention the user
+	Cursor   int64  `json:"cursor"`   // the user's read marker
+}
+
+// Unread returns the unread frame of room for a read state.
+func Unread(room string, r codec.ReadMark) []byte {
+	return MustJSON(UnreadFrame{Op: "unread", Room: room, Count: r.Count, Mentions: r.Mentions, Cursor: r.Cursor})
 }
 
 // EventFrame is one event of a joined room, streamed after its snapshot.
