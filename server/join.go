@@ -37,13 +37,15 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 	if err == nil && old == nil {
 		var offs []int64
 		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.Session()}.Key())
+		if snap.Reads == nil {
+			// The user's marker is at their first join, after the
+			// snapshot's cursor: this one or another session's. The hub's
+			// copy knows once it folded this join, which the tail may
+			// dispatch before the write returns.
+			sub.UnreadOnJoin()
+		}
 		if offs, err = c.srv.write(ctx, c.event(codec.Join, f.Room)); err == nil {
 			sub.Joined(offs[0])
-			if snap.Reads == nil {
-				// The user's first join of the room: their marker starts at
-				// it, as the fold of this join will have it.
-				snap.Reads = &codec.ReadMark{Cursor: offs[0]}
-			}
 		}
 	}
 	if err != nil {

@@ -172,7 +172,7 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 		if e.Type == codec.Read && c.User() != e.User {
 			continue // a read marker is its user's own business
 		}
-		done, ok := s.deliver(cursor, leaver, frame, unread.frame(c.User()))
+		done, ok := s.deliver(cursor, leaver, frame, unread.forSubscription(c.User(), c.Session(), s))
 		if ok {
 			queued++
 		}
@@ -206,6 +206,11 @@ type Subscription struct {
 	last   int64 // the last cursor queued to the connection, -1 if none
 	ended  bool  // removed from the hub: the connection's own leave was delivered, or it unsubscribed
 	buffer []pending
+	// unreadOnJoin: the join's snapshot knew no read state of the user,
+	// whose marker is then where their first join is, at or before this
+	// session's: the unread frame follows the session's own join event,
+	// folded into the hub's copy.
+	unreadOnJoin bool
 }
 
 type pending struct {
@@ -244,6 +249,25 @@ func (s *Subscription) deliverLocked(cursor int64, leaver string, frame, extra [
 		s.last = cursor
 	}
 	return leaver == s.conn.Session() && cursor > s.since, queued
+}
+
+// UnreadOnJoin makes the subscription's user be told their read state
+// right after the session's own join event: for a join whose snapshot
+// predates the user's first join of the room.
+func (s *Subscription) UnreadOnJoin() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.unreadOnJoin = true
+}
+
+// takeUnreadOnJoin reports whether UnreadOnJoin was called, once. Hub
+// partition lock held.
+func (s *Subscription) takeUnreadOnJoin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.unreadOnJoin
+	s.unreadOnJoin = false
+	return t
 }
 
 // pause makes the subscription buffer what is dispatched until the next

@@ -25,10 +25,27 @@ type unreadFrames struct {
 // changes the read state of every user with some but its author, a read
 // that of its user.
 func unreadOf(row *codec.RoomState, e *codec.Event) *unreadFrames {
-	if len(row.Reads) == 0 || e.Type != codec.Message && e.Type != codec.Read {
+	if len(row.Reads) == 0 || e.Type != codec.Message && e.Type != codec.Read && e.Type != codec.Join {
 		return nil
 	}
 	return &unreadFrames{row: row, e: e}
+}
+
+// forSubscription returns the unread frame that follows the event for one
+// subscription: the user's, if the event changed their read state, or if
+// it is the join the subscription waits for to tell its user where their
+// marker is (see Subscription.UnreadOnJoin).
+func (u *unreadFrames) forSubscription(user, session string, s *Subscription) []byte {
+	if u == nil {
+		return nil
+	}
+	if u.e.Type == codec.Join {
+		if u.e.Session != session || !s.takeUnreadOnJoin() {
+			return nil
+		}
+		return u.encode(user)
+	}
+	return u.frame(user)
 }
 
 // frame returns the unread frame for user, or nil if the event left their
@@ -40,6 +57,11 @@ func (u *unreadFrames) frame(user string) []byte {
 	if u.e.Type == codec.Message && user == u.e.User || u.e.Type == codec.Read && user != u.e.User {
 		return nil
 	}
+	return u.encode(user)
+}
+
+// encode returns user's unread frame, encoded once per event.
+func (u *unreadFrames) encode(user string) []byte {
 	r := u.row.Reads[user]
 	if r == nil {
 		return nil
