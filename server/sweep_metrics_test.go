@@ -66,10 +66,11 @@ func TestPresenceSweepMetrics(t *testing.T) {
 		t.Fatalf("%s = %v, want 2", expired, got)
 	}
 
-	// An instance that beats with a timestamp a few seconds ahead stays
-	// live until the processors are stopped, then goes silent.
+	// An instance that beats with a timestamp ten seconds ahead stays live
+	// until the processors are stopped (time enough on a loaded machine),
+	// then goes silent.
 	v := serversView(t, s.kcfg)
-	beat := &codec.Heartbeat{V: codec.Version, Op: codec.Beat, Instance: "gone/0001", Server: "gone", TS: codec.FormatTime(time.Now().Add(5 * time.Second))}
+	beat := &codec.Heartbeat{V: codec.Version, Op: codec.Beat, Instance: "gone/0001", Server: "gone", TS: codec.FormatTime(time.Now().Add(10 * time.Second))}
 	produce(t, s.kcfg, string(s.kcfg.Names.Heartbeats), beat.Instance, beat)
 	ghostJoin(t, s.kcfg, "tomb", "wraith", "w1", "gone/0001")
 	testenv.WaitFor(t, 30*time.Second, func() error {
@@ -80,6 +81,9 @@ func TestPresenceSweepMetrics(t *testing.T) {
 		return nil
 	})
 	s.stopProc()
+	if got := metricValue(t, scrape(t, s.http.URL), expired); got != 2 {
+		t.Fatalf("%s = %v once the processors stopped, want 2: the beating instance expired too early for this test", expired, got)
+	}
 	const stalled = "expiring nothing: the servers table is not current"
 	testenv.WaitFor(t, 60*time.Second, func() error {
 		if !strings.Contains(logs.String(), stalled) {
