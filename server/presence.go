@@ -116,6 +116,9 @@ func (s *Server) sweep(ctx context.Context, orphans map[string]time.Time, warned
 	for _, a := range plan.Actions {
 		s.act(ctx, a)
 	}
+	// Counted only here, so that a round that could not read the table or
+	// see it current leaves the counter still: a stall shows on /metrics.
+	s.metrics.Sweeps.Inc()
 	return plan.Orphans
 }
 
@@ -204,6 +207,7 @@ func (s *Server) act(ctx context.Context, a presence.Action) {
 			s.cfg.Logger.Warn("could not expire sessions", "instance", a.Instance, "sessions", len(events), "err", err)
 			return
 		}
+		s.metrics.Expired.Add(float64(len(events)))
 		s.cfg.Logger.Info("expired the sessions of a server instance", "instance", a.Instance, "sessions", len(events), "why", a.Why)
 	}
 	op := map[presence.Then]codec.HeartbeatOp{presence.Retire: codec.Retire, presence.Forget: codec.Forget}[a.Then]

@@ -44,6 +44,15 @@ type Metrics struct {
 	// DeliverSeconds observes the time from an event's record timestamp
 	// until the tail handed it to the room's connections.
 	DeliverSeconds prometheus.Histogram
+	// Sweeps counts the presence expiry sweeps done: rounds that made a
+	// plan from the servers table (seen current when the plan expires
+	// sessions) and carried it out. It stops growing while sweeps stall
+	// (the servers view not ready, or the table not current while sessions
+	// are due to expire): the alert on stalled sweeps watches it.
+	Sweeps prometheus.Counter
+	// Expired counts the sessions this server expired (expire events
+	// written for the sessions of a silent or earlier instance).
+	Expired prometheus.Counter
 	// Kafka are the gauges read from Kafka; WatchLag refreshes them.
 	Kafka *KafkaGauges
 }
@@ -78,6 +87,10 @@ func NewMetrics(ready func() bool, views map[string]func() bool) *Metrics {
 		DeliverSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "chatstate_delivery_seconds",
 			Help:    "Time from an event's write to Kafka (its record timestamp, in milliseconds) until the tail handed it to the room's connections.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+		Sweeps: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_presence_sweeps_total",
+			Help: "Presence expiry sweeps done: a plan made from the servers table, seen current when the plan expires sessions, and carried out."}),
+		Expired: prometheus.NewCounter(prometheus.CounterOpts{Name: "chatstate_presence_expired_sessions_total",
+			Help: "Sessions expired by this server: expire events written for the sessions of a silent or earlier instance."}),
 		Kafka: NewKafkaGauges(),
 	}
 	readyGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chatstate_ready", Help: "1 when the server serves state."}, func() float64 {
@@ -87,7 +100,7 @@ func NewMetrics(ready func() bool, views map[string]func() bool) *Metrics {
 		return 0
 	})
 	m.Registry.MustRegister(m.Connections, m.Connects, m.Joins, m.JoinsFromMemory, m.Sends, m.Acks, m.QueueDrops, m.Deliveries, m.SlowClients, m.Invalid, m.Errors, m.ProduceSeconds, readyGauge,
-		m.DeliverSeconds, m.Kafka.Lag, m.Kafka.DeadLetters,
+		m.DeliverSeconds, m.Sweeps, m.Expired, m.Kafka.Lag, m.Kafka.DeadLetters,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for table, viewReady := range views {
 		m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chatstate_view_ready",
