@@ -170,15 +170,18 @@ func (s *Server) history(ctx context.Context, snap *protocol.SnapshotFrame, room
 	}
 	var all, got []protocol.Entry
 	start, _, err := s.reader.Scan(ctx, room.Room, from, room.Cursor, func(e logread.Entry) bool {
-		ent := protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()}
-		all = append(all, ent)
-		if e.Event.Type == codec.Message {
-			got = append(got, ent)
-		}
+		all = append(all, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
 		return true
 	})
 	if err != nil {
 		return nil, 0, unavailable(err)
+	}
+	// The messages in their current state: what changes them comes after
+	// them, so up to the snapshot's cursor it is all in what was read.
+	for _, ent := range protocol.Current(all) {
+		if ent.Event.Type == codec.Message {
+			got = append(got, ent)
+		}
 	}
 	// The mark may precede the first message wanted by up to MarkEvery-1.
 	snap.Events = append(snap.Events, got[max(0, len(got)-n):]...)
@@ -209,7 +212,7 @@ func (s *Server) resume(ctx context.Context, snap *protocol.SnapshotFrame, after
 		dropped = true
 	}
 	snap.Truncated = dropped || start > after+1
-	snap.Events = got
+	snap.Events = protocol.Current(got)
 	snap.Resumed = !snap.Truncated
 	cover := start
 	if dropped {

@@ -30,6 +30,8 @@ func (c *conn) handle(data []byte) {
 		err = c.send(f)
 	case "read":
 		err = c.read(f)
+	case "edit", "delete", "react":
+		err = c.change(f)
 	case "ping":
 		c.EnqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
 	}

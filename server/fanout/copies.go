@@ -118,7 +118,7 @@ func (r Room) After(cursor int64) ([]protocol.Entry, bool) {
 	for i > 0 && ring[i-1].Cursor > cursor {
 		i--
 	}
-	return append([]protocol.Entry(nil), ring[i:]...), true
+	return protocol.Current(append([]protocol.Entry(nil), ring[i:]...)), true
 }
 
 // Messages returns a copy of the room's messages from cursor from on,
@@ -128,13 +128,16 @@ func (r Room) Messages(from int64, n int) ([]protocol.Entry, bool) {
 	if from < r.c.cover {
 		return nil, false
 	}
+	// The messages in their current state: what changed them is in the
+	// ring after them (see protocol.Current).
+	start := len(r.c.ring)
+	for start > 0 && r.c.ring[start-1].Cursor >= from {
+		start--
+	}
+	current := protocol.Current(r.c.ring[start:])
 	var out []protocol.Entry
-	for i := len(r.c.ring) - 1; i >= 0 && len(out) < n; i-- {
-		e := r.c.ring[i]
-		if e.Cursor < from {
-			break
-		}
-		if e.Event.Type == codec.Message {
+	for i := len(current) - 1; i >= 0 && len(out) < n; i-- {
+		if e := current[i]; e.Event.Type == codec.Message {
 			out = append(out, e)
 		}
 	}
@@ -229,4 +232,21 @@ func (p *hubPartition) pruneCopies(now time.Time) {
 			delete(p.copies, room)
 		}
 	}
+}
+
+// Message returns the current state of the room's message id as the copy's
+// ring has it (its text, author and deletion after the edits and deletes in
+// the ring), and whether the ring holds the message.
+func (r Room) Message(id string) (*protocol.Change, bool) {
+	ring := r.c.ring
+	for i := len(ring) - 1; i >= 0; i-- {
+		if e := ring[i].Event; e.Type == codec.Message && e.ID == id {
+			c := protocol.Changes(ring[i:])[id]
+			if c == nil {
+				c = &protocol.Change{User: e.User, Text: e.Text}
+			}
+			return c, true
+		}
+	}
+	return nil, false
 }

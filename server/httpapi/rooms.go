@@ -105,7 +105,7 @@ func (a *API) serveEvents(w http.ResponseWriter, ctx context.Context, room strin
 		return
 	}
 	next = max(next, last)
-	WriteJSON(w, http.StatusOK, map[string]any{"events": events, "next": next, "truncated": start > after+1})
+	WriteJSON(w, http.StatusOK, map[string]any{"events": protocol.Current(events), "next": next, "truncated": start > after+1})
 }
 
 type postBody struct {

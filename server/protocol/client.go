@@ -12,18 +12,21 @@ import (
 )
 
 // ClientFrame is any frame a client sends; which fields matter depends on Op
-// ("join", "leave", "send", "read" or "ping"). Pointers tell a missing field from a
+// ("join", "leave", "send", "read", "edit", "delete", "react" or "ping"). Pointers tell a missing field from a
 // zero one. A frame returned by DecodeClientFrame without an error has
 // passed every check of its op: Room is a valid name for join, leave and
 // send, Text is set and normalized for send.
 type ClientFrame struct {
-	Op      string          `json:"op"`      // "join", "leave", "send", "read" or "ping"
+	Op      string          `json:"op"`      // the request; see DecodeClientFrame
 	Room    string          `json:"room"`    // the room of a join, leave or send
 	Text    *string         `json:"text"`    // a send's text, normalized
 	After   *int64          `json:"after"`   // a join's cursor to resume after
 	Epoch   string          `json:"epoch"`   // the epoch of After; empty means this log's
 	History *int            `json:"history"` // how many messages a join wants; nil means DefaultHistory
 	Cursor  *int64          `json:"cursor"`  // a read's marker
+	ID      string          `json:"id"`      // the message an edit, delete or react changes
+	Emoji   string          `json:"emoji"`   // a react's reaction
+	On      *bool           `json:"on"`      // a react: add (true) or remove (false)
 	Ref     json.RawMessage `json:"ref"`     // any JSON value, echoed in the answer
 }
 
@@ -93,6 +96,16 @@ func DecodeClientFrame(data []byte) (*ClientFrame, *Error) {
 		if *f.Cursor < 0 {
 			return &f, Errorf(CodeBadRequest, "cursor must be 0 or more")
 		}
+	case "edit", "delete", "react":
+		if err := codec.CheckName("room", f.Room); err != nil {
+			return &f, Errorf(CodeBadRequest, "%s", TrimInvalid(err))
+		}
+		if f.ID == "" || len(f.ID) > 64 {
+			return &f, Errorf(CodeBadRequest, "id must name a message: 1 to 64 bytes")
+		}
+		if e := checkChange(&f); e != nil {
+			return &f, e
+		}
 	case "ping":
 	case "":
 		if !isObject(data) { // null
@@ -103,6 +116,32 @@ func DecodeClientFrame(data []byte) (*ClientFrame, *Error) {
 		return &f, Errorf(CodeBadRequest, "unknown op %q", f.Op)
 	}
 	return &f, nil
+}
+
+// checkChange checks the fields of an edit (its text, normalized in
+// place) and of a react (emoji and on); a delete has none of its own.
+func checkChange(f *ClientFrame) *Error {
+	switch f.Op {
+	case "edit":
+		if f.Text == nil {
+			return Errorf(CodeBadRequest, "text is missing")
+		}
+		t, err := codec.NormalizeText(*f.Text)
+		if errors.Is(err, codec.ErrTooLarge) {
+			return Errorf(CodeTooLarge, "%s", TrimInvalid(err))
+		} else if err != nil {
+			return Errorf(CodeBadRequest, "%s", TrimInvalid(err))
+		}
+		f.Text = &t
+	case "react":
+		if err := codec.CheckEmoji(f.Emoji); err != nil {
+			return Errorf(CodeBadRequest, "%s", TrimInvalid(err))
+		}
+		if f.On == nil {
+			return Errorf(CodeBadRequest, "on is missing: true adds the reaction, false removes it")
+		}
+	}
+	return nil
 }
 
 // isObject reports whether the JSON value data is an object.

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"context"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/logread"
+	"github.com/chatstate/chatstate/server/fanout"
+	"github.com/chatstate/chatstate/server/protocol"
+)
+
+// change writes an edit, delete or react of a message of a joined room, once
+// the message is found in the room's latest codec.HistoryLimit messages and
+// the user may change it: edit and delete are its author's, react anyone's
+// in the room; a deleted message takes nothing more. All three are
+// rate-limited with sends. c.mu held.
+func (c *conn) change(f *protocol.ClientFrame) error {
+	if c.rooms[f.Room] == nil {
+		return protocol.Errorf(protocol.CodeNotMember, "join room %s before changing its messages", f.Room)
+	}
+	if !c.limiter.Allow() {
+		return protocol.Errorf(protocol.CodeRateLimited, "too many messages and changes: at most %g per second", c.srv.cfg.SendRate)
+	}
+	typ := codec.EventType(f.Op)
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)
+	defer cancel()
+	m, err := c.srv.message(ctx, f.Room, f.ID)
+	if err != nil {
+		return err
+	}
+	if m == nil || m.Deleted {
+		return protocol.Errorf(protocol.CodeNotFound, "no message %s among the last %d of room %s", f.ID, codec.HistoryLimit, f.Room)
+	}
+	if typ != codec.React && m.User != c.User() {
+		return protocol.Errorf(protocol.CodeForbidden, "only its author, %s, may %s message %s", m.User, f.Op, f.ID)
+	}
+	e := c.event(typ, f.Room)
+	e.ID = f.ID
+	switch typ {
+	case codec.Edit:
+		e.Text = *f.Text
+	case codec.React:
+		e.Emoji, e.On = f.Emoji, *f.On
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
+	defer wcancel()
+	offs, err := c.srv.write(wctx, e)
+	if err != nil {
+		return err
+	}
+	c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
+	return nil
+}
+
+// message returns the current state of message id of room, or nil if it is
+// not among the room's last codec.HistoryLimit messages: from the hub's
+// copy of the room when its ring holds the message, and otherwise from the
+// log, read from where the room's row says those messages begin.
+func (s *Server) message(ctx context.Context, room, id string) (*protocol.Change, error) {
+	var m *protocol.Change
+	found := false
+	s.hub.Copy(room, func(r fanout.Room) { m, found = r.Message(id) })
+	if found {
+		return m, nil
+	}
+	_, last := s.hub.Seen(room)
+	row, err := s.roomAt(ctx, room, last)
+	if err != nil {
+		return nil, err
+	}
+	from, _ := row.HistoryFrom(codec.HistoryLimit)
+	if from < 0 {
+		return nil, nil
+	}
+	var entries []protocol.Entry
+	seen := false
+	_, _, err = s.reader.Scan(ctx, room, from, row.Cursor, func(e logread.Entry) bool {
+		seen = seen || e.Event.Type == codec.Message && e.Event.ID == id
+		if seen {
+			entries = append(entries, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
+		}
+		return true
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	if c := protocol.Changes(entries)[id]; c != nil {
+		return c, nil
+	}
+	return &protocol.Change{User: entries[0].Event.User, Text: entries[0].Event.Text}, nil
+}
