@@ -4,20 +4,8 @@
 
 import { Emitter } from './emitter.js';
 import { ChatError } from './errors.js';
+import { backoffDelay, DEFAULTS, wsURL } from './options.js';
 import { Room } from './room.js';
-
-const DEFAULTS = {
-  history: 50,
-  backoffMinMs: 250,
-  backoffMaxMs: 5000,
-  stableMs: 5000,
-  pingMs: 20000,
-  staleMs: 65000,
-  connectTimeoutMs: 10000,
-  ackTimeoutMs: 20000,
-  joinRetryMs: 3000,
-  maxTextBytes: 60000,
-};
 
 /** Sends whose answer was lost that are still looked for in the events. */
 const MAX_UNCONFIRMED = 50;
@@ -241,18 +229,6 @@ export class Client extends Emitter {
     if (this._unconfirmed.length > MAX_UNCONFIRMED) this._unconfirmed.splice(0, this._unconfirmed.length - MAX_UNCONFIRMED);
   }
 
-  _url() {
-    const base = typeof location !== 'undefined' ? location.href : 'http://localhost/';
-    const url = new URL(this.options.url || '/ws', base);
-    if (url.protocol === 'http:') url.protocol = 'ws:';
-    else if (url.protocol === 'https:') url.protocol = 'wss:';
-    url.searchParams.delete('user');
-    url.searchParams.delete('token');
-    if (this.token) url.searchParams.set('token', this.token);
-    else url.searchParams.set('user', this.user);
-    return url.toString();
-  }
-
   /** Opens a new connection, dropping any current one. */
   _connect() {
     clearTimeout(this._reconnectTimer);
@@ -263,7 +239,7 @@ export class Client extends Emitter {
     if (typeof WS !== 'function') throw new Error('chatstate-client: no WebSocket: pass options.WebSocket');
     let ws;
     try {
-      ws = new WS(this._url());
+      ws = new WS(wsURL(this.options.url, this.token ? { token: this.token } : { user: this.user }));
     } catch {
       this._scheduleReconnect();
       return;
@@ -335,13 +311,10 @@ export class Client extends Emitter {
     this._scheduleReconnect();
   }
 
-  /** Exponential backoff with ±20% jitter, so that clients cut together spread out. */
   _scheduleReconnect() {
     this._setState(this._everLive ? 'reconnecting' : 'connecting');
     clearTimeout(this._reconnectTimer);
-    const { backoffMinMs, backoffMaxMs } = this.options;
-    const base = Math.min(backoffMaxMs, backoffMinMs * 2 ** this._attempt);
-    const delay = Math.min(backoffMaxMs, Math.round(base * (0.8 + Math.random() * 0.4)));
+    const delay = backoffDelay(this._attempt, this.options.backoffMinMs, this.options.backoffMaxMs);
     this._attempt = Math.min(this._attempt + 1, 10);
     this._reconnectTimer = setTimeout(() => this._connect(), delay);
   }
