@@ -9,16 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chatstate/chatstate/server/web"
 	"github.com/chromedp/chromedp"
 )
 
-// clientScript drives client.js in the page with a scripted WebSocket: a
+// clientScript drives the chatstate-client module (clients/js, as the
+// server serves it to the page) with a scripted WebSocket: a
 // first connection with a snapshot, live events (one of them a repeat), an
 // acknowledged send, a send without an answer, a send cut off by a close
 // with 4009; then the reconnect, whose join resumes from the last cursor
 // and whose snapshot repeats an event already seen; then a leave.
 const clientScript = `(async () => {
-	const { connect } = await import('/client.js');
+	const { connect } = await import('/static/chatstate-client/index.js');
 	const sockets = [];
 	class FakeSocket {
 		constructor(url) { this.url = url; this.readyState = 0; this.sent = []; sockets.push(this); }
@@ -103,11 +105,13 @@ const clientScript = `(async () => {
 // merges snapshots and events without duplicates, resolves a send on its ack
 // and rejects one without an answer (confirming it when its event comes),
 // reconnects after a close with backoff, resumes with after and epoch, and
-// leaves on the ack. The files are served as they are, without a chatstate
-// server.
+// leaves on the ack. The files are served by the handler of the server's
+// static files alone, without a chatstate server.
 func TestClientModule(t *testing.T) {
 	path := chromiumPath(t)
-	hs := httptest.NewServer(http.FileServer(http.Dir(staticDir)))
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", web.Static())
+	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
 	b := startBrowser(t, path)
 	p := b.open(t, "client", hs.URL+"/")

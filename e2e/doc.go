@@ -3,9 +3,9 @@
 // against the chat page at GET / and the operator page at GET /ops, served by a
 // real server on the embedded broker with both processors running. Two tests
 // run a module alone in the browser, with the static files served as they
-// are: TestClientModule the WebSocket client (client.js) against a scripted
-// socket, TestRoomListPollerSkipsUnchangedLists the room list's poller
-// (http.js) against a scripted fetch.
+// are: TestClientModule the WebSocket client (the chatstate-client module of
+// clients/js) against a scripted socket, TestRoomListPollerSkipsUnchangedLists
+// the room list's poller (http.js) against a scripted fetch.
 //
 // TestWebSocketIsNotCompressed needs no browser: it dials the same stack
 // with a client that offers permessage-deflate and checks that the server

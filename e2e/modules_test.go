@@ -3,29 +3,51 @@ package e2e
 import (
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/chatstate/chatstate/server/web"
 )
 
 // staticDir holds the pages' scripts and styles, embedded into the server and
-// served under /static/.
-const staticDir = "../server/web/static"
+// served under /static/; clientDir the chatstate-client module, served under
+// /static/chatstate-client/ (web.ClientPrefix).
+const (
+	staticDir = "../server/web/static"
+	clientDir = "../clients/js/src"
+)
+
+// sourceOf returns the file behind a path under /static/.
+func sourceOf(name string) string {
+	if rest, ok := strings.CutPrefix("/static/"+name, web.ClientPrefix); ok {
+		return filepath.Join(clientDir, filepath.FromSlash(rest))
+	}
+	return filepath.Join(staticDir, filepath.FromSlash(name))
+}
 
 // Both pages load every one of their modules: each page marks its <html>
 // with data-ready once its entry module ran to its end, no page reports an
 // error in its console (a module that fails to load, such as a 404, a syntax
 // error or the import of a name a module does not export, stops its page and
-// shows there), every script of the static directory is loaded by a page, and
-// each is served with a JavaScript content type, which module scripts need.
+// shows there), every script of the static directory and of the client module
+// is loaded by a page, and each is served with a JavaScript content type,
+// which module scripts need.
 func TestModulesLoad(t *testing.T) {
 	e := newEnv(t)
-	scripts, err := filepath.Glob(filepath.Join(staticDir, "*.js"))
-	if err != nil || len(scripts) == 0 {
-		t.Fatalf("no scripts in %s: %v", staticDir, err)
+	var paths []string
+	for dir, prefix := range map[string]string{staticDir: "/static/", clientDir: web.ClientPrefix} {
+		scripts, err := filepath.Glob(filepath.Join(dir, "*.js"))
+		if err != nil || len(scripts) == 0 {
+			t.Fatalf("no scripts in %s: %v", dir, err)
+		}
+		for _, f := range scripts {
+			paths = append(paths, prefix+filepath.Base(f))
+		}
 	}
 
 	chat := e.browser.open(t, "chat", e.url+"/?user=alice&room=modules")
@@ -55,8 +77,7 @@ func TestModulesLoad(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range scripts {
-		path := "/static/" + filepath.Base(f)
+	for _, path := range paths {
 		if !loaded[path] {
 			t.Errorf("%s is loaded by neither page", path)
 		}
@@ -72,14 +93,15 @@ func TestModulesLoad(t *testing.T) {
 }
 
 var (
-	importRE  = regexp.MustCompile(`(?m)^\s*(?:import|export)\s[^;]*?\bfrom\s+'\./([A-Za-z0-9._-]+\.js)'`)
+	importRE  = regexp.MustCompile(`(?m)^\s*(?:import|export)\s[^;]*?\bfrom\s+'\./([A-Za-z0-9._/-]+\.js)'`)
 	entryRE   = regexp.MustCompile(`<script type="module" src="/static/([A-Za-z0-9._-]+\.js)"></script>`)
-	preloadRE = regexp.MustCompile(`<link rel="modulepreload" href="/static/([A-Za-z0-9._-]+\.js)">`)
+	preloadRE = regexp.MustCompile(`<link rel="modulepreload" href="/static/([A-Za-z0-9._/-]+\.js)">`)
 )
 
 // Each page names, as modulepreload links, exactly the modules its entry
 // module imports (directly or not), so that the browser fetches them at once
-// rather than one level of imports after the other. No browser needed.
+// rather than one level of imports after the other; the client module's
+// files (chatstate-client/…) count as well. No browser needed.
 func TestModulePreloads(t *testing.T) {
 	for _, html := range []string{"index.html", "ops.html"} {
 		raw, err := os.ReadFile(filepath.Join(staticDir, "..", html))
@@ -93,14 +115,16 @@ func TestModulePreloads(t *testing.T) {
 		graph := map[string]bool{}
 		var visit func(name string)
 		visit = func(name string) {
-			src, err := os.ReadFile(filepath.Join(staticDir, name))
+			src, err := os.ReadFile(sourceOf(name))
 			if err != nil {
 				t.Fatalf("%s: %v", html, err)
 			}
 			for _, m := range importRE.FindAllStringSubmatch(string(src), -1) {
-				if !graph[m[1]] {
-					graph[m[1]] = true
-					visit(m[1])
+				// An import is relative to the module that makes it.
+				dep := path.Join(path.Dir(name), m[1])
+				if !graph[dep] {
+					graph[dep] = true
+					visit(dep)
 				}
 			}
 		}

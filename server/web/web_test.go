@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,8 +19,9 @@ var (
 )
 
 // TestPagesServeTheirWholeModuleGraph serves both pages over a real HTTP
-// server and walks each page's module graph from its entry script: every
-// file it links or imports is served with its type, and the page preloads
+// server and walks each page's module graph from its entry script (the
+// client module under ClientPrefix included): every file it links or
+// imports is served with its type, and the page preloads
 // exactly the modules the graph holds besides the entry, so the browser
 // fetches them in one round and no preload is stale.
 func TestPagesServeTheirWholeModuleGraph(t *testing.T) {
@@ -69,7 +71,8 @@ func TestPagesServeTheirWholeModuleGraph(t *testing.T) {
 			graph[f] = true
 			src, _ := get("/static/" + f)
 			for _, m := range importRe.FindAllStringSubmatch(src, -1) {
-				queue = append(queue, m[1]+m[2])
+				// An import is relative to the module that makes it.
+				queue = append(queue, path.Join(path.Dir(f), m[1]+m[2]))
 			}
 		}
 		delete(graph, entry[1])
@@ -92,7 +95,12 @@ func TestPagesServeTheirWholeModuleGraph(t *testing.T) {
 func TestStaticRefusesWhatIsNotThere(t *testing.T) {
 	srv := httptest.NewServer(Static())
 	defer srv.Close()
-	for _, p := range []string{"/static/nosuch.js", "/static/../web.go", "/static/../index.html"} {
+	for _, p := range []string{
+		"/static/nosuch.js", "/static/../web.go", "/static/../index.html",
+		// The client module's directory holds its Go file and tests too.
+		ClientPrefix + "nosuch.js", ClientPrefix + "../embed.go", ClientPrefix + "embed.go",
+		ClientPrefix + "../package.json", ClientPrefix + "../test/harness.js",
+	} {
 		resp, err := http.Get(srv.URL + p)
 		if err != nil {
 			t.Fatal(err)

@@ -1,10 +1,11 @@
-// chatstate chat page: one WebSocket session (client.js), several rooms,
-// resume on reconnect. This module wires the client, the identity and the
-// views together; every piece of user data goes in through textContent.
+// chatstate chat page: one WebSocket session (the chatstate-client module,
+// through client.js), several rooms, resume on reconnect. This module wires
+// the client, the identity and the views together; every piece of user data
+// goes in through textContent.
 
-import { Client } from './client.js';
+import { Outbox, startClient as openClient } from './client.js';
 import { elements } from './dom.js';
-import { ErrorBar, ERROR_TEXT, errorSentence } from './errors.js';
+import { ErrorBar, errorSentence } from './errors.js';
 import { RoomListPoller } from './http.js';
 import { readIdentity, rememberRoom, rememberUser } from './identity.js';
 import { isName } from './protocol.js';
@@ -15,8 +16,6 @@ import { markJoined, renderJoined, renderRoomList, roomListFailed } from './view
 
 const ROOMS_POLL_MS = 4000;
 const ERROR_SHOW_MS = 15000;
-/** Sends without an answer whose event may still confirm them. */
-const MAX_LOST = 50;
 
 // ---------------------------------------------------------------- elements
 
@@ -57,13 +56,13 @@ const token = identity.token;
  * A joined room as the page keeps it.
  * @typedef {object} View
  * @property {string} name
- * @property {import('./client.js').Room} room
+ * @property {import('./chatstate-client/index.js').Room} room
  * @property {import('./view-messages.js').Message[]} messages shown, oldest first
  * @property {number} unread
  * @property {string} draft text in the message box while another room is shown
  */
 
-/** @type {Client|null} none until the page has a name (or a token) */
+/** @type {import('./chatstate-client/index.js').Client|null} none until the page has a name (or a token) */
 let client = null;
 /** @type {Map<string, View>} */
 const views = new Map();
@@ -71,10 +70,7 @@ const views = new Map();
 const order = [];
 /** @type {string|null} the room shown */
 let current = null;
-/** room + "\n" + text of the sends awaiting their answer */
-const inFlight = new Set();
-/** ref -> {room, raw} of the sends that got no answer */
-const lost = new Map();
+const outbox = new Outbox({ onSent: confirmSent, showError });
 
 const conn = () => (client ? client.state : 'offline');
 const me = () => (client ? client.user : '');
@@ -99,21 +95,16 @@ function setStatus(state) {
 
 /** Creates the client, for user (or for the token), and connects. */
 function startClient(user) {
-  client = new Client(token ? { token } : { user });
-  client.on('state', (state) => {
-    setStatus(state);
-    renderAll();
+  client = openClient({ user, token }, {
+    onState: (state) => {
+      setStatus(state);
+      renderAll();
+    },
+    onHello: (h) => {
+      if (token && document.activeElement !== el.nameInput) el.nameInput.value = h.user;
+    },
+    showError,
   });
-  client.on('hello', (h) => {
-    if (token && document.activeElement !== el.nameInput) el.nameInput.value = h.user;
-  });
-  client.on('disconnect', ({ code, reason }) => {
-    if (code === 1009) showError('', 'The connection was closed because a frame was too large — reconnecting', reason);
-    else if (code === 4008) showError('', 'The connection fell behind and was closed — reconnecting', reason);
-    else if (code === 4009) showError('', 'The server missed events of a room — resuming', reason);
-  });
-  client.on('error', (err) => showError(err.code, errorSentence(err.code), err.detail));
-  client.open();
 }
 
 // ------------------------------------------------------------ rooms
@@ -127,10 +118,12 @@ function watch(v) {
   });
   room.on('snapshot', (s) => {
     if (!mine()) return;
-    if (s.reset) v.messages = [];
+    // A new log, or a resume the server cut (gap): show what it sent, not
+    // a list with a hole in it.
+    if (s.reset || s.gap) v.messages = [];
     const added = addMessages(v.messages, s.events);
     if (v.name === current) {
-      if (s.reset) renderMessages(true);
+      if (s.reset || s.gap) renderMessages(true);
       else for (const m of added) appendMessage(m);
     } else if (!s.reset) {
       v.unread += added.filter((m) => m.user !== me()).length;
@@ -155,12 +148,7 @@ function watch(v) {
   room.on('error', (err) => {
     showError(err.code, `Could not join ${v.name}: ${errorSentence(err.code)}`, err.detail);
   });
-  room.on('confirmed', ({ ref }) => {
-    const p = lost.get(ref);
-    if (!p) return;
-    lost.delete(ref);
-    confirmSent(p.room, p.raw);
-  });
+  room.on('confirmed', ({ ref }) => outbox.confirmed(ref));
   room.on('left', () => {
     if (mine()) removeView(v.name);
     poller.soon();
@@ -239,33 +227,6 @@ function confirmSent(roomName, raw) {
   renderComposerState();
 }
 
-function sendFailed(err, v, raw) {
-  switch (err.code) {
-    case 'offline':
-      showError('', 'You are offline — the message was not sent; it stays in the box until you can send it');
-      return;
-    case 'not_joined':
-      showError('', `Wait until you have joined ${v.name} — the message was not sent`);
-      return;
-    case 'send_failed':
-      showError('', 'The message could not be sent — try again');
-      return;
-    case 'timeout':
-    case 'disconnected':
-      // It may still be written: its event then empties the box.
-      lost.set(err.ref, { room: v.name, raw });
-      while (lost.size > MAX_LOST) lost.delete(lost.keys().next().value);
-      if (err.code === 'timeout') showError('', 'No answer from the server yet — the message may not have been sent');
-      return;
-    case 'closed':
-      return;
-    default:
-      // The text stays in the message box, ready to be sent again.
-      if (err.code === 'too_large' && err.ref === undefined) showError('too_large', ERROR_TEXT.too_large);
-      else showError(err.code, errorSentence(err.code), err.detail);
-  }
-}
-
 function sendMessage() {
   const raw = el.messageInput.value;
   const text = raw.trim();
@@ -275,20 +236,11 @@ function sendMessage() {
     showError('', 'Join a room first');
     return;
   }
-  const key = `${v.name}\n${raw}`;
-  if (inFlight.has(key)) return; // already on its way
   if (!client) {
     showError('', 'You are offline — the message was not sent; it stays in the box until you can send it');
     return;
   }
-  inFlight.add(key);
-  v.room.send(text).then(() => {
-    inFlight.delete(key);
-    confirmSent(v.name, raw);
-  }, (err) => {
-    inFlight.delete(key);
-    sendFailed(err, v, raw);
-  });
+  outbox.send(v.room, raw);
 }
 
 // ------------------------------------------------------------ rendering
@@ -381,7 +333,7 @@ function startIdentity() {
     renderMessages(false); // "own" marks follow the name
   } else if (name !== client.user) {
     client.setIdentity({ user: name });
-    lost.clear();
+    outbox.clear();
     renderMessages(false);
   }
   return true;

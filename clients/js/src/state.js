@@ -1,6 +1,6 @@
-// The protocol state of one joined room, kept apart from the socket and the
-// DOM so that the rules (snapshot, resume, dedupe by cursor, member counting)
-// sit in one place. The client (client.js) owns one per room.
+// The protocol state of one room, kept apart from the socket so that the
+// rules (snapshot, resume, dedupe by cursor, member counting) sit in one
+// place. Each Room of the client owns one.
 
 /**
  * An entry of a room's log as the server sends it.
@@ -18,9 +18,11 @@ export class RoomState {
     this.name = name;
     /** joining (a join is due or under way), joined, leaving */
     this.state = 'joining';
-    /** true once a snapshot arrived: cursor and epoch are meaningful */
+    /** true once a snapshot arrived: members and counts are known */
     this.synced = false;
-    /** the last cursor seen in this room */
+    /** true once cursor and epoch name a place in the log to resume from */
+    this.positioned = false;
+    /** the last cursor delivered in this room (-1: none, the room's start) */
     this.cursor = -1;
     /** the epoch of the log the cursor belongs to */
     this.epoch = '';
@@ -28,23 +30,49 @@ export class RoomState {
     this.members = new Map();
     /** the room's total message count */
     this.messageCount = 0;
-    /** some older events could not be delivered */
+    /** some events could not be delivered (retention, or the resume cap) */
     this.truncated = false;
   }
 
   /**
-   * Applies a snapshot. The first snapshot, and any rejoin the server did not
-   * resume, starts the room afresh: every entry of the snapshot is new. A
-   * resumed rejoin keeps what was seen and takes only the entries after the
-   * last cursor seen, so that nothing comes twice.
-   * @param {object} snap the snapshot frame
-   * @returns {{reset: boolean, entries: Entry[]}} whether the room started
-   *   afresh, and the entries not seen before, oldest first
+   * Takes a position kept from an earlier life of the room (a store), so
+   * that the first join resumes from it.
+   * @param {{cursor: number, epoch: string}} p
    */
-  applySnapshot(snap) {
-    const rejoin = this.synced;
+  restore(p) {
+    this.cursor = p.cursor;
+    this.epoch = p.epoch;
+    this.positioned = true;
+  }
+
+  /**
+   * What a join asks to resume from, or null for a fresh history.
+   * @returns {{after: number, epoch: string}|null}
+   */
+  resumeFrom() {
+    return this.positioned ? { after: this.cursor, epoch: this.epoch } : null;
+  }
+
+  /**
+   * Applies the snapshot that answers a join. The server resumes a join
+   * whose `after` is no higher than the room's cursor, in the same epoch;
+   * otherwise (no `after`, a new log, a cursor from the future) it answers
+   * with a fresh history, and the room starts afresh: every entry is new. A
+   * resume keeps what was delivered and takes only the entries after the
+   * last cursor, so that nothing comes twice; when the resume was cut (more
+   * events than the server's cap, or lost to retention) `gap` says that
+   * some events between the last cursor and the first entry are missing.
+   * @param {object} snap the snapshot frame
+   * @param {{after: number, epoch: string}|null} sent what the join asked
+   * @returns {{reset: boolean, gap: boolean, entries: Entry[]}}
+   */
+  applySnapshot(snap, sent) {
     const events = Array.isArray(snap.events) ? snap.events : [];
-    const reset = !rejoin || !snap.resumed;
+    const cursor = typeof snap.cursor === 'number' ? snap.cursor : -1;
+    const epoch = String(snap.epoch ?? '');
+    const honoured = !!sent && (!sent.epoch || sent.epoch === epoch) && sent.after <= cursor;
+    const reset = !honoured;
+    const gap = honoured && !snap.resumed;
     const entries = [];
     this.members = new Map();
     for (const m of Array.isArray(snap.members) ? snap.members : []) {
@@ -54,9 +82,9 @@ export class RoomState {
     if (reset) {
       this.truncated = !!snap.truncated;
       for (const e of events) {
-        if (e && e.event) entries.push(e);
+        if (e && typeof e.cursor === 'number' && e.event) entries.push(e);
       }
-      this.cursor = typeof snap.cursor === 'number' ? snap.cursor : -1;
+      this.cursor = cursor;
     } else {
       if (snap.truncated) this.truncated = true;
       for (const e of events) {
@@ -64,18 +92,19 @@ export class RoomState {
         this.cursor = e.cursor;
         if (e.event) entries.push(e);
       }
-      if (typeof snap.cursor === 'number' && snap.cursor > this.cursor) this.cursor = snap.cursor;
+      if (cursor > this.cursor) this.cursor = cursor;
     }
-    this.epoch = String(snap.epoch ?? '');
+    this.epoch = epoch;
     this.synced = true;
+    this.positioned = true;
     if (this.state !== 'leaving') this.state = 'joined';
-    return { reset, entries };
+    return { reset, gap, entries };
   }
 
   /**
    * Applies one live event. Returns null when the event is old (cursor
-   * already seen) or arrives before the room's snapshot; otherwise whether
-   * it changed the members.
+   * already delivered) or arrives before the room's snapshot; otherwise
+   * whether it changed the members.
    * @param {number} cursor
    * @param {object} ev
    * @returns {{members: boolean} | null}

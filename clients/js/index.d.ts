@@ -1,0 +1,201 @@
+// Types of chatstate-client (src/index.js).
+
+/** A room's log entry: an event at its cursor (a Kafka offset). */
+export interface Entry {
+  cursor: number;
+  event: ChatEvent;
+}
+
+/** An event of a room; later servers add types and fields. */
+export interface ChatEvent {
+  id: string;
+  type: 'join' | 'leave' | 'message' | 'expire' | string;
+  room: string;
+  user: string;
+  /** RFC 3339 UTC with milliseconds */
+  ts: string;
+  text?: string;
+  session?: string;
+  [field: string]: unknown;
+}
+
+export interface Member {
+  user: string;
+  sessions: number;
+}
+
+/** Where a room was: its last cursor delivered and the epoch of its log. */
+export interface Position {
+  cursor: number;
+  epoch: string;
+}
+
+/** Keeps room positions beyond a client's life (see localStorageStore). */
+export interface CursorStore {
+  load(room: string): Position | null | undefined;
+  save(room: string, position: Position): void;
+  remove(room: string): void;
+}
+
+export interface ClientOptions {
+  /** WebSocket endpoint; default `/ws` of the page. http(s): becomes ws(s):. */
+  url?: string;
+  /** `?user=` (a server without an auth secret) */
+  user?: string;
+  /** a JWT, `?token=` (a server with --auth-secret) */
+  token?: string;
+  /** the WebSocket class; default globalThis.WebSocket */
+  WebSocket?: new (url: string) => WebSocketLike;
+  /** keeps each room's position, so that a new client resumes */
+  store?: CursorStore;
+  /** messages of a fresh snapshot, at most 500; default 50 */
+  history?: number;
+  /** default 250 */
+  backoffMinMs?: number;
+  /** default 5000 */
+  backoffMaxMs?: number;
+  /** a connection live this long starts the backoff over; default 5000 */
+  stableMs?: number;
+  /** default 20000 */
+  pingMs?: number;
+  /** no frame for this long: the connection is replaced; default 65000 */
+  staleMs?: number;
+  /** no `hello` this long after connecting: try again; default 10000 */
+  connectTimeoutMs?: number;
+  /** how long a send or request waits for its answer; default 20000 */
+  ackTimeoutMs?: number;
+  /** delay before a refused rejoin is tried again; default 3000 */
+  joinRetryMs?: number;
+  /** longest text `send` hands on; default 60000 */
+  maxTextBytes?: number;
+}
+
+/** What the client needs of a WebSocket. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onmessage: ((ev: { data: any }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'live' | 'reconnecting' | 'closed';
+export type RoomStateName = 'joining' | 'joined' | 'leaving' | 'left';
+
+/** Any frame of the protocol. */
+export interface Frame {
+  op: string;
+  ref?: string;
+  room?: string;
+  [field: string]: unknown;
+}
+
+export interface Snapshot {
+  /** the room starts afresh: drop what was shown; `events` are its history */
+  reset: boolean;
+  /** a resume the server had to cut: events before `events` are missing */
+  gap: boolean;
+  resumed: boolean;
+  truncated: boolean;
+  cursor: number;
+  epoch: string;
+  /** the room's message count */
+  messages: number;
+  members: Member[];
+  /** entries not delivered before, oldest first */
+  events: Entry[];
+}
+
+export interface Ack {
+  ref: string;
+  room: string;
+  cursor: number;
+}
+
+export class Emitter<Events extends Record<string, any>> {
+  on<K extends keyof Events & string>(type: K, fn: (payload: Events[K]) => void): () => void;
+  once<K extends keyof Events & string>(type: K, fn: (payload: Events[K]) => void): () => void;
+  off<K extends keyof Events & string>(type: K, fn: (payload: Events[K]) => void): void;
+  emit<K extends keyof Events & string>(type: K, payload: Events[K]): void;
+}
+
+export class ChatError extends Error {
+  constructor(code: string, message?: string, ref?: string);
+  /** the server's code, or offline, not_joined, too_large, send_failed, timeout, disconnected, closed */
+  code: string;
+  /** the server's message, or empty */
+  detail: string;
+  ref: string | undefined;
+  /** a failed join that the client tries again by itself */
+  retrying: boolean;
+}
+
+export interface ClientEvents {
+  state: ConnectionState;
+  hello: { user: string; session: string; server: string; epoch: string };
+  disconnect: { code: number; reason: string };
+  error: ChatError;
+  frame: Frame;
+}
+
+export interface RoomEvents {
+  snapshot: Snapshot;
+  event: Entry;
+  members: Member[];
+  state: RoomStateName;
+  error: ChatError;
+  confirmed: { ref: string; text: string; cursor: number };
+  unread: Frame & { room: string; count: number; mentions: number; cursor: number };
+  typing: Frame & { room: string; user: string };
+  frame: Frame;
+  left: undefined;
+}
+
+export class Client extends Emitter<ClientEvents> {
+  constructor(options?: ClientOptions);
+  readonly options: Required<Omit<ClientOptions, 'url' | 'user' | 'token' | 'WebSocket' | 'store'>> & ClientOptions;
+  user: string;
+  token: string;
+  session: string;
+  epoch: string;
+  state: ConnectionState;
+  store: CursorStore | null;
+  readonly live: boolean;
+  open(): this;
+  setIdentity(identity: { user?: string; token?: string }): void;
+  join(name: string, opts?: { history?: number }): Room;
+  room(name: string): Room | undefined;
+  rooms(): Room[];
+  /** sends `{op, ...fields, ref}`; resolves with the frame that answers the ref */
+  request(op: string, fields?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<Frame>;
+  /** resolves with the round trip in milliseconds */
+  ping(): Promise<number>;
+  close(): void;
+}
+
+export class Room extends Emitter<RoomEvents> {
+  readonly name: string;
+  readonly state: RoomStateName;
+  readonly cursor: number;
+  readonly epoch: string;
+  readonly synced: boolean;
+  readonly truncated: boolean;
+  readonly messageCount: number;
+  members(): Member[];
+  /** resolves once the room is joined; rejects if the join fails or the room is left first */
+  joined(): Promise<Room>;
+  send(text: string): Promise<Ack>;
+  request(op: string, fields?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<Frame>;
+  leave(): Promise<void>;
+}
+
+/** Creates a client and starts connecting. */
+export function connect(options?: ClientOptions): Client;
+
+export function memoryStore(): CursorStore & { rooms(): string[] };
+
+export function localStorageStore(opts?: {
+  prefix?: string;
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+}): CursorStore;
