@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -95,6 +96,10 @@ func TestCorruptionThenRebuild(t *testing.T) {
 	room := l.Rooms["room-1"]
 	good := room.Messages
 	room.Messages += 5
+	// And a user's unread count in it.
+	reader := slices.Sorted(maps.Keys(room.Reads))[0]
+	room.Reads[reader].Count += 7
+	badReads, _ := json.Marshal(room.Reads[reader])
 	b, _ := codec.RoomCodec{}.Encode(room)
 	writeRow(t, cfg, string(cfg.Names.RoomsTable()), "room-1", b)
 	user := l.Users["user-2"]
@@ -118,6 +123,7 @@ func TestCorruptionThenRebuild(t *testing.T) {
 	}
 	want := []string{
 		fmt.Sprintf("rooms room-1 messages %d", good+5),
+		fmt.Sprintf("rooms room-1 reads.%s %s", reader, badReads),
 		"rooms room-3 row none",
 	}
 	want = append(want, fmt.Sprintf("users user-2 rooms.%s.sessions %s", in, `{"ghost":"srv-9"}`))

@@ -93,7 +93,7 @@ func TestOversizedFrameCloses1009(t *testing.T) {
 	}
 	_ = c.WS.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
-		_, _, err := c.WS.ReadMessage()
+		_, _, err := c.ReadRaw()
 		if err == nil {
 			continue
 		}

@@ -88,7 +88,7 @@ func TestNothingAfterOwnLeave(t *testing.T) {
 		// closed as slow; the sender sends a message every 5 ms.
 		senders.Go(func() {
 			for {
-				if _, _, err := c.WS.ReadMessage(); err != nil {
+				if _, _, err := c.ReadRaw(); err != nil {
 					return
 				}
 			}

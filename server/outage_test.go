@@ -155,7 +155,7 @@ func TestGoodbyeDuringAnOutageIsBounded(t *testing.T) {
 		alice.Expect("error", frame{"code": "unavailable", "ref": "d"})
 	}
 	_ = alice.WS.SetReadDeadline(time.Now().Add(20 * time.Second))
-	if _, data, err := alice.WS.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+	if _, data, err := alice.ReadRaw(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
 		t.Fatalf("after the stop alice read %q, %v; want close 1001", data, err)
 	}
 	// The processors stop on a broker that answers.

@@ -131,7 +131,7 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 	// The stalled client reads what was buffered, then the close.
 	_ = stalled.WS.SetReadDeadline(time.Now().Add(30 * time.Second))
 	for err == nil {
-		_, _, err = stalled.WS.ReadMessage()
+		_, _, err = stalled.ReadRaw()
 	}
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) || ce.Code != protocol.CloseSlowClient || ce.Text == "" {

@@ -30,7 +30,7 @@ func TestCleanStopIsNotFollowedByExpire(t *testing.T) {
 	if err := d.cmd.Wait(); err != nil {
 		t.Fatalf("dev exited with %v\n%s", err, d.log)
 	}
-	if _, _, err := watcher.WS.ReadMessage(); err == nil || !strings.Contains(err.Error(), "1001") {
+	if _, _, err := watcher.ReadRaw(); err == nil || !strings.Contains(err.Error(), "1001") {
 		t.Fatalf("after SIGINT the socket read %v, want close 1001", err)
 	}
 

@@ -110,37 +110,76 @@ func TestDevSurvivesSIGKILL(t *testing.T) {
 			}
 		}
 	}
+	// Every member's unread count is exact: the messages of others after
+	// their first join, as the log holds them, whatever the kill cut off.
+	for i := range clients {
+		user, room := fmt.Sprintf("u%d", i), fmt.Sprintf("burst%d", i%rooms)
+		want := -1
+		joined := false
+		for _, e := range roomEvents(t, d.url, room) {
+			switch {
+			case e.Event["type"] == "join" && e.Event["user"] == user && !joined:
+				joined, want = true, 0
+			case e.Event["type"] == "message" && e.Event["user"] != user && joined:
+				want++
+			}
+		}
+		testenv.WaitFor(t, 30*time.Second, func() error {
+			var got struct {
+				Rooms []struct {
+					Room  string
+					Count int
+				}
+			}
+			getJSON(t, d.url+"/api/users/"+user+"/unread", &got)
+			if len(got.Rooms) != 1 || got.Rooms[0].Room != room || got.Rooms[0].Count != want {
+				return fmt.Errorf("%s's unread %+v, want %d in %s", user, got.Rooms, want, room)
+			}
+			return nil
+		})
+	}
 	d.stop(t)
 }
 
-// roomMessages pages through the room's events over the HTTP API and returns
-// the texts of its messages in cursor order, and the last event's cursor.
-func roomMessages(t *testing.T, base, room string) (texts []string, last int64) {
+// event is an entry of GET /api/rooms/{room}/events.
+type event struct {
+	Cursor int64
+	Event  map[string]any
+}
+
+// roomEvents pages through the room's events over the HTTP API.
+func roomEvents(t *testing.T, base, room string) []event {
 	t.Helper()
+	var out []event
 	after := int64(-1)
-	last = -1
 	for range 1000 {
 		var page struct {
-			Events []struct {
-				Cursor int64
-				Event  map[string]any
-			}
-			Next int64
+			Events []event
+			Next   int64
 		}
 		getJSON(t, fmt.Sprintf("%s/api/rooms/%s/events?after=%d&limit=1000", base, room, after), &page)
-		for _, e := range page.Events {
-			last = e.Cursor
-			if e.Event["type"] == "message" {
-				texts = append(texts, e.Event["text"].(string))
-			}
-		}
+		out = append(out, page.Events...)
 		if page.Next == after {
-			return texts, last
+			return out
 		}
 		after = page.Next
 	}
 	t.Fatalf("%s: paging did not end", room)
-	return nil, 0
+	return nil
+}
+
+// roomMessages returns the texts of the room's messages in cursor order,
+// and the last event's cursor, read over the HTTP API.
+func roomMessages(t *testing.T, base, room string) (texts []string, last int64) {
+	t.Helper()
+	last = -1
+	for _, e := range roomEvents(t, base, room) {
+		last = e.Cursor
+		if e.Event["type"] == "message" {
+			texts = append(texts, e.Event["text"].(string))
+		}
+	}
+	return texts, last
 }
 
 func getJSON(t *testing.T, url string, into any) {

@@ -136,7 +136,7 @@ func TestDevKeepsEverythingAcrossRestart(t *testing.T) {
 	alice.Send(testenv.Frame{"op": "join", "room": "hist"})
 	snap := alice.Expect("snapshot", testenv.Frame{})
 	epoch := snap["epoch"]
-	alice.ExpectEvent("hist", "join", "alice")
+	aliceJoin, _ := alice.ExpectEvent("hist", "join", "alice")
 	var acked []int64
 	for i := range 3 {
 		alice.Send(testenv.Frame{"op": "send", "room": "hist", "text": fmt.Sprint("kept ", i), "ref": i})
@@ -144,7 +144,7 @@ func TestDevKeepsEverythingAcrossRestart(t *testing.T) {
 	}
 	d.stop(t)
 	// The clean stop said goodbye: the socket saw 1001.
-	if _, _, err := alice.WS.ReadMessage(); err == nil || !strings.Contains(err.Error(), "1001") {
+	if _, _, err := alice.ReadRaw(); err == nil || !strings.Contains(err.Error(), "1001") {
 		t.Errorf("after stop the socket read %v, want close 1001", err)
 	}
 
@@ -168,6 +168,20 @@ func TestDevKeepsEverythingAcrossRestart(t *testing.T) {
 	out, err = run(t, "--brokers", d.broker, "users", "--online")
 	if err != nil || !strings.Contains(out, "bob") || strings.Contains(out, "alice") {
 		t.Fatalf("users --online: %v %s", err, out)
+	}
+	// alice's read state: her marker at her join, her own messages no
+	// unread of hers; bob's is where his join after the restart is.
+	want := fmt.Sprintf(`{"user":"alice","rooms":[{"room":"hist","count":0,"mentions":0,"cursor":%d}]}`, aliceJoin)
+	out, err = run(t, "--brokers", d.broker, "users", "--unread", "alice", "--json")
+	if compact := strings.Join(strings.Fields(out), ""); err != nil || compact != want {
+		t.Fatalf("users --unread alice --json: %v %s, want %s", err, out, want)
+	}
+	out, err = run(t, "--brokers", d.broker, "users", "--unread", "alice")
+	if err != nil || !strings.HasPrefix(out, "ROOM") || !strings.Contains(out, fmt.Sprintf("hist  0       0         %d", aliceJoin)) {
+		t.Fatalf("users --unread alice: %v %q", err, out)
+	}
+	if out, err = run(t, "--brokers", d.broker, "users", "--unread", "nobody"); err == nil || strings.TrimSpace(out) != "chatstate: user nobody was never seen" {
+		t.Fatalf("users --unread nobody: %v %q", err, out)
 	}
 	d.stop(t)
 }

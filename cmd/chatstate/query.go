@@ -159,10 +159,14 @@ func usersCommand() *cli.Command {
 		Flags: append(queryFlags(),
 			&cli.BoolFlag{Name: "online", Usage: "only users with a live session"},
 			&cli.StringFlag{Name: "prefix", Usage: "only users whose name starts with this"},
-			&cli.IntFlag{Name: "limit", Value: usersLimit, Usage: fmt.Sprintf("at most this many users (1 to %d)", maxUsersLimit)}),
+			&cli.IntFlag{Name: "limit", Value: usersLimit, Usage: fmt.Sprintf("at most this many users (1 to %d)", maxUsersLimit)},
+			&cli.StringFlag{Name: "unread", Usage: "instead of the list, `USER`'s unread counts and mentions in each room they joined"}),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return fmt.Errorf("users takes no arguments, got %q", c.Args().First())
+			}
+			if c.IsSet("unread") {
+				return printUnread(c, c.String("unread"))
 			}
 			if err := between(c, "limit", 1, maxUsersLimit); err != nil {
 				return err

@@ -6,10 +6,10 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/api"
-	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/replay"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/urfave/cli/v2"
 )
 
@@ -91,16 +91,14 @@ func replayCommand() *cli.Command {
 	}
 }
 
-// entry is an event with its cursor, as GET /api/rooms/{room}/events shows it.
-type entry struct {
-	Cursor int64        `json:"cursor"`
-	Event  codec.Public `json:"event"`
-}
-
-func entries(es []logread.Entry) []entry {
-	out := make([]entry, len(es))
+// entries returns the events as GET /api/rooms/{room}/events shows them:
+// each message in its state as of the last of them (its edits, deletes and
+// reactions up to there), so that replay --until-cursor N shows the
+// messages as they were at N.
+func entries(es []logread.Entry) []protocol.Entry {
+	out := make([]protocol.Entry, len(es))
 	for i, e := range es {
-		out[i] = entry{Cursor: e.Cursor, Event: e.Event.Public()}
+		out[i] = protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()}
 	}
-	return out
+	return protocol.Current(out)
 }

@@ -63,12 +63,15 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(typ codec.EventType, room, user, session string) {
+	write := func(typ codec.EventType, room, user, session string) codec.Event {
 		e := codec.NewEvent(typ, room, user)
 		e.TS = codec.FormatTime(t0.Add(time.Duration(len(cursors)) * time.Minute))
-		if typ == codec.Message {
+		switch typ {
+		case codec.Message:
 			e.Text = "hello"
-		} else {
+		case codec.Edit:
+			e.ID, e.Text = session, "hello again" // session names the message edited
+		default:
 			e.Session, e.Server = session, "srv-1"
 		}
 		b, _ := codec.EventCodec{}.Encode(&e)
@@ -81,13 +84,15 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 			cursors = append(cursors, off)
 			states = append(states, api.RoomOf(s, epoch))
 		}
+		return e
 	}
 	write(codec.Join, "lobby", "alice", "a1")
-	write(codec.Message, "lobby", "alice", "")
+	hello := write(codec.Message, "lobby", "alice", "")
 	write(codec.Join, "lobby", "bob", "b1")
 	write(codec.Message, "other", "carol", "")
 	write(codec.Message, "lobby", "bob", "")
 	write(codec.Leave, "lobby", "alice", "a1")
+	write(codec.Edit, "lobby", "alice", hello.ID)
 	caughtUp(t, cfg, client)
 
 	global := []string{"--brokers", strings.Join(cfg.Brokers, ","), "--topic-prefix", cfg.Names.Prefix, "--partitions", fmt.Sprint(cfg.Partitions)}
@@ -117,6 +122,18 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 	var list struct{ Events []struct{ Cursor int64 } }
 	if err := json.Unmarshal([]byte(cmd(true, "replay", "--room", "lobby", "--events")), &list); err != nil || len(list.Events) != len(cursors) || list.Events[4].Cursor != cursors[4] {
 		t.Errorf("replay --events: %v %+v, want cursors %v", err, list, cursors)
+	}
+	// The events show alice's message as it was at the bound: edited only
+	// once the bound passes the edit.
+	for _, tc := range []struct {
+		bound int64
+		want  string
+	}{{cursors[5], `"text":"hello"}`}, {cursors[6], `"text":"hello again","edited":true}`}} {
+		out := cmd(true, "replay", "--room", "lobby", "--events", "--until-cursor", fmt.Sprint(tc.bound))
+		var page struct{ Events []map[string]json.RawMessage }
+		if err := json.Unmarshal([]byte(out), &page); err != nil || len(page.Events) < 2 || !strings.HasSuffix(strings.Join(strings.Fields(string(page.Events[1]["event"])), ""), tc.want) {
+			t.Errorf("replay --events --until-cursor %d: %v %s, want the message with %s", tc.bound, err, out, tc.want)
+		}
 	}
 	if out := cmd(false, "replay", "--room", "nowhere"); !strings.HasPrefix(out, "chatstate: ") || strings.Count(out, "\n") != 1 {
 		t.Errorf("replay of an unknown room: %q", out)

@@ -218,3 +218,18 @@ func (c *Client) QuietErr(d time.Duration) error {
 	}
 	return nil
 }
+
+// ReadRaw reads the next frame as ReadMessage does, setting unread frames
+// aside as Next does: for a test that wants the read's error (a close) or
+// the bytes.
+func (c *Client) ReadRaw() (int, []byte, error) {
+	for {
+		mt, data, err := c.WS.ReadMessage()
+		if err != nil || c.KeepUnread || !strings.HasPrefix(string(data), `{"op":"unread"`) {
+			return mt, data, err
+		}
+		var f Frame
+		_ = json.Unmarshal(data, &f)
+		c.Unread = append(c.Unread, f)
+	}
+}
