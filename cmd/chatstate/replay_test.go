@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -128,10 +129,11 @@ func TestReplayVerifyRebuildCommands(t *testing.T) {
 	for _, tc := range []struct {
 		bound int64
 		want  string
-	}{{cursors[5], `"text":"hello"}`}, {cursors[6], `"text":"hello again","edited":true}`}} {
+	}{{cursors[4], `"text":"hello"}`}, {cursors[5], `"text":"hello again","edited":true}`}} {
 		out := cmd(true, "replay", "--room", "lobby", "--events", "--until-cursor", fmt.Sprint(tc.bound))
 		var page struct{ Events []map[string]json.RawMessage }
-		if err := json.Unmarshal([]byte(out), &page); err != nil || len(page.Events) < 2 || !strings.HasSuffix(strings.Join(strings.Fields(string(page.Events[1]["event"])), ""), tc.want) {
+		var msg bytes.Buffer
+		if err := json.Unmarshal([]byte(out), &page); err != nil || len(page.Events) < 2 || json.Compact(&msg, page.Events[1]["event"]) != nil || !strings.HasSuffix(msg.String(), tc.want) {
 			t.Errorf("replay --events --until-cursor %d: %v %s, want the message with %s", tc.bound, err, out, tc.want)
 		}
 	}
