@@ -65,8 +65,13 @@ func (c *Client) onSnapshot(f *inFrame) bool {
 	}
 	first := !r.synced
 	r.synced = true
+	// A resume over the server's cap, or one that retention cut, says
+	// truncated and not resumed, with the newest events after the cursor:
+	// in the same epoch they go on from it. Plain history (another epoch)
+	// does not, nor does a snapshot behind the cursor.
+	resumed := (s.Resumed || (s.Truncated && s.Epoch == r.epoch)) && s.Cursor >= r.cursor
 	switch {
-	case s.Resumed && (r.resume || !first):
+	case resumed && (r.resume || !first):
 		if s.Truncated {
 			r.enqueueLocked(Update{Kind: GapUpdate, Snapshot: s}, false)
 		}

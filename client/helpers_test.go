@@ -146,6 +146,12 @@ func (cs *conns) cut() {
 	_ = cs.list[len(cs.list)-1].Close()
 }
 
+func (cs *conns) count() int {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	return len(cs.list)
+}
+
 // states records a client's states in order.
 type states struct {
 	mu   sync.Mutex

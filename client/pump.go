@@ -15,8 +15,10 @@ const (
 	// GapUpdate: the resume after a lost connection could not bring every
 	// missed event (retention deleted some, or more than 1000 followed the
 	// cursor): events between the last one handed over and the next are
-	// lost. Snapshot is the resume's snapshot (Truncated is true); the
-	// events it brought follow as EventUpdates.
+	// lost. Snapshot is the resume's snapshot (Truncated true, Resumed
+	// false, as the server says of a resume it could not complete); the
+	// events it brought, all after the last one handed over, follow as
+	// EventUpdates.
 	GapUpdate
 )
 
