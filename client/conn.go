@@ -55,7 +55,7 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		if resp != nil {
 			return nil, handshakeError(resp, err)
 		}
-		return nil, fmt.Errorf("chatstate: dial: %w", err)
+		return nil, fmt.Errorf("client: dial: %w", err)
 	}
 	// A Close while the hello is awaited must not wait for the timeout.
 	stop := context.AfterFunc(ctx, func() { _ = ws.Close() })
@@ -75,7 +75,7 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	return nil, fmt.Errorf("chatstate: hello: %w", err)
+	return nil, fmt.Errorf("client: hello: %w", err)
 }
 
 // handshakeError turns a refused upgrade into the server's *Error when the
@@ -89,7 +89,7 @@ func handshakeError(resp *http.Response, err error) error {
 	if json.Unmarshal(b, &body) == nil && body.Error.Code != "" {
 		return &body.Error
 	}
-	return fmt.Errorf("chatstate: dial: %s: %w", resp.Status, err)
+	return fmt.Errorf("client: dial: %s: %w", resp.Status, err)
 }
 
 // run owns the connections: it serves cn, and after each loss waits out
@@ -170,4 +170,4 @@ func (c *Client) keep(cn *conn, stop <-chan struct{}) {
 
 // errNoConn is what a write finds when there is no live connection; the
 // request waits for the next one.
-var errNoConn = errors.New("chatstate: not connected")
+var errNoConn = errors.New("client: not connected")

@@ -26,9 +26,9 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Message == "" {
-		return "chatstate: " + e.Code
+		return "client: " + e.Code
 	}
-	return "chatstate: " + e.Code + ": " + e.Message
+	return "client: " + e.Code + ": " + e.Message
 }
 
 // Is reports whether target is an *Error of the same Code.
@@ -53,13 +53,13 @@ var (
 // Errors of the client itself.
 var (
 	// ErrClosed: the client was closed.
-	ErrClosed = errors.New("chatstate: client closed")
+	ErrClosed = errors.New("client: client closed")
 	// ErrDisconnected: the connection ended after the request was written
 	// and before its answer. The request may have been done: a message may
 	// be written all the same, and then arrives as an event of the room.
-	ErrDisconnected = errors.New("chatstate: connection lost before the answer")
+	ErrDisconnected = errors.New("client: connection lost before the answer")
 	// ErrLeft: the room is left (or being left), or its join failed.
-	ErrLeft = errors.New("chatstate: room left")
+	ErrLeft = errors.New("client: room left")
 )
 
 // retriable reports whether a refused rejoin is worth trying again on a new

@@ -77,10 +77,10 @@ const maxText = 60000
 
 func (o Options) withDefaults() (Options, error) {
 	if o.URL == "" {
-		return o, errors.New("chatstate: Options.URL is required")
+		return o, errors.New("client: Options.URL is required")
 	}
 	if (o.User == "") == (o.Token == "") {
-		return o, errors.New("chatstate: exactly one of Options.User and Options.Token is required")
+		return o, errors.New("client: exactly one of Options.User and Options.Token is required")
 	}
 	if o.Dialer == nil {
 		o.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, Proxy: http.ProxyFromEnvironment}
@@ -100,7 +100,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.BackoffMax = o.BackoffMin
 	}
 	if o.StaleTimeout <= o.PingInterval {
-		return o, errors.New("chatstate: Options.StaleTimeout must exceed PingInterval")
+		return o, errors.New("client: Options.StaleTimeout must exceed PingInterval")
 	}
 	if o.History <= 0 {
 		o.History = 50
@@ -126,7 +126,7 @@ func (o Options) endpoint() (string, error) {
 	case "https", "wss":
 		u.Scheme = "wss"
 	default:
-		return "", errors.New("chatstate: Options.URL must be http, https, ws or wss")
+		return "", errors.New("client: Options.URL must be http, https, ws or wss")
 	}
 	if strings.TrimSuffix(u.Path, "/") == "" {
 		u.Path = "/ws"

@@ -75,7 +75,7 @@ func (c *Client) Join(ctx context.Context, room string, opts JoinOptions) (*Room
 		c.mu.Lock()
 		joined := r.synced
 		if !joined {
-			r.endLocked(fmt.Errorf("chatstate: join %s: %w", room, ctx.Err()))
+			r.endLocked(fmt.Errorf("client: join %s: %w", room, ctx.Err()))
 		}
 		c.mu.Unlock()
 		if !joined {
@@ -152,7 +152,7 @@ func (c *Client) request(ctx context.Context, r *Room, op, text string) (int64, 
 				c.mu.Lock()
 				delete(c.pending, ref)
 				c.mu.Unlock()
-				return 0, fmt.Errorf("chatstate: %s to %s: no answer: %w", op, r.name, ctx.Err())
+				return 0, fmt.Errorf("client: %s to %s: no answer: %w", op, r.name, ctx.Err())
 			}
 		}
 		wait := c.changed
@@ -160,7 +160,7 @@ func (c *Client) request(ctx context.Context, r *Room, op, text string) (int64, 
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return 0, fmt.Errorf("chatstate: %s to %s: not joined: %w", op, r.name, ctx.Err())
+			return 0, fmt.Errorf("client: %s to %s: not joined: %w", op, r.name, ctx.Err())
 		}
 	}
 }
