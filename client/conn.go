@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -167,7 +166,3 @@ func (c *Client) keep(cn *conn, stop <-chan struct{}) {
 		}
 	}
 }
-
-// errNoConn is what a write finds when there is no live connection; the
-// request waits for the next one.
-var errNoConn = errors.New("client: not connected")
