@@ -25,6 +25,8 @@ func newApp() *cli.App {
 			rebuildCommand(),
 			tokenCommand(),
 			topicsCommand(),
+			sayCommand(),
+			tailCommand(),
 		},
 		Before: func(c *cli.Context) error {
 			if err := checkGlobalFlags(c); err != nil {

@@ -106,7 +106,7 @@ func checkName(kind, name string) error {
 // errors.
 var packages = map[string]bool{
 	"auth": true, "codec": true, "embedded": true, "kafka": true, "logread": true, "processors": true,
-	"replay": true, "server": true, "tablestore": true, "views": true,
+	"replay": true, "server": true, "client": true, "tablestore": true, "views": true,
 }
 
 // oneLine is the one-line reason printed for err: white space folded, and
