@@ -154,6 +154,11 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.servers, err = views.NewServers(kcfg, dir, vopts...); err != nil {
 		return nil, err
 	}
+	s.metrics.Kafka.Views = map[string]ops.ViewOffsets{
+		"rooms":   {Topic: string(kcfg.Names.RoomsTable()), Applied: s.rooms.Offsets},
+		"users":   {Topic: string(kcfg.Names.UsersTable()), Applied: s.users.Offsets},
+		"servers": {Topic: string(kcfg.Names.ServersTable()), Applied: s.servers.Offsets},
+	}
 	s.instance = cfg.ServerID + "/" + codec.NewID()[:8]
 	s.routes()
 	ok = true

@@ -25,6 +25,21 @@ type KafkaGauges struct {
 	Lag *prometheus.GaugeVec
 	// DeadLetters is the count of records in the dead-letter topic.
 	DeadLetters prometheus.Gauge
+	// ViewLag is, per table (label table: rooms, users, servers), the
+	// records of the table topic that this server's view has not applied
+	// yet, summed over the partitions.
+	ViewLag *prometheus.GaugeVec
+	// Views are the server's views, by the label of ViewLag: the table
+	// topic and the offsets the view applied (views.Table.Offsets). Nil
+	// leaves ViewLag unset.
+	Views map[string]ViewOffsets
+}
+
+// ViewOffsets names a view's table topic and reads the offset of the last
+// record the view applied in each of its first n partitions (-1 for none).
+type ViewOffsets struct {
+	Topic   string
+	Applied func(n int) ([]int64, error)
 }
 
 // NewKafkaGauges returns the gauges, not registered.
@@ -35,6 +50,9 @@ func NewKafkaGauges() *KafkaGauges {
 			[]string{"group", "topic", "partition"}),
 		DeadLetters: prometheus.NewGauge(prometheus.GaugeOpts{Name: "chatstate_dead_letters",
 			Help: "Records written to the dead-letter topic (the sum of its partitions' end offsets), refreshed every 5 s."}),
+		ViewLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "chatstate_view_lag",
+			Help: "Records of a table topic that this server's view of the table has not applied yet (end offsets minus applied, summed over the partitions), refreshed every 5 s."},
+			[]string{"table"}),
 	}
 }
 
@@ -91,4 +109,28 @@ func RefreshLag(client sarama.Client, kcfg kafka.Config, g *KafkaGauges) {
 		dead += end
 	}
 	g.DeadLetters.Set(float64(dead))
+	for label, v := range g.Views {
+		if lag, err := viewLag(client, v, n); err == nil {
+			g.ViewLag.WithLabelValues(label).Set(float64(lag))
+		}
+	}
+}
+
+// viewLag returns the records of v's table topic that v has not applied:
+// the end offsets are read before the applied ones, so that a view that
+// keeps up is never counted behind by the records it applied meanwhile.
+func viewLag(client sarama.Client, v ViewOffsets, n int) (int64, error) {
+	end, err := kafka.EndOffsets(client, v.Topic, n)
+	if err != nil {
+		return 0, err
+	}
+	applied, err := v.Applied(n)
+	if err != nil {
+		return 0, err
+	}
+	var lag int64
+	for p := range end {
+		lag += max(0, end[p]-1-applied[p])
+	}
+	return lag, nil
 }

@@ -100,7 +100,7 @@ func NewMetrics(ready func() bool, views map[string]func() bool) *Metrics {
 		return 0
 	})
 	m.Registry.MustRegister(m.Connections, m.Connects, m.Joins, m.JoinsFromMemory, m.Sends, m.Acks, m.QueueDrops, m.Deliveries, m.SlowClients, m.Invalid, m.Errors, m.ProduceSeconds, readyGauge,
-		m.DeliverSeconds, m.Sweeps, m.Expired, m.Kafka.Lag, m.Kafka.DeadLetters,
+		m.DeliverSeconds, m.Sweeps, m.Expired, m.Kafka.Lag, m.Kafka.DeadLetters, m.Kafka.ViewLag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for table, viewReady := range views {
 		m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "chatstate_view_ready",

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -89,6 +90,8 @@ func TestLagIsEndMinusCommitted(t *testing.T) {
 	write(string(names.Events), 1, 2)
 	write(string(names.Presence), 1, 4)
 	write(string(names.DeadLetter), 0, 3)
+	write(string(names.RoomsTable()), 0, 4)
+	write(string(names.RoomsTable()), 1, 2)
 
 	client := testenv.KafkaClient(t, kcfg.Brokers, nil)
 	// A simple commit (generation -1, no member) as an operator's tool
@@ -108,6 +111,13 @@ func TestLagIsEndMinusCommitted(t *testing.T) {
 	}
 
 	g := NewKafkaGauges()
+	// A view of the rooms table that applied offset 1 of partition 0 and
+	// nothing of partition 1 lags by 2 and 2; one that cannot tell is not
+	// reported.
+	g.Views = map[string]ViewOffsets{
+		"rooms": {Topic: string(names.RoomsTable()), Applied: func(n int) ([]int64, error) { return []int64{1, -1}[:n], nil }},
+		"users": {Topic: string(names.UsersTable()), Applied: func(int) ([]int64, error) { return nil, errors.New("not started") }},
+	}
 	want := map[[3]string]float64{
 		{string(names.RoomsGroup), string(names.Events), "0"}:       2,
 		{string(names.RoomsGroup), string(names.Events), "1"}:       2,
@@ -128,6 +138,12 @@ func TestLagIsEndMinusCommitted(t *testing.T) {
 	})
 	if got := testutil.ToFloat64(g.DeadLetters); got != 3 {
 		t.Fatalf("dead letters %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(g.ViewLag.WithLabelValues("rooms")); got != 4 {
+		t.Fatalf("view lag of rooms %v, want 4", got)
+	}
+	if n := testutil.CollectAndCount(g.ViewLag); n != 1 {
+		t.Fatalf("view lag reported for %d tables, want rooms alone", n)
 	}
 }
 
