@@ -71,6 +71,12 @@ func TestWorkersShareAndTakeOver(t *testing.T) {
 		}
 	}
 	checkMembers(t, urls, chatters)
+	// The processor killed mid-stream left every unread count exact.
+	joined := map[string][]string{}
+	for _, ch := range chatters {
+		joined[ch.user] = ch.rooms
+	}
+	checkUnread(t, urls, joined)
 	checkCLI(t, d, chatters, counts)
 	checkStreams(t, chatters)
 	p1.alive(t)
