@@ -86,6 +86,11 @@ func (c *Change) Show(p codec.Public) codec.Public {
 // entries they change, by message id; a lifecycle event whose message is
 // not in entries is passed over.
 func Changes(entries []Entry) map[string]*Change {
+	// Most lists change nothing: look for a change before indexing the
+	// messages.
+	if !slices.ContainsFunc(entries, func(e Entry) bool { return e.Event.Type.Lifecycle() }) {
+		return nil
+	}
 	var changes map[string]*Change
 	var msgs map[string]*codec.Public
 	for i := range entries {

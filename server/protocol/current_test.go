@@ -2,6 +2,7 @@ package protocol_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/chatstate/chatstate/codec"
@@ -70,4 +71,37 @@ func TestCurrent(t *testing.T) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// BenchmarkCurrent is what showing messages in their current state adds to
+// a join's history: a server's copy of a room holds its latest 128 events,
+// here 100 messages and 28 changes (edits, reactions, a delete), and a
+// history of the default 50 folds them over its messages.
+func BenchmarkCurrent(b *testing.B) {
+	var ring []protocol.Entry
+	for i := range 100 {
+		ring = append(ring, entry(int64(i), codec.Message, "u", fmt.Sprint("m", i), text("some text of a message")))
+	}
+	for i := range 28 {
+		id := fmt.Sprint("m", 60+i)
+		switch i % 3 {
+		case 0:
+			ring = append(ring, entry(int64(100+i), codec.Edit, "u", id, text("edited")))
+		case 1:
+			ring = append(ring, entry(int64(100+i), codec.React, "v", id, on(true)))
+		default:
+			ring = append(ring, entry(int64(100+i), codec.Delete, "u", id, nil))
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		list []protocol.Entry
+	}{{"changes=28", ring[50:]}, {"changes=0", ring[:100][50:]}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				_ = protocol.Current(tc.list)
+			}
+		})
+	}
 }
