@@ -236,9 +236,12 @@ func TestReactionsAcrossPages(t *testing.T) {
 	pick(bob, "👍")
 	chip(bob, "👍", "1/true/👍1")
 	chip(alice, "👍", "1/false/👍1")
+	// Each step waits for the message to show the last change: a change
+	// draws the message anew.
 	pick(alice, "👍")
-	pick(alice, "🎉")
 	chip(alice, "👍", "2/true/👍2")
+	pick(alice, "🎉")
+	chip(alice, "🎉", "1/true/🎉1")
 	chip(bob, "👍", "2/true/👍2")
 	chip(bob, "🎉", "1/false/🎉1")
 

@@ -115,6 +115,7 @@ export function chipsOf(m, me) {
  * The message of id, newest first (changes are of recent messages).
  * @param {import('./view-messages.js').Message[]} messages
  * @param {string} id
+ * @returns {import('./view-messages.js').Message|null}
  */
 export function findMessage(messages, id) {
   for (let i = messages.length - 1; i >= 0; i--) {

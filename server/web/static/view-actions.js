@@ -28,14 +28,13 @@ export function textElement(m) {
 }
 
 /**
- * Edit and Delete of one of the user's own messages.
+ * Edit and Delete of one of the user's own messages, appended to box.
+ * @param {HTMLElement} box the message's actions
  * @param {HTMLLIElement} li the message's element
  * @param {import('./view-messages.js').Message} m
  * @param {MessageActions} actions
- * @returns {HTMLElement}
  */
-export function ownActions(li, m, actions) {
-  const box = make('span', 'msg-actions');
+export function ownActions(box, li, m, actions) {
   const edit = make('button', 'msg-action', 'Edit');
   edit.type = 'button';
   edit.dataset.testid = 'edit';
@@ -47,7 +46,6 @@ export function ownActions(li, m, actions) {
   del.setAttribute('aria-label', 'Delete this message');
   del.addEventListener('click', () => confirmDelete(li, m, actions));
   box.append(edit, del);
-  return box;
 }
 
 /** Replaces the text with a form that edits it in place. */
@@ -125,15 +123,17 @@ function confirmDelete(li, m, actions) {
 /**
  * The reactions of a message: a chip per emoji with its count, pressed
  * when the user's own reaction is known to be on (a press toggles it), and
- * "+" with a few emoji to add one.
+ * the "+" that opens a few emoji to add one. The row is hidden while it has
+ * no chip and the emoji are closed; "+" goes with the message's actions.
  * @param {import('./view-messages.js').Message} m
  * @param {string} me
  * @param {MessageActions} actions
- * @returns {HTMLElement}
+ * @returns {{row: HTMLElement, add: HTMLButtonElement}}
  */
 export function reactionRow(m, me, actions) {
   const row = make('div', 'msg-reactions');
-  for (const chip of chipsOf(m, me)) {
+  const chips = chipsOf(m, me);
+  for (const chip of chips) {
     const b = make('button', 'chip');
     b.type = 'button';
     b.dataset.testid = 'reaction';
@@ -148,13 +148,19 @@ export function reactionRow(m, me, actions) {
     });
     row.append(b);
   }
-  const add = make('button', 'chip chip-add', '+');
+  const add = make('button', 'msg-action msg-react', '+');
   add.type = 'button';
   add.dataset.testid = 'react-add';
   add.setAttribute('aria-label', 'Add a reaction');
   add.setAttribute('aria-expanded', 'false');
   const picker = make('span', 'picker');
-  picker.hidden = true;
+  picker.setAttribute('role', 'group');
+  picker.setAttribute('aria-label', 'Reactions to add');
+  const show = (open) => {
+    picker.hidden = !open;
+    row.hidden = !open && chips.length === 0;
+    add.setAttribute('aria-expanded', String(open));
+  };
   for (const emoji of EMOJI) {
     const p = make('button', 'chip chip-pick', emoji);
     p.type = 'button';
@@ -162,8 +168,7 @@ export function reactionRow(m, me, actions) {
     p.dataset.emoji = emoji;
     p.setAttribute('aria-label', `React with ${emoji}`);
     p.addEventListener('click', () => {
-      picker.hidden = true;
-      add.setAttribute('aria-expanded', 'false');
+      show(false);
       const r = m.reactions.get(emoji);
       if (r && r.users.get(me) === true) return; // on already
       actions.react(m, emoji, true).catch(() => {});
@@ -171,17 +176,16 @@ export function reactionRow(m, me, actions) {
     picker.append(p);
   }
   add.addEventListener('click', () => {
-    picker.hidden = !picker.hidden;
-    add.setAttribute('aria-expanded', String(!picker.hidden));
+    show(picker.hidden);
     if (!picker.hidden) picker.firstChild.focus();
   });
   picker.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape') {
-      picker.hidden = true;
-      add.setAttribute('aria-expanded', 'false');
+      show(false);
       add.focus();
     }
   });
-  row.append(add, picker);
-  return row;
+  row.append(picker);
+  show(false);
+  return { row, add };
 }

@@ -85,13 +85,22 @@ export function messageElement(m, me, actions) {
     li.dataset.own = 'true';
   }
   if (m.deleted) li.classList.add('is-deleted');
-  li.append(headElement(li, m, own, actions), textElement(m));
-  if (!m.deleted) li.append(reactionRow(m, me, actions));
+  const head = headElement(m, own);
+  li.append(head, textElement(m));
+  if (!m.deleted) {
+    // "+" for every message, Edit and Delete for one's own.
+    const box = make('span', 'msg-actions');
+    const { row, add } = reactionRow(m, me, actions);
+    box.append(add);
+    if (own) ownActions(box, li, m, actions);
+    head.append(box);
+    li.append(row);
+  }
   return li;
 }
 
-/** The head of a message: author, "you", time, "(edited)", own actions. */
-function headElement(li, m, own, actions) {
+/** The head of a message: author, "you", time, "(edited)". */
+function headElement(m, own) {
   const head = make('div', 'msg-head');
   head.append(make('span', 'msg-author', m.user));
   if (own) head.append(make('span', 'msg-you', 'you'));
@@ -101,7 +110,6 @@ function headElement(li, m, own, actions) {
   time.title = t.long;
   head.append(time);
   if (m.edited && !m.deleted) head.append(make('span', 'msg-edited', '(edited)'));
-  if (own && !m.deleted) head.append(ownActions(li, m, actions));
   return head;
 }
 
