@@ -6,17 +6,44 @@ export interface Entry {
   event: ChatEvent;
 }
 
-/** An event of a room; later servers add types and fields. */
+/**
+ * An event of a room; later servers add types and fields. `edit`, `delete`
+ * and `react` carry the `id` of the message they change; `read` (the user's
+ * own, never another's) the `cursor` of the marker.
+ */
 export interface ChatEvent {
   id: string;
-  type: 'join' | 'leave' | 'message' | 'expire' | string;
+  type: 'join' | 'leave' | 'message' | 'expire' | 'read' | 'edit' | 'delete' | 'react' | string;
   room: string;
   user: string;
   /** RFC 3339 UTC with milliseconds */
   ts: string;
+  /** a message's (its latest, in a snapshot), or an edit's new text; absent once deleted */
   text?: string;
   session?: string;
+  /** a message in a snapshot: edited since it was written */
+  edited?: boolean;
+  /** a message in a snapshot: deleted (and without text) */
+  deleted?: boolean;
+  /** a message in a snapshot: users per emoji, absent when none */
+  reactions?: Record<string, number>;
+  /** a `react` */
+  emoji?: string;
+  /** a `react`: added (true) or removed */
+  on?: boolean;
+  /** a `read`: the new marker */
+  cursor?: number;
   [field: string]: unknown;
+}
+
+/** The user's unread state in a room, from the server's `unread` frames. */
+export interface Unread {
+  /** messages of others after the marker */
+  count: number;
+  /** of those, the ones that mention the user (`@name`) */
+  mentions: number;
+  /** the user's read marker */
+  cursor: number;
 }
 
 export interface Member {
@@ -146,7 +173,7 @@ export interface RoomEvents {
   state: RoomStateName;
   error: ChatError;
   confirmed: { ref: string; text: string; cursor: number };
-  unread: Frame & { room: string; count: number; mentions: number; cursor: number };
+  unread: Unread & { room: string };
   typing: Frame & { room: string; user: string };
   frame: Frame;
   left: undefined;
@@ -182,10 +209,22 @@ export class Room extends Emitter<RoomEvents> {
   readonly synced: boolean;
   readonly truncated: boolean;
   readonly messageCount: number;
+  /** the latest `unread` of the room; null before the first */
+  readonly unread: Unread | null;
   members(): Member[];
   /** resolves once the room is joined; rejects if the join fails or the room is left first */
   joined(): Promise<Room>;
   send(text: string): Promise<Ack>;
+  /** moves the user's read marker to cursor (default the room's cursor) */
+  read(cursor?: number): Promise<Ack>;
+  /** replaces the text of one of the user's own messages */
+  edit(id: string, text: string): Promise<Ack>;
+  /** deletes one of the user's own messages */
+  delete(id: string): Promise<Ack>;
+  /** the same as delete */
+  remove(id: string): Promise<Ack>;
+  /** adds (on, the default) or removes the user's reaction to a message */
+  react(id: string, emoji: string, on?: boolean): Promise<Ack>;
   request(op: string, fields?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<Frame>;
   leave(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import { Room } from './room.js';
 const MAX_UNCONFIRMED = 50;
 
 /** Frames of other ops that belong to a room and are emitted on it by op. */
-const ROOM_OPS = new Set(['unread', 'typing']);
+const ROOM_OPS = new Set(['typing']);
 
 /**
  * Opens a client and starts connecting.
@@ -140,7 +140,8 @@ export class Client extends Emitter {
   /**
    * Sends any frame with a fresh `ref` and waits for the frame that answers
    * it (an `ack`, a `pong`, a `snapshot`, …): the way to use ops this client
-   * has no method for, such as `read`, `edit`, `react` or `dm`.
+   * has no method for, such as `typing` or `dm` (a room has methods for
+   * `read`, `edit`, `delete` and `react`).
    * @param {string} op
    * @param {object} [fields] the frame's other fields
    * @param {{timeoutMs?: number}} [opts] default the client's `ackTimeoutMs`
@@ -403,7 +404,8 @@ export class Client extends Emitter {
     const room = typeof f.room === 'string' ? this._rooms.get(f.room) : undefined;
     if (!room) return;
     room.emit('frame', f);
-    if (ROOM_OPS.has(f.op)) room.emit(f.op, f);
+    if (f.op === 'unread') room._onUnread(f);
+    else if (ROOM_OPS.has(f.op)) room.emit(f.op, f);
   }
 
   /** A message event of this user's own session settles a send whose answer was lost. */

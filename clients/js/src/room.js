@@ -23,7 +23,10 @@ const encoder = new TextEncoder();
  *   the resume (over 1000 events, or lost to retention), so that some events
  *   before them are missing. `truncated` is the snapshot's flag.
  * - `event`: `{cursor, event}` for each live event, in cursor order, each
- *   once; never one from before the room's snapshot.
+ *   once; never one from before the room's snapshot. Besides `join`,
+ *   `leave`, `expire` and `message` these are the changes of messages,
+ *   `edit` (`id` of the message, `text`), `delete` (`id`) and `react`
+ *   (`id`, `emoji`, `on`), and the user's own `read` (`cursor`).
  * - `members`: `[{user, sessions}]`, sorted by user, after each snapshot
  *   and each event that changed them.
  * - `state`: the room's new state.
@@ -31,7 +34,10 @@ const encoder = new TextEncoder();
  *   client joins again by itself, else the room turns `left`.
  * - `confirmed`: `{ref, text, cursor}` when the event of a send whose
  *   promise rejected with `timeout` or `disconnected` arrives after all.
- * - `unread`, `typing`: the frames of those ops for this room.
+ * - `unread`: `{room, count, mentions, cursor}` after each join and
+ *   whenever the user's unread count in the room changes (on any of the
+ *   user's tabs); the latest is kept as `room.unread`.
+ * - `typing`: the frames of that op for this room.
  * - `frame`: every frame for this room of an op the client does not handle.
  * - `left`: once, when the room turned `left`.
  */
@@ -50,6 +56,7 @@ export class Room extends Emitter {
     this._joinRef = null;
     this._retryTimer = 0;
     this._leave = null;
+    this._unread = null;
     /** @type {string} */
     this.name = name;
     const kept = client.store ? client.store.load(name) : undefined;
@@ -73,6 +80,12 @@ export class Room extends Emitter {
 
   /** @type {number} the room's message count */
   get messageCount() { return this._st.messageCount; }
+
+  /**
+   * @type {{count: number, mentions: number, cursor: number}|null} the
+   * latest `unread` the server told of this room, null before any
+   */
+  get unread() { return this._unread; }
 
   /** @returns {{user: string, sessions: number}[]} the members, sorted by user */
   members() {
@@ -119,6 +132,70 @@ export class Room extends Emitter {
   }
 
   /**
+   * Moves the user's read marker of the room to cursor: every tab of the
+   * user is then told the new unread count. A marker never moves back: a
+   * cursor at or below it is acked and changes nothing.
+   * @param {number} [cursor] default the room's last cursor delivered
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} resolves
+   *   on the `ack` (`cursor` is the read event's); rejects with a ChatError:
+   *   `offline`, `not_joined`, `send_failed`, `timeout`, `disconnected`, or
+   *   the server's code (`bad_request` for a cursor past the room's end,
+   *   `rate_limited`)
+   */
+  read(cursor = this.cursor) {
+    if (!Number.isSafeInteger(cursor) || cursor < 0) return Promise.reject(new ChatError('bad_request', 'cursor must be an integer of at least 0'));
+    return this._change('read', { cursor });
+  }
+
+  /**
+   * Replaces the text of one of the user's own messages.
+   * @param {string} id the message's id (its event's `id`)
+   * @param {string} text 1 to 4096 bytes of UTF-8 after trimming
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} resolves
+   *   on the `ack`; the room's members then get an `edit` event. Rejects
+   *   as `read` does, with `too_large`, and with the server's `forbidden`
+   *   (another user's message) or `not_found` (no such message among the
+   *   room's last 500, or a deleted one)
+   */
+  edit(id, text) {
+    const raw = String(text);
+    if (encoder.encode(raw.trim()).length > this._client.options.maxTextBytes) return Promise.reject(new ChatError('too_large', 'the text is too long'));
+    return this._change('edit', { id: String(id), text: raw });
+  }
+
+  /**
+   * Deletes one of the user's own messages: its text is gone for everyone.
+   * @param {string} id the message's id
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} as `edit`
+   */
+  delete(id) {
+    return this._change('delete', { id: String(id) });
+  }
+
+  /**
+   * `delete` under a name that is not a keyword.
+   * @param {string} id
+   * @returns {Promise<{ref: string, room: string, cursor: number}>}
+   */
+  remove(id) {
+    return this.delete(id);
+  }
+
+  /**
+   * Adds (on true) or removes the user's reaction to a message of any
+   * member; the server keeps at most one per user and emoji.
+   * @param {string} id the message's id
+   * @param {string} emoji 1 to 32 bytes of UTF-8 without white space
+   * @param {boolean} [on] default true
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} resolves
+   *   on the `ack`; the members then get a `react` event. Rejects as `read`
+   *   does, and with `not_found`
+   */
+  react(id, emoji, on = true) {
+    return this._change('react', { id: String(id), emoji: String(emoji), on: !!on });
+  }
+
+  /**
    * Sends a request about this room (`read`, `edit`, `react`, `typing`, …):
    * Client#request with the room's name.
    * @param {string} op
@@ -159,6 +236,22 @@ export class Room extends Emitter {
   }
 
   // ------------------------------------------------------------ internals
+
+  /** Sends a change of the room (read, edit, delete, react), settled by its ack. */
+  _change(op, fields) {
+    const c = this._client;
+    if (!c.live) return Promise.reject(new ChatError('offline', 'not connected'));
+    if (this._state !== 'joined') return Promise.reject(new ChatError('not_joined', `not joined to ${this.name}`));
+    return c._request({ ...fields, op, room: this.name }, { kind: 'request' })
+      .then((f) => ({ ref: String(f.ref), room: String(f.room ?? this.name), cursor: f.cursor }));
+  }
+
+  /** An `unread` frame of this room. */
+  _onUnread(f) {
+    const num = (v) => (typeof v === 'number' ? v : 0);
+    this._unread = { count: num(f.count), mentions: num(f.mentions), cursor: typeof f.cursor === 'number' ? f.cursor : -1 };
+    this.emit('unread', { room: this.name, ...this._unread });
+  }
 
   _setState(state) {
     if (this._state === state) return;

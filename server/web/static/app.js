@@ -1,21 +1,27 @@
 // chatstate chat page: one WebSocket session (the chatstate-client module,
-// through client.js), several rooms, resume on reconnect. This module wires
-// the client, the identity and the views together; every piece of user data
-// goes in through textContent.
+// through client.js), several rooms, resume on reconnect, unread counts from
+// the server with read markers moved as the user reads, and the edits,
+// deletes and reactions of messages. This module wires the client, the
+// identity and the views together; every piece of user data goes in through
+// textContent.
 
 import { Outbox, startClient as openClient } from './client.js';
 import { elements } from './dom.js';
 import { ErrorBar, errorSentence } from './errors.js';
+import { foldEvent, foldSnapshot, messageActions } from './feed.js';
 import { RoomListPoller } from './http.js';
 import { readIdentity, rememberRoom, rememberUser } from './identity.js';
 import { isName } from './protocol.js';
-import { MessageList, addMessages } from './view-messages.js';
+import { Reader } from './reading.js';
+import { MessageList } from './view-messages.js';
 import { renderMembers } from './view-members.js';
-import { renderComposer, renderRoomHead } from './view-room.js';
+import { renderComposer, renderRoomHead, roomViewOf } from './view-room.js';
 import { markJoined, renderJoined, renderRoomList, roomListFailed } from './view-rooms.js';
 
 const ROOMS_POLL_MS = 4000;
 const ERROR_SHOW_MS = 15000;
+/** At most one round of read markers per this long. */
+const READ_GAP_MS = 1000;
 
 // ---------------------------------------------------------------- elements
 
@@ -44,8 +50,8 @@ const el = elements({
 });
 
 const errorBar = new ErrorBar({ showMs: ERROR_SHOW_MS, onDismiss: () => el.messageInput.focus() });
-const messageList = new MessageList(el.messages, el.scroller);
 const showError = (code, sentence, detail = '') => errorBar.show(code, sentence, detail);
+const messageList = new MessageList(el.messages, el.scroller, messageActions(() => currentView()?.room || null, showError));
 
 // ------------------------------------------------------------------ state
 
@@ -58,7 +64,6 @@ const token = identity.token;
  * @property {string} name
  * @property {import('./chatstate-client/index.js').Room} room
  * @property {import('./view-messages.js').Message[]} messages shown, oldest first
- * @property {number} unread
  * @property {string} draft text in the message box while another room is shown
  */
 
@@ -71,6 +76,15 @@ const order = [];
 /** @type {string|null} the room shown */
 let current = null;
 const outbox = new Outbox({ onSent: confirmSent, showError });
+const reader = new Reader({
+  gapMs: READ_GAP_MS,
+  send: (name, cursor) => (views.has(name) ? views.get(name).room.read(cursor) : Promise.reject(new Error('left'))),
+  canSee: () => document.visibilityState === 'visible' && document.hasFocus() && messageList.nearBottom(),
+  marked: () => {
+    renderJoinedRooms();
+    renderTitle();
+  },
+});
 
 const conn = () => (client ? client.state : 'offline');
 const me = () => (client ? client.user : '');
@@ -118,29 +132,23 @@ function watch(v) {
   });
   room.on('snapshot', (s) => {
     if (!mine()) return;
-    // A new log, or a resume the server cut (gap): show what it sent, not
-    // a list with a hole in it.
-    if (s.reset || s.gap) v.messages = [];
-    const added = addMessages(v.messages, s.events);
-    if (v.name === current) {
-      if (s.reset || s.gap) renderMessages(true);
-      else for (const m of added) appendMessage(m);
-    } else if (!s.reset) {
-      v.unread += added.filter((m) => m.user !== me()).length;
-    }
+    showFold(v, foldSnapshot(v.messages, s));
     renderAll();
     poller.soon();
   });
-  room.on('event', ({ cursor, event }) => {
+  room.on('event', (entry) => {
     if (!mine()) return;
-    if (event.type === 'message') {
-      const [m] = addMessages(v.messages, [{ cursor, event }]);
-      if (v.name === current) appendMessage(m);
-      else if (m.user !== me()) v.unread += 1;
-      renderJoinedRooms();
-    }
+    const fold = foldEvent(v.messages, entry);
+    showFold(v, fold);
+    if (fold.added.length) renderJoinedRooms();
     if (v.name === current) renderHead();
     poller.soon();
+  });
+  room.on('unread', () => {
+    if (!mine()) return;
+    renderJoinedRooms();
+    renderTitle();
+    if (v.name === current) markRead();
   });
   room.on('members', () => {
     if (mine() && v.name === current) renderMemberList();
@@ -161,7 +169,7 @@ function joinRoom(name, focusInput) {
     switchTo(name);
   } else {
     if (existing) removeView(name);
-    const v = { name, room: client.join(name), messages: [], unread: 0, draft: '' };
+    const v = { name, room: client.join(name), messages: [], draft: '' };
     views.set(name, v);
     order.push(name);
     watch(v);
@@ -182,6 +190,7 @@ function leaveRoom(name) {
 
 function removeView(name) {
   views.delete(name);
+  reader.markers.forget(name);
   const i = order.indexOf(name);
   if (i >= 0) order.splice(i, 1);
   if (current === name) {
@@ -203,9 +212,9 @@ function switchTo(name) {
     current = name;
     el.messageInput.value = v.draft;
   }
-  v.unread = 0;
   renderMessages(true);
   renderAll();
+  markRead();
 }
 
 function pickListedRoom(name) {
@@ -245,29 +254,14 @@ function sendMessage() {
 
 // ------------------------------------------------------------ rendering
 
-/** What the room views read of a view. */
-function roomView(v) {
-  if (!v) return null;
-  const r = v.room;
-  return {
-    name: v.name,
-    state: r.state,
-    synced: r.synced,
-    truncated: r.truncated,
-    memberCount: r.members().length,
-    messageCount: r.messageCount,
-    shown: v.messages.length,
-  };
-}
-
 const currentView = () => (current ? views.get(current) || null : null);
 
 function renderHead() {
-  renderRoomHead(el, roomView(currentView()), order.length > 0, conn());
+  renderRoomHead(el, roomViewOf(currentView()), order.length > 0, conn());
 }
 
 function renderComposerState() {
-  renderComposer(el, roomView(currentView()), conn());
+  renderComposer(el, roomViewOf(currentView()), conn());
 }
 
 function renderMemberList() {
@@ -278,9 +272,15 @@ function renderMemberList() {
 function renderJoinedRooms() {
   const rooms = order.map((name) => {
     const v = views.get(name);
-    return { name, state: v.room.state, unread: v.unread };
+    const u = reader.unreadOf(v, me());
+    return { name, state: v.room.state, unread: u.count, mentions: u.mentions };
   });
   renderJoined(el, rooms, current, switchTo);
+}
+
+function renderTitle() {
+  const unread = order.reduce((n, name) => n + reader.unreadOf(views.get(name), me()).count, 0);
+  document.title = unread > 0 ? `(${unread}) chatstate` : current ? `${current} · chatstate` : 'chatstate';
 }
 
 function renderAll() {
@@ -289,8 +289,7 @@ function renderAll() {
   renderMemberList();
   renderComposerState();
   markJoined(el, isJoined);
-  const unread = order.reduce((n, name) => n + views.get(name).unread, 0);
-  document.title = unread > 0 ? `(${unread}) chatstate` : current ? `${current} · chatstate` : 'chatstate';
+  renderTitle();
 }
 
 /** Rebuilds the message list of the current room. */
@@ -300,11 +299,22 @@ function renderMessages(toBottom) {
   renderHead();
 }
 
-/** Appends one message of the current room. */
-function appendMessage(m) {
-  const v = currentView();
-  messageList.append(m, me(), v ? v.messages.length : Infinity);
-  el.emptyHint.hidden = true;
+/** Shows what a fold changed in the room's messages, if it is shown. */
+function showFold(v, fold) {
+  if (v.name !== current) return;
+  if (fold.rebuilt) {
+    renderMessages(true);
+  } else {
+    for (const m of fold.changed) messageList.update(m, me());
+    for (const m of fold.added) messageList.append(m, me(), v.messages.length);
+    if (fold.added.length) el.emptyHint.hidden = true;
+  }
+  markRead();
+}
+
+/** Marks the room shown as read as far as the user sees it (see reading.js). */
+function markRead() {
+  reader.mark(currentView(), me());
 }
 
 // ------------------------------------------------------------ identity
@@ -334,6 +344,7 @@ function startIdentity() {
   } else if (name !== client.user) {
     client.setIdentity({ user: name });
     outbox.clear();
+    reader.markers.clear();
     renderMessages(false);
   }
   return true;
@@ -364,6 +375,11 @@ el.sendForm.addEventListener('submit', (ev) => {
 el.leaveButton.addEventListener('click', () => {
   if (current) leaveRoom(current);
 });
+
+// Reading: the user looks at the room again, or scrolls to its end.
+el.scroller.addEventListener('scroll', markRead, { passive: true });
+window.addEventListener('focus', markRead);
+document.addEventListener('visibilitychange', markRead);
 
 function init() {
   if (identity.user) el.nameInput.value = identity.user;

@@ -1,31 +1,49 @@
 // The message list of the room shown: one <li class="msg"> per message, with
-// author, local time and text, all set as text.
+// author, local time, text and reactions, all set as text; a message changed
+// by an edit, a delete or a reaction is updated in place.
 
 import { make } from './dom.js';
+import { reactionsOf } from './lifecycle.js';
 import { formatTime } from './util.js';
+import { ownActions, reactionRow, textElement } from './view-actions.js';
 
 /** How many messages a room keeps in memory (and on screen). */
 export const MAX_KEPT = 1000;
 
 /**
- * A message as the page shows it.
- * @typedef {{cursor: number, id: string, user: string, ts: string, text: string, session: string}} Message
+ * A message as the page shows it, in its current state: `text` the latest
+ * (empty once deleted), and the reactions by emoji (see lifecycle.js).
+ * @typedef {object} Message
+ * @property {number} cursor
+ * @property {string} id
+ * @property {string} user
+ * @property {string} ts
+ * @property {string} text
+ * @property {string} session
+ * @property {boolean} edited
+ * @property {boolean} deleted
+ * @property {Map<string, import('./lifecycle.js').Reaction>} reactions
  */
 
 /**
- * The message of a log entry.
+ * The message of a log entry, in the state the event shows (a snapshot's
+ * messages carry `edited`, `deleted` and `reactions`).
  * @param {number} cursor
  * @param {object} ev a message event
  * @returns {Message}
  */
 export function toMessage(cursor, ev) {
+  const deleted = ev.deleted === true;
   return {
     cursor,
     id: String(ev.id ?? ''),
     user: String(ev.user ?? ''),
     ts: String(ev.ts ?? ''),
-    text: String(ev.text ?? ''),
+    text: deleted ? '' : String(ev.text ?? ''),
     session: String(ev.session ?? ''),
+    edited: ev.edited === true,
+    deleted,
+    reactions: deleted ? new Map() : reactionsOf(ev.reactions),
   };
 }
 
@@ -50,20 +68,39 @@ export function addMessages(messages, entries) {
 
 /**
  * The element of one message; me is the page's user, whose messages are
- * marked as own.
+ * marked as own and have Edit and Delete.
  * @param {Message} m
  * @param {string} me
+ * @param {import('./view-actions.js').MessageActions} actions
  * @returns {HTMLLIElement}
  */
-export function messageElement(m, me) {
+export function messageElement(m, me, actions) {
   const li = make('li', 'msg');
   li.dataset.cursor = String(m.cursor);
   li.dataset.user = m.user;
+  li.dataset.id = m.id;
   const own = m.user === me;
   if (own) {
     li.classList.add('is-own');
     li.dataset.own = 'true';
   }
+  if (m.deleted) li.classList.add('is-deleted');
+  const head = headElement(m, own);
+  li.append(head, textElement(m));
+  if (!m.deleted) {
+    // "+" for every message, Edit and Delete for one's own.
+    const box = make('span', 'msg-actions');
+    const { row, add } = reactionRow(m, me, actions);
+    box.append(add);
+    if (own) ownActions(box, li, m, actions);
+    head.append(box);
+    li.append(row);
+  }
+  return li;
+}
+
+/** The head of a message: author, "you", time, "(edited)". */
+function headElement(m, own) {
   const head = make('div', 'msg-head');
   head.append(make('span', 'msg-author', m.user));
   if (own) head.append(make('span', 'msg-you', 'you'));
@@ -72,8 +109,8 @@ export function messageElement(m, me) {
   time.dateTime = m.ts;
   time.title = t.long;
   head.append(time);
-  li.append(head, make('p', 'msg-text', m.text));
-  return li;
+  if (m.edited && !m.deleted) head.append(make('span', 'msg-edited', '(edited)'));
+  return head;
 }
 
 /** The list (#messages) in its scroller (#scroller). */
@@ -81,10 +118,12 @@ export class MessageList {
   /**
    * @param {HTMLElement} list
    * @param {HTMLElement} scroller
+   * @param {import('./view-actions.js').MessageActions} actions
    */
-  constructor(list, scroller) {
+  constructor(list, scroller, actions) {
     this.list = list;
     this.scroller = scroller;
+    this.actions = actions;
     scroller.addEventListener('keydown', (ev) => {
       if (ev.key === 'End') this.scrollToBottom();
     });
@@ -109,7 +148,7 @@ export class MessageList {
    */
   render(room, messages, me, toBottom) {
     const frag = document.createDocumentFragment();
-    for (const m of messages) frag.append(messageElement(m, me));
+    for (const m of messages) frag.append(messageElement(m, me, this.actions));
     this.list.replaceChildren(frag);
     this.list.setAttribute('aria-label', room ? `Messages in ${room}` : 'Messages');
     if (toBottom) this.scrollToBottom();
@@ -124,8 +163,37 @@ export class MessageList {
    */
   append(m, me, keep) {
     const stick = this.nearBottom() || m.user === me;
-    this.list.append(messageElement(m, me));
+    this.list.append(messageElement(m, me, this.actions));
     while (this.list.children.length > keep) this.list.firstChild.remove();
+    if (stick) this.scrollToBottom();
+  }
+
+  /**
+   * Shows a message again after a change, in place. A message being edited
+   * keeps its form (only its head and reactions change) unless deleted.
+   * @param {Message} m
+   * @param {string} me
+   */
+  update(m, me) {
+    const li = [...this.list.children].find((c) => c.dataset.id === m.id);
+    if (!li) return;
+    const stick = this.nearBottom();
+    const next = messageElement(m, me, this.actions);
+    const form = li.dataset.editing === 'true' && !m.deleted ? li.querySelector('.msg-edit') : null;
+    if (form) {
+      next.dataset.editing = 'true';
+      next.querySelector('.msg-text').replaceWith(form);
+    }
+    const confirm = !m.deleted ? li.querySelector('.msg-confirm') : null;
+    if (confirm) next.append(confirm);
+    const active = li.contains(document.activeElement) && !form && !confirm ? document.activeElement : null;
+    li.replaceWith(next);
+    if (active && active.dataset.testid) {
+      // The same control of the new element keeps the focus.
+      const same = [...next.querySelectorAll(`[data-testid="${active.dataset.testid}"]`)]
+        .find((b) => b.dataset.emoji === active.dataset.emoji);
+      if (same) same.focus();
+    }
     if (stick) this.scrollToBottom();
   }
 }

@@ -16,6 +16,26 @@ import { plural } from './util.js';
  */
 
 /**
+ * What the views read of a joined room as the page keeps it.
+ * @param {{name: string, room: import('./chatstate-client/index.js').Room,
+ *   messages: unknown[]}|null} v
+ * @returns {RoomView|null}
+ */
+export function roomViewOf(v) {
+  if (!v) return null;
+  const r = v.room;
+  return {
+    name: v.name,
+    state: r.state,
+    synced: r.synced,
+    truncated: r.truncated,
+    memberCount: r.members().length,
+    messageCount: r.messageCount,
+    shown: v.messages.length,
+  };
+}
+
+/**
  * Renders the room head.
  * @param {object} el the elements roomTitle, roomMeta, leaveButton, notice, emptyHint
  * @param {RoomView|null} room the room shown

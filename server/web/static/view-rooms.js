@@ -1,5 +1,6 @@
-// The side lists of rooms: the rooms joined (#joined, with unread counts)
-// and all rooms with their counts (#rooms, from GET /api/rooms).
+// The side lists of rooms: the rooms joined (#joined, with the unread counts
+// and mentions the server tells) and all rooms with their counts (#rooms,
+// from GET /api/rooms).
 
 import { make, reconcile, setText } from './dom.js';
 import { plural } from './util.js';
@@ -7,7 +8,8 @@ import { plural } from './util.js';
 /**
  * Renders the joined rooms; the focused entry keeps its focus.
  * @param {{joined: HTMLElement, joinedEmpty: HTMLElement}} el
- * @param {{name: string, state: string, unread: number}[]} rooms in join order
+ * @param {{name: string, state: string, unread: number, mentions: number}[]} rooms
+ *   in join order
  * @param {string|null} current the room shown
  * @param {(name: string) => void} onPick a press on an entry
  */
@@ -35,6 +37,13 @@ export function renderJoined(el, rooms, current, onPick) {
       badge.dataset.testid = 'unread';
       btn.append(badge);
       label += `, ${room.unread} unread`;
+      if (room.mentions > 0) {
+        const at = make('span', 'badge badge-mention', `@${room.mentions > 99 ? '99+' : room.mentions}`);
+        at.dataset.testid = 'mentions';
+        at.title = room.mentions === 1 ? 'You are mentioned' : `You are mentioned ${room.mentions} times`;
+        btn.append(at);
+        label += `, ${room.mentions === 1 ? '1 mention' : `${room.mentions} mentions`} of you`;
+      }
     }
     btn.setAttribute('aria-label', label);
     btn.addEventListener('click', () => onPick(name));
