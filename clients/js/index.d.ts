@@ -65,7 +65,7 @@ export interface CursorStore {
 }
 
 export interface ClientOptions {
-  /** WebSocket endpoint; default `/ws` of the page. http(s): becomes ws(s):. */
+  /** WebSocket endpoint (`ws://host:8080/ws`) or the server's base URL (`http://host:8080`, which gets `/ws`); default `/ws` of the page. http(s): becomes ws(s):. */
   url?: string;
   /** `?user=` (a server without an auth secret) */
   user?: string;

@@ -17,7 +17,9 @@ export const DEFAULTS = {
 
 /**
  * The WebSocket URL: url (default `/ws` of the page) with the identity as
- * `?user=` or `?token=`; http(s): becomes ws(s):.
+ * `?user=` or `?token=`; http(s): becomes ws(s):, and a URL without a path
+ * (the server's base URL, as the Go client takes it) gets `/ws`: the root
+ * is the chat page, never the WebSocket.
  * @param {string|undefined} url
  * @param {{user?: string, token?: string}} identity
  * @returns {string}
@@ -27,6 +29,7 @@ export function wsURL(url, { user = '', token = '' }) {
   const u = new URL(url || '/ws', base);
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
+  if (u.pathname === '/' || u.pathname === '') u.pathname = '/ws';
   u.searchParams.delete('user');
   u.searchParams.delete('token');
   if (token) u.searchParams.set('token', token);
