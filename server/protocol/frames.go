@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"strconv"
 
 	"github.com/chatstate/chatstate/codec"
 )
@@ -54,9 +55,21 @@ type UnreadFrame struct {
 	Cursor   int64  `json:"cursor"`   // the user's read marker
 }
 
-// Unread returns the unread frame of room for a read state.
+// Unread returns the unread frame of room for a read state: MustJSON of
+// the UnreadFrame, written by hand because the hub encodes one for every
+// other member of a room on each of its messages. room must be a valid
+// name (codec.ValidName), which JSON quotes as it is.
 func Unread(room string, r codec.ReadMark) []byte {
-	return MustJSON(UnreadFrame{Op: "unread", Room: room, Count: r.Count, Mentions: r.Mentions, Cursor: r.Cursor})
+	b := make([]byte, 0, 64+len(room))
+	b = append(b, `{"op":"unread","room":"`...)
+	b = append(b, room...)
+	b = append(b, `","count":`...)
+	b = strconv.AppendInt(b, r.Count, 10)
+	b = append(b, `,"mentions":`...)
+	b = strconv.AppendInt(b, r.Mentions, 10)
+	b = append(b, `,"cursor":`...)
+	b = strconv.AppendInt(b, r.Cursor, 10)
+	return append(b, '}')
 }
 
 // EventFrame is one event of a joined room, streamed after its snapshot.

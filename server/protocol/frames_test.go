@@ -1,6 +1,11 @@
 package protocol
 
-import "testing"
+import (
+	"math"
+	"testing"
+
+	"github.com/chatstate/chatstate/codec"
+)
 
 // TestClientFrameRefusals checks the exact code and message of frames that
 // are not an object, and of numbers that after or history cannot hold.
@@ -32,5 +37,23 @@ func TestClientFrameRefusals(t *testing.T) {
 	}
 	if f, e := DecodeClientFrame([]byte(`{"op":"join","room":"r","after":9223372036854775807}`)); e != nil || *f.After != 9223372036854775807 {
 		t.Errorf("the largest cursor: %+v %v", f, e)
+	}
+}
+
+// TestUnreadFrame holds the hand-written unread frame to what MustJSON of
+// its struct gives.
+func TestUnreadFrame(t *testing.T) {
+	for _, tc := range []struct {
+		room string
+		r    codec.ReadMark
+	}{
+		{"lobby", codec.ReadMark{}},
+		{"a.b_c-9", codec.ReadMark{Cursor: -1, Count: 7, Mentions: 2}},
+		{"x", codec.ReadMark{Cursor: math.MaxInt64, Count: math.MaxInt64, Mentions: math.MinInt64}},
+	} {
+		want := MustJSON(UnreadFrame{Op: "unread", Room: tc.room, Count: tc.r.Count, Mentions: tc.r.Mentions, Cursor: tc.r.Cursor})
+		if got := Unread(tc.room, tc.r); string(got) != string(want) {
+			t.Errorf("Unread = %s, want %s", got, want)
+		}
 	}
 }
