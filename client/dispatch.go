@@ -26,6 +26,9 @@ func (c *Client) handle(cn *conn, data []byte) {
 	case "error":
 		handled = c.onAnswer(&f, &Error{Code: f.Code, Message: f.Message})
 	case "pong":
+	case "unread":
+		c.onUnread(&f)
+		handled = false // the application's too
 	default:
 		handled = false
 	}

@@ -9,7 +9,7 @@ import (
 // "join", "leave", "message", "expire", and on servers that have them
 // "read", "edit", "delete", "react", "settings", "role", "invite", "kick",
 // "ban", "mute". Raw keeps the whole object, so that fields this package
-// does not name (reactions, topic, …) stay readable.
+// does not name (topic, …) stay readable.
 type Event struct {
 	ID      string `json:"id"`
 	Type    string `json:"type"`
@@ -20,6 +20,15 @@ type Event struct {
 	Session string `json:"session,omitempty"` // the author's session, when it had one
 	Target  string `json:"target,omitempty"`  // the user acted on (kick, ban, …)
 	On      *bool  `json:"on,omitempty"`      // ban, mute, react: set or unset
+	Emoji   string `json:"emoji,omitempty"`   // a react's reaction
+	Cursor  *int64 `json:"cursor,omitempty"`  // a read's marker
+
+	// A message in a snapshot's events, in its current state: its latest
+	// text and Edited, or Deleted without text, and the users' reactions
+	// counted per emoji. An edit, delete or react's ID is the message's.
+	Edited    bool           `json:"edited,omitempty"`
+	Deleted   bool           `json:"deleted,omitempty"`
+	Reactions map[string]int `json:"reactions,omitempty"`
 
 	Raw json.RawMessage `json:"-"`
 }
@@ -89,6 +98,9 @@ type inFrame struct {
 	Events    []Entry  `json:"events"`
 	Resumed   bool     `json:"resumed"`
 	Truncated bool     `json:"truncated"`
+
+	Count    int64 `json:"count"`    // unread
+	Mentions int64 `json:"mentions"` // unread
 }
 
 func (f *inFrame) snapshot() *Snapshot {
@@ -117,8 +129,12 @@ type joinFrame struct {
 }
 
 type roomFrame struct {
-	Op   string `json:"op"`
-	Room string `json:"room,omitempty"`
-	Text string `json:"text,omitempty"`
-	Ref  uint64 `json:"ref,omitempty"`
+	Op     string `json:"op"`
+	Room   string `json:"room,omitempty"`
+	Text   string `json:"text,omitempty"`
+	ID     string `json:"id,omitempty"`
+	Emoji  string `json:"emoji,omitempty"`
+	On     *bool  `json:"on,omitempty"`
+	Cursor *int64 `json:"cursor,omitempty"`
+	Ref    uint64 `json:"ref,omitempty"`
 }

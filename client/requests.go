@@ -7,7 +7,7 @@ import (
 
 // pending is a request waiting for its answer, by ref.
 type pending struct {
-	kind string // "join", "send" or "leave"
+	kind string // "join", or the op of a room's request ("send", "leave", …)
 	room *Room
 	ch   chan result // nil for joins, which their room tracks
 }
@@ -112,9 +112,10 @@ func (c *Client) writeBestEffort(f any) {
 	}
 }
 
-// request sends a send or leave of r once r is joined on a live
-// connection, and waits for its answer.
-func (c *Client) request(ctx context.Context, r *Room, op, text string) (int64, error) {
+// request sends f, a request of r (send, leave, read, edit, delete,
+// react), once r is joined on a live connection, and waits for its answer.
+func (c *Client) request(ctx context.Context, r *Room, f roomFrame) (int64, error) {
+	op := f.Op
 	ctx, cancel := c.bound(ctx)
 	defer cancel()
 	for {
@@ -123,7 +124,7 @@ func (c *Client) request(ctx context.Context, r *Room, op, text string) (int64, 
 			c.mu.Unlock()
 			return 0, ErrClosed
 		}
-		if r.ended || (op == "send" && r.leaving) {
+		if r.ended || (op != "leave" && r.leaving) {
 			c.mu.Unlock()
 			return 0, ErrLeft
 		}
@@ -144,7 +145,8 @@ func (c *Client) request(ctx context.Context, r *Room, op, text string) (int64, 
 			cn := c.conn
 			c.mu.Unlock()
 			// A failed write closes the connection; the loss answers p.
-			_ = cn.write(roomFrame{Op: op, Room: r.name, Text: text, Ref: ref})
+			f.Room, f.Ref = r.name, ref
+			_ = cn.write(f)
 			select {
 			case res := <-p.ch:
 				return res.cursor, res.err

@@ -38,6 +38,7 @@ type Room struct {
 	members map[string]int
 	msgs    int64
 	queue   []queued
+	unread  *Unread // the latest unread frame of the room, nil before the first
 }
 
 // Name returns the room's name.
@@ -110,7 +111,7 @@ func (r *Room) Send(ctx context.Context, text string) (int64, error) {
 	if len(strings.TrimSpace(text)) > maxText {
 		return 0, &Error{Code: CodeTooLarge, Message: "text is too long"}
 	}
-	return r.c.request(ctx, r, "send", text)
+	return r.c.request(ctx, r, roomFrame{Op: "send", Text: text})
 }
 
 // Leave leaves the room and returns once the server acknowledged it. The
@@ -119,7 +120,7 @@ func (r *Room) Send(ctx context.Context, text string) (int64, error) {
 // connections) ends it at once. An error from the server other than
 // not_member leaves the room joined.
 func (r *Room) Leave(ctx context.Context) error {
-	_, err := r.c.request(ctx, r, "leave", "")
+	_, err := r.c.request(ctx, r, roomFrame{Op: "leave"})
 	return err
 }
 
