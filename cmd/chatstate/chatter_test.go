@@ -91,6 +91,9 @@ func (ch *chatter) loop(max int, pause time.Duration, deadline time.Time) error 
 			}
 			ch.mu.Lock()
 			switch {
+			case f.Op == "unread":
+				// The counts of the rooms joined change with every
+				// message of another member: not what this loop follows.
 			case f.Op == "event":
 				ch.cursors[f.Room] = append(ch.cursors[f.Room], f.Cursor)
 			case f.Op == "ack" && f.Ref != nil && *f.Ref == n:
