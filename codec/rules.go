@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -97,3 +98,30 @@ func (e *Event) validateRule() error {
 	}
 	return nil
 }
+
+// RoomRules is the form of a room's rules that clients see, in a join's
+// snapshot and in GET /api/rooms/{room}. Banned and Muted are set only for
+// those who may see them (the owner, the moderators, the API key).
+type RoomRules struct {
+	Owner      string    `json:"owner"`        // "" for a direct room
+	Moderators []string  `json:"moderators"`   // sorted; never null
+	Private    bool      `json:"private"`      // only members and invited users may join
+	Topic      string    `json:"topic"`        // "" when none
+	DM         []string  `json:"dm,omitempty"` // the two users of a direct room
+	Banned     *[]string `json:"banned,omitempty"`
+	Muted      *[]string `json:"muted,omitempty"`
+}
+
+// RulesFor returns the rules of the room as shown to viewer; privileged
+// shows the bans and mutes whoever the viewer is (the API key).
+func (s *RoomState) RulesFor(viewer string, privileged bool) RoomRules {
+	r := RoomRules{Owner: s.Owner, Moderators: nonNil(s.Moderators), Private: s.Private, Topic: s.Topic, DM: s.DM}
+	if privileged || viewer != "" && (viewer == s.Owner || slices.Contains(s.Moderators, viewer)) {
+		banned, muted := nonNil(s.Banned), nonNil(s.Muted)
+		r.Banned, r.Muted = &banned, &muted
+	}
+	return r
+}
+
+// nonNil returns a copy of list, empty rather than nil.
+func nonNil(list []string) []string { return append([]string{}, list...) }

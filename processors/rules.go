@@ -53,6 +53,14 @@ func Check(s *codec.RoomState, e *codec.Event) error {
 			return refuse("the owner's role does not change")
 		}
 	case codec.Invite:
+		if s.DM != nil {
+			// One of a direct room's two invites the other, which is how
+			// the other is told of a new direct room.
+			if !slices.Contains(s.DM, u) || !slices.Contains(s.DM, e.Target) || u == e.Target {
+				return refuse("only the other user of direct room %s is invited to it", s.Room)
+			}
+			return nil
+		}
 		if !Moderates(s, u) && (s.Private || s.Reads[u] == nil) {
 			return refuse("%s may not invite to room %s", u, s.Room)
 		}

@@ -213,6 +213,7 @@ func TestDirectRooms(t *testing.T) {
 		{joinOf(room, "alice", "a2", 2), true},
 		{joinOf(room, "carol", "c1", 3), false},
 		{rule(codec.Invite, "alice", "carol", 4), false},
+		{rule(codec.Invite, "alice", "bob", 4), true},
 		{settings("alice", pt(false), nil, 5), false},
 		{on(rule(codec.Ban, "alice", "bob", 6), true), false},
 	} {
@@ -221,7 +222,7 @@ func TestDirectRooms(t *testing.T) {
 			t.Fatalf("step %d (%s of %s): refused %v", i, c.e.Type, c.e.User, err)
 		}
 	}
-	want := &codec.RoomState{V: codec.RoomVersion, Room: room, Cursor: 6,
+	want := &codec.RoomState{V: codec.RoomVersion, Room: room, Cursor: 7,
 		Members: members{"alice": {"a1": "srv-a1", "a2": "srv-a2"}, "bob": {"b1": "srv-b1"}}, Created: ts(0), Updated: ts(6),
 		Reads: map[string]*codec.ReadMark{"alice": {Cursor: 0}, "bob": {Cursor: 1}}, Private: true, DM: []string{"alice", "bob"}}
 	if !reflect.DeepEqual(s, want) {

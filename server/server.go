@@ -63,9 +63,11 @@ type Server struct {
 	kafkaDown atomic.Value
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
-	shutdown  bool
-	mux       *http.ServeMux
-	metrics   *ops.Metrics
+	// local indexes conns by user (see localUsers).
+	local    *localUsers
+	shutdown bool
+	mux      *http.ServeMux
+	metrics  *ops.Metrics
 	// transport is what the connections share.
 	transport *transport.Config
 	limits    connLimits
@@ -133,6 +135,8 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	})
 	s.transport = s.transportConfig()
 	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
+	s.local = newLocalUsers()
+	s.hub.SetNotify(s.invited)
 	s.tail = fanout.NewTail(fanout.TailConfig{Client: client, Topic: string(kcfg.Names.Events), Partitions: kcfg.Partitions,
 		Hub: s.hub, Log: cfg.Logger, Invalid: s.metrics.Invalid, Latency: s.metrics.DeliverSeconds, Registerer: s.metrics.Registry,
 		Missed: func(c fanout.Subscriber) {
