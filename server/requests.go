@@ -36,6 +36,8 @@ func (c *conn) handle(data []byte) {
 		err = c.rule(f)
 	case "dm":
 		err = c.dm(f)
+	case "typing":
+		err = c.typing(f)
 	case "ping":
 		c.EnqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
 	}

@@ -64,10 +64,12 @@ type Server struct {
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
 	// local indexes conns by user (see localUsers).
-	local    *localUsers
-	shutdown bool
-	mux      *http.ServeMux
-	metrics  *ops.Metrics
+	local *localUsers
+	// typingGate throttles the typing notices relayed (see typing.go).
+	typingGate typingGate
+	shutdown   bool
+	mux        *http.ServeMux
+	metrics    *ops.Metrics
 	// transport is what the connections share.
 	transport *transport.Config
 	limits    connLimits
@@ -221,6 +223,7 @@ func (s *Server) Run(ctx context.Context) error {
 	})
 	part(func() error { ops.WatchLag(gctx, s.client, s.kcfg, s.metrics.Kafka); return nil })
 	part(func() error { s.pruneLoop(gctx); return nil })
+	part(func() error { return s.typingLoop(gctx) })
 	owedDone := make(chan struct{})
 	part(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
 	g.Go(func() error {
