@@ -35,10 +35,14 @@ type Server struct {
 	client sarama.Client
 	// readClient serves reader, the reads of the log made for requests.
 	readClient sarama.Client
-	prod       *producer
-	reader     *logread.Reader
-	rooms      *views.Rooms
-	users      *views.Users
+	// typingClient reads the typing topic: a client of its own, since a
+	// long poll of that quiet topic on the tail's connections would hold
+	// up the tail's fetches.
+	typingClient sarama.Client
+	prod         *producer
+	reader       *logread.Reader
+	rooms        *views.Rooms
+	users        *views.Users
 	// servers is the view of the server instances, for presence expiry.
 	servers *views.Servers
 	// instance names this run of the server in the sessions it holds:
@@ -128,6 +132,9 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
 	}
 	s.reader = logread.New(s.readClient, kcfg)
+	if s.typingClient, err = sarama.NewClient(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID+"-typing")); err != nil {
+		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
+	}
 	s.owed = newOwed()
 	// The views are built after the metrics: they are read at scrape time.
 	s.metrics = ops.NewMetrics(s.Ready, map[string]func() bool{
@@ -392,6 +399,9 @@ func (s *Server) release() {
 	}
 	if s.readClient != nil {
 		_ = s.readClient.Close()
+	}
+	if s.typingClient != nil {
+		_ = s.typingClient.Close()
 	}
 	_ = s.client.Close()
 	s.lock.release()

@@ -81,12 +81,12 @@ func (c *conn) typing(f *protocol.ClientFrame) error {
 // hands each notice to the room's members on this server but its user.
 func (s *Server) typingLoop(ctx context.Context) error {
 	topic := string(s.kcfg.Names.Typing)
-	ends, err := kafka.EndOffsets(s.client, topic, s.kcfg.Partitions)
+	ends, err := kafka.EndOffsets(s.typingClient, topic, s.kcfg.Partitions)
 	if err != nil {
 		s.cfg.Logger.Warn("typing notices are not relayed to this server", "err", err)
 		return nil
 	}
-	r, err := kafka.NewReader(s.client)
+	r, err := kafka.NewReader(s.typingClient)
 	if err != nil {
 		return err
 	}
