@@ -26,13 +26,23 @@ type RoomJSON struct {
 	Messages int64          `json:"messages"` // the count of messages
 	Created  string         `json:"created"`  // when the first event was written (RFC 3339, ms)
 	Updated  string         `json:"updated"`  // when the last event was written (RFC 3339, ms)
+	// The room's rules; banned and muted only for the API key (the HTTP
+	// API has no users of its own) and the command line.
+	codec.RoomRules
 }
 
-// RoomOf returns the full form of a room in the log of epoch. row must not
-// be nil.
+// RoomOf returns the full form of a room in the log of epoch, with its bans
+// and mutes: the HTTP API answers it to the API key only, or a public
+// room's without them (see Public). row must not be nil.
 func RoomOf(row *codec.RoomState, epoch string) RoomJSON {
 	return RoomJSON{Room: row.Room, Cursor: row.Cursor, Epoch: epoch, Members: row.MemberList(),
-		Messages: row.Messages, Created: row.Created, Updated: row.Updated}
+		Messages: row.Messages, Created: row.Created, Updated: row.Updated, RoomRules: row.RulesFor("", true)}
+}
+
+// Public returns r without what only the API key sees: the bans and mutes.
+func (r RoomJSON) Public() RoomJSON {
+	r.Banned, r.Muted = nil, nil
+	return r
 }
 
 // UserJSON is the HTTP form of one user (GET /api/users/{user}).

@@ -90,7 +90,33 @@ const (
 	Edit    EventType = "edit"    // the author replaced the text of message ID
 	Delete  EventType = "delete"  // the author deleted message ID
 	React   EventType = "react"   // a user added (On) or removed a reaction Emoji to message ID
+
+	Settings EventType = "settings" // the owner set the room's Private flag or Topic (each optional)
+	Role     EventType = "role"     // the owner made Target a moderator or a member again (Role)
+	Invite   EventType = "invite"   // User invited Target to the room
+	Kick     EventType = "kick"     // User removed every session of Target from the room
+	Ban      EventType = "ban"      // User banned (On) or unbanned Target
+	Mute     EventType = "mute"     // User muted (On) or unmuted Target
 )
+
+// The roles of a role event.
+const (
+	RoleModerator = "moderator"
+	RoleMember    = "member"
+)
+
+// MaxTopicBytes bounds a room's topic.
+const MaxTopicBytes = 256
+
+// Rule reports whether t is an event of the room's rules (settings, role,
+// invite, kick, ban, mute): the acting user is User, the one acted on Target.
+func (t EventType) Rule() bool {
+	switch t {
+	case Settings, Role, Invite, Kick, Ban, Mute:
+		return true
+	}
+	return false
+}
 
 // Lifecycle reports whether t changes a message that an earlier event
 // posted (edit, delete, react): such an event's ID is that message's id.
@@ -104,6 +130,13 @@ func (t EventType) Lifecycle() bool { return t == Edit || t == Delete || t == Re
 // one; that of an edit, delete or react is the id of the message it changes,
 // as the protocol names it. Cursor is a read's marker, Emoji and On a
 // react's reaction.
+//
+// Target is the user a rule event acts on (role, invite, kick, ban, mute),
+// and on a join the other user of a direct room (see DMRoom). Role is a role
+// event's role; On also tells a ban or mute from its undoing. Private and
+// Topic are a settings event's: nil leaves the setting as it is, so that a
+// settings event may clear the topic (an empty one) or make the room public
+// (false) without touching the other.
 type Event struct {
 	V       int       `json:"v"`
 	ID      string    `json:"id"`
@@ -117,6 +150,26 @@ type Event struct {
 	Emoji   string    `json:"emoji,omitempty"`
 	Cursor  int64     `json:"cursor,omitzero"`
 	On      bool      `json:"on,omitzero"`
+	Target  string    `json:"target,omitempty"`
+	Role    string    `json:"role,omitempty"`
+	Private *bool     `json:"private,omitzero"`
+	Topic   *string   `json:"topic,omitzero"`
+}
+
+// Equal reports whether e and o are the same event: the same fields, and
+// the same settings behind Private and Topic.
+func (e *Event) Equal(o *Event) bool {
+	a, b := *e, *o
+	if !samePtr(a.Private, b.Private) || !samePtr(a.Topic, b.Topic) {
+		return false
+	}
+	a.Private, a.Topic, b.Private, b.Topic = nil, nil, nil, nil
+	return a == b
+}
+
+// samePtr reports whether a and b are both nil or point to equal values.
+func samePtr[T comparable](a, b *T) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 // MaxEmojiBytes bounds a reaction's emoji.
@@ -156,6 +209,9 @@ func (e *Event) Validate() error {
 			return fmt.Errorf("%w: text has surrounding white space", ErrInvalid)
 		}
 	case Join, Leave, Expire:
+		if err := e.checkDM(); err != nil {
+			return err
+		}
 		if e.Text != "" {
 			return fmt.Errorf("%w: a %s event has no text", ErrInvalid, e.Type)
 		}
@@ -188,14 +244,30 @@ func (e *Event) Validate() error {
 		if err := CheckEmoji(e.Emoji); err != nil {
 			return err
 		}
+	case Settings, Role, Invite, Kick, Ban, Mute:
+		if err := e.validateRule(); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("%w: unknown event type %q", ErrInvalid, e.Type)
 	}
 	if e.Type != Read && e.Cursor != 0 {
 		return fmt.Errorf("%w: only a read event has a cursor", ErrInvalid)
 	}
-	if e.Type != React && (e.Emoji != "" || e.On) {
-		return fmt.Errorf("%w: only a react event has an emoji and on", ErrInvalid)
+	if e.Type != React && e.Emoji != "" {
+		return fmt.Errorf("%w: only a react event has an emoji", ErrInvalid)
+	}
+	if e.On && e.Type != React && e.Type != Ban && e.Type != Mute {
+		return fmt.Errorf("%w: only a react, ban or mute event has on", ErrInvalid)
+	}
+	if e.Target != "" && !e.Type.Rule() && e.Type != Join {
+		return fmt.Errorf("%w: a %s event has no target", ErrInvalid, e.Type)
+	}
+	if e.Role != "" && e.Type != Role {
+		return fmt.Errorf("%w: only a role event has a role", ErrInvalid)
+	}
+	if (e.Private != nil || e.Topic != nil) && e.Type != Settings {
+		return fmt.Errorf("%w: only a settings event has private and topic", ErrInvalid)
 	}
 	if len(e.Session) > 64 || len(e.Server) > 64 {
 		return fmt.Errorf("%w: session and server are at most 64 bytes", ErrInvalid)
@@ -221,16 +293,21 @@ type Public struct {
 	Edited    bool           `json:"edited,omitempty"`
 	Deleted   bool           `json:"deleted,omitempty"`
 	Reactions map[string]int `json:"reactions,omitempty"`
+	Target    string         `json:"target,omitempty"`
+	Role      string         `json:"role,omitempty"`
+	Private   *bool          `json:"private,omitempty"`
+	Topic     *string        `json:"topic,omitzero"`
 }
 
 // Public returns the client-facing form of e.
 func (e *Event) Public() Public {
-	p := Public{ID: e.ID, Type: e.Type, Room: e.Room, User: e.User, TS: e.TS, Text: e.Text, Session: e.Session, Emoji: e.Emoji}
+	p := Public{ID: e.ID, Type: e.Type, Room: e.Room, User: e.User, TS: e.TS, Text: e.Text, Session: e.Session, Emoji: e.Emoji,
+		Target: e.Target, Role: e.Role, Private: e.Private, Topic: e.Topic}
 	switch e.Type {
 	case Read:
 		c := e.Cursor
 		p.Cursor = &c
-	case React:
+	case React, Ban, Mute:
 		on := e.On
 		p.On = &on
 	}

@@ -92,7 +92,7 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 	var scratch [256]byte
 	buf := scratch[:0]
 	var spans [numEventFields][2]int // field k is buf[spans[k][0]:spans[k][1]]
-	var seen uint16                  // a bit for each field read
+	var seen uint32                  // a bit for each field read
 	var name [16]byte
 	var ok bool
 	for d.dec.PeekKind() == '"' {
@@ -129,12 +129,22 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 			e.Cursor = int64(n) // int is int64 wherever chatstate builds: see the test
 		case (k == 't' || k == 'f') && f == fieldOn:
 			e.On = k == 't'
+		case (k == 't' || k == 'f') && f == fieldPrivate:
+			b := k == 't' // a new bool, as Unmarshal allocates for a pointer
+			e.Private = &b
+		case k == '"' && f == fieldTopic:
+			t, err := unquote(nil, v)
+			if err != nil {
+				return false
+			}
+			s := string(t)
+			e.Topic = &s
 		case k == '"' && f == fieldText:
 			if d.text, err = unquote(d.text[:0], v); err != nil {
 				return false
 			}
 			e.Text = string(d.text)
-		case k == '"' && f != fieldV && f != fieldCursor && f != fieldOn:
+		case k == '"' && f != fieldV && f != fieldCursor && f != fieldOn && f != fieldPrivate:
 			spans[f][0] = len(buf)
 			if buf, err = unquote(buf, v); err != nil {
 				return false
@@ -151,7 +161,7 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 		return false // more than one value
 	}
 	all := string(buf)
-	for f, p := range [numEventFields]*string{nil, &e.ID, (*string)(&e.Type), &e.Room, &e.User, &e.TS, nil, &e.Session, &e.Server, &e.Emoji, nil, nil} {
+	for f, p := range [numEventFields]*string{nil, &e.ID, (*string)(&e.Type), &e.Room, &e.User, &e.TS, nil, &e.Session, &e.Server, &e.Emoji, nil, nil, &e.Target, &e.Role, nil, nil} {
 		if p != nil {
 			*p = all[spans[f][0]:spans[f][1]]
 		}
@@ -160,11 +170,12 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 }
 
 // eventNames are the member names of Event, in the order of its fields.
-var eventNames = [...]string{"v", "id", "type", "room", "user", "ts", "text", "session", "server", "emoji", "cursor", "on"}
+var eventNames = [...]string{"v", "id", "type", "room", "user", "ts", "text", "session", "server", "emoji", "cursor", "on", "target", "role", "private", "topic"}
 
-// The fields decode treats apart: v and cursor are numbers, on a boolean,
-// and the text gets its own string.
-const fieldV, fieldText, fieldCursor, fieldOn, numEventFields = 0, 6, 10, 11, len(eventNames)
+// The fields decode treats apart: v and cursor are numbers, on and private
+// booleans, and the text and the topic get their own strings (the topic
+// behind a pointer: absent is not empty).
+const fieldV, fieldText, fieldCursor, fieldOn, fieldPrivate, fieldTopic, numEventFields = 0, 6, 10, 11, 14, 15, len(eventNames)
 
 // eventField returns the field of the unescaped member name, or -1.
 func eventField(name []byte) int {

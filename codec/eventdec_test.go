@@ -44,12 +44,12 @@ func sameAsReflect(t *testing.T, data []byte) {
 	t.Helper()
 	var got, want Event
 	gotErr, wantErr := unmarshalEvent(data, &got), unmarshalStrict(data, &want)
-	if (gotErr == nil) != (wantErr == nil) || gotErr == nil && got != want || gotErr != nil && gotErr.Error() != wantErr.Error() {
+	if (gotErr == nil) != (wantErr == nil) || gotErr == nil && !got.Equal(&want) || gotErr != nil && gotErr.Error() != wantErr.Error() {
 		t.Fatalf("unmarshalEvent(%q):\n got  %+v, %v\n want %+v, %v", data, got, gotErr, want, wantErr)
 	}
 	ge, gerr := DecodeEvent(data)
 	we, werr := decodeEventReflect(data)
-	if sentinel(gerr) != sentinel(werr) || (ge == nil) != (we == nil) || ge != nil && *ge != *we {
+	if sentinel(gerr) != sentinel(werr) || (ge == nil) != (we == nil) || ge != nil && !ge.Equal(we) {
 		t.Fatalf("DecodeEvent(%q):\n got  %+v, %v\n want %+v, %v", data, ge, gerr, we, werr)
 	}
 	if gerr != nil && !strings.HasPrefix(sentinel(gerr), "Err") {
@@ -129,6 +129,32 @@ var eventEdges = []string{
 	`{"v":1,"id":"x","type":"join","room":"lobby","user":"u","ts":"2024-02-29T24:00:00.000Z","session":"s"}`,
 	`{"v":1,"id":"x","type":"join","room":"lobby","user":"u","ts":"2024-02-29T23:59:59.999Z","session":"s"}`,
 	`{"v":1,"id":"x","type":"join","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000\u005a","session":"s"}`,
+	// the rules' fields: pointers (absent, null, false, empty), their types, where they belong
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","private":false}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","private":true,"topic":""}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","private":null,"topic":"a\u00e9\n"}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","topic":"t\u0000"}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","topic":" t "}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","topic":"` + strings.Repeat("t", 257) + `"}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","topic":null,"private":null}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","private":"true"}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","private":1}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","topic":true}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","topic":"a","topic":"b"}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","priv\u0061te":true,"private":true}`,
+	`{"v":1,"id":"x","type":"settings","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","private":true,"target":"b"}`,
+	`{"v":1,"id":"x","type":"role","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":"b","role":"moderator"}`,
+	`{"v":1,"id":"x","type":"role","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":"b","role":"owner"}`,
+	`{"v":1,"id":"x","type":"role","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","role":"member"}`,
+	`{"v":1,"id":"x","type":"invite","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":"b"}`,
+	`{"v":1,"id":"x","type":"invite","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":"-b"}`,
+	`{"v":1,"id":"x","type":"kick","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":"b","on":true}`,
+	`{"v":1,"id":"x","type":"ban","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":"b","on":true}`,
+	`{"v":1,"id":"x","type":"mute","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":"\u0062","on":false}`,
+	`{"v":1,"id":"x","type":"mute","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","target":1}`,
+	`{%s,"target":"b"}`, `{%s,"role":"member"}`, `{%s,"private":true}`, `{%s,"topic":"t"}`, `{%s,"target":null,"role":null}`,
+	`{"v":1,"id":"x","type":"join","room":"dm-5fa3fdc3a1a9e43d0b5e2e32b2f8c1e1","user":"u","ts":"2024-05-01T12:00:00.000Z","session":"s","target":"v"}`,
+	`{"v":1,"id":"x","type":"message","room":"lobby","user":"u","ts":"2024-05-01T12:00:00.000Z","text":"hi","target":"b"}`,
 }
 
 // joinMembers are the members of a valid join event, for eventEdges.

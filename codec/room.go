@@ -54,6 +54,24 @@ type RoomState struct {
 	// Latest holds the room's last LatestKeep messages, oldest first: what
 	// a read marker moved back from the end is recounted from.
 	Latest []LatestMessage `json:"latest,omitempty"`
+
+	// The room's rules (see processors/rules.go), folded from its events
+	// like the rest of the row. Owner is the user whose join first wrote
+	// to the room; a direct room has none.
+	Owner string `json:"owner,omitempty"`
+	// Moderators, Invited, Banned and Muted are sorted user names; nil
+	// when empty. Invited holds the invitations not taken up by a join
+	// yet: who may join the room while it is private, besides its members
+	// (the users with read state), owner and moderators.
+	Moderators []string `json:"moderators,omitempty"`
+	Private    bool     `json:"private,omitzero"`
+	Topic      string   `json:"topic,omitempty"`
+	Invited    []string `json:"invited,omitempty"`
+	Banned     []string `json:"banned,omitempty"`
+	Muted      []string `json:"muted,omitempty"`
+	// DM holds the two users of a direct room, sorted: the only ones who
+	// may ever join it.
+	DM []string `json:"dm,omitempty"`
 }
 
 // ReadMark is a user's read state in a room: the marker and what came
@@ -106,6 +124,8 @@ func (s *RoomState) Clone() *RoomState {
 		}
 	}
 	c.Latest = slices.Clone(s.Latest) // the Mentioned slices are never written after they are made
+	c.Moderators, c.Invited = slices.Clone(s.Moderators), slices.Clone(s.Invited)
+	c.Banned, c.Muted, c.DM = slices.Clone(s.Banned), slices.Clone(s.Muted), slices.Clone(s.DM)
 	return &c
 }
 

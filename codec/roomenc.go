@@ -178,8 +178,47 @@ func encodeRoom(s *RoomState) ([]byte, error) {
 		}
 		a.raw("]")
 	}
+	a.rules(s)
 	a.raw("}")
 	return a.result(s)
+}
+
+// rules appends the fields of the room's rules, each as omitempty (or for
+// Private omitzero) leaves it out.
+func (a *appender) rules(s *RoomState) {
+	if s.Owner != "" {
+		a.raw(`,"owner":`)
+		a.str(s.Owner)
+	}
+	a.names(`,"moderators":`, s.Moderators)
+	if s.Private {
+		a.raw(`,"private":true`)
+	}
+	if s.Topic != "" {
+		a.raw(`,"topic":`)
+		a.str(s.Topic)
+	}
+	a.names(`,"invited":`, s.Invited)
+	a.names(`,"banned":`, s.Banned)
+	a.names(`,"muted":`, s.Muted)
+	a.names(`,"dm":`, s.DM)
+}
+
+// names appends the member key and a list of strings, or nothing for an
+// empty or nil list (omitempty).
+func (a *appender) names(key string, v []string) {
+	if len(v) == 0 {
+		return
+	}
+	a.raw(key)
+	a.raw("[")
+	for i, u := range v {
+		if i > 0 {
+			a.raw(",")
+		}
+		a.str(u)
+	}
+	a.raw("]")
 }
 
 // readMark appends one user's read state; a nil one as null.

@@ -48,6 +48,10 @@ func TestEncodeRoomExact(t *testing.T) {
 			`{"v":0,"room":"","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null,"reads":{"al":{"cursor":-1,"count":0,"mentions":0},"bob":{"cursor":3,"count":2,"mentions":1},"z":null},"latest":[{"c":4,"u":"al","m":["bob","z"]},{"c":5,"u":"bob"}]}`},
 		{"empty read state", &RoomState{Reads: map[string]*ReadMark{}, Latest: []LatestMessage{}},
 			`{"v":0,"room":"","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null}`},
+		{"rules", &RoomState{Owner: "al", Moderators: []string{"bo", "cy"}, Private: true, Topic: "plans <&>", Invited: []string{"di"}, Banned: []string{"ed", "\"q"}, Muted: []string{"fi"}, DM: []string{"al", "bo"}},
+			`{"v":0,"room":"","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null,"owner":"al","moderators":["bo","cy"],"private":true,"topic":"plans <&>","invited":["di"],"banned":["ed","\"q"],"muted":["fi"],"dm":["al","bo"]}`},
+		{"empty rules", &RoomState{Moderators: []string{}, Invited: []string{}, Banned: []string{}, Muted: []string{}, DM: []string{}},
+			`{"v":0,"room":"","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null}`},
 		{"escapes", &RoomState{Room: "\x00\x1f\x7f\t\"\\/<>&"}, `{"v":0,"room":"\u0000\u001f` + "\x7f" + `\t\"\\/<>&","cursor":0,"members":null,"messages":0,"created":"","updated":"","marks":null}`},
 	}
 	for _, c := range cases {
@@ -84,6 +88,7 @@ func TestEncodeRoomLikeMarshal(t *testing.T) {
 		check(&RoomState{Members: map[string]map[string]string{"u": {"s": k, "t": "ok"}}})
 		check(&RoomState{Reads: map[string]*ReadMark{k: {Count: 1}, "a": nil}})
 		check(&RoomState{Latest: []LatestMessage{{User: "a"}, {User: k, Mentioned: []string{"b", k}}}})
+		check(&RoomState{Owner: k, Topic: k, Moderators: []string{k}, Invited: []string{"a", k}, Banned: []string{k}, Muted: []string{k, k}, DM: []string{k}})
 	}
 }
 
@@ -137,6 +142,7 @@ func TestEncodeConcurrent(t *testing.T) {
 // maps and slices.
 func FuzzRoomEncode(f *testing.F) {
 	f.Add("lobby", "alice|bob", "s1|s2", "h1", "2026-01-01T00:00:00.000Z", int64(7), int64(1), uint8(0x30))
+	f.Add("lobby", "alice|bob|carol", "s1", "", "alice", int64(7), int64(1), uint8(0xc0))
 	f.Add("", "", "", "", "", int64(-1), int64(0), uint8(0x07))
 	f.Add("r\u2028", "!|\"|#|\uffff|\U00010000", "<|>|&", "\x00\x7f", "\\", int64(-9223372036854775808), int64(9223372036854775807), uint8(0xfa))
 	f.Add("bad\xff", "a|b\xfe", "s", "h", "t", int64(1), int64(2), uint8(0x12))
@@ -174,6 +180,12 @@ func FuzzRoomEncode(f *testing.F) {
 				s.Reads[u] = &ReadMark{Cursor: cursor - int64(i), Count: messages, Mentions: int64(i)}
 				s.Latest = append(s.Latest, LatestMessage{Cursor: cursor + int64(i), User: u, Mentioned: ms[:min(i%3, len(ms))]})
 			}
+		}
+		if shape&0x40 != 0 {
+			list := strings.Split(users, "|")
+			s.Owner, s.Topic, s.Private = ts, sessions, shape&0x80 != 0
+			s.Moderators, s.Invited = list[:min(1, len(list))], list
+			s.Banned, s.Muted, s.DM = strings.Split(sessions, "|"), strings.Split(servers, "|"), list[len(list)/2:]
 		}
 		got, err := RoomCodec{}.Encode(s)
 		sameAsMarshal(t, s, got, err)

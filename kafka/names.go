@@ -7,7 +7,7 @@ const DefaultPrefix = "chat"
 
 // Names are the topics, groups and tables of one chatstate deployment, all
 // derived from one prefix. With the prefix "chat": streams chat.events,
-// chat.presence, chat.deadletter and chat.heartbeats; groups chat-rooms,
+// chat.presence, chat.deadletter, chat.heartbeats and chat.typing; groups chat-rooms,
 // chat-users and chat-servers with the tables chat-rooms-table,
 // chat-users-table and chat-servers-table, and the loopback chat-servers-loop.
 type Names struct {
@@ -16,8 +16,11 @@ type Names struct {
 	Presence   goka.Stream // derived session changes, key = user
 	DeadLetter goka.Stream // records that did not decode or validate
 	Heartbeats goka.Stream // server instances' signs of life, key = instance
-	RoomsGroup goka.Group  // folds Events into the rooms table
-	UsersGroup goka.Group  // folds Presence into the users table
+	// Typing carries the typing notices that servers relay to each other,
+	// key = room: never folded, never replayed, kept a minute.
+	Typing     goka.Stream
+	RoomsGroup goka.Group // folds Events into the rooms table
+	UsersGroup goka.Group // folds Presence into the users table
 	// ServersGroup folds Presence and Heartbeats into the servers table:
 	// which sessions each server instance holds, and when it last beat.
 	ServersGroup goka.Group
@@ -31,6 +34,7 @@ func NewNames(prefix string) Names {
 		Presence:     goka.Stream(prefix + ".presence"),
 		DeadLetter:   goka.Stream(prefix + ".deadletter"),
 		Heartbeats:   goka.Stream(prefix + ".heartbeats"),
+		Typing:       goka.Stream(prefix + ".typing"),
 		RoomsGroup:   goka.Group(prefix + "-rooms"),
 		UsersGroup:   goka.Group(prefix + "-users"),
 		ServersGroup: goka.Group(prefix + "-servers"),

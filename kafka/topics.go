@@ -16,6 +16,9 @@ import (
 // partition count than configured.
 var ErrPartitions = errors.New("kafka: topic has the wrong partition count")
 
+// TypingRetention is how long the typing topic keeps its notices.
+const TypingRetention = time.Minute
+
 // topicSpec is one topic chatstate needs.
 type topicSpec struct {
 	name    string
@@ -41,6 +44,9 @@ func (c Config) topicSpecs(repl int) []topicSpec {
 		{string(n.DeadLetter), deleteAfter},
 		{string(n.Heartbeats), map[string]string{"cleanup.policy": "delete", "retention.ms": strconv.FormatInt(time.Hour.Milliseconds(), 10)}},
 		{string(n.ServersLoop()), deleteAfter},
+		// Typing notices matter for seconds: each server reads them from
+		// its end, and a minute keeps the topic small.
+		{string(n.Typing), map[string]string{"cleanup.policy": "delete", "retention.ms": strconv.FormatInt(TypingRetention.Milliseconds(), 10)}},
 		{string(n.RoomsTable()), compact},
 		{string(n.UsersTable()), compact},
 		{string(n.ServersTable()), compact},

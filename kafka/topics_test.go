@@ -29,6 +29,7 @@ func TestEnsureTopicsSettings(t *testing.T) {
 		string(cfg.Names.Events):       {"cleanup.policy": "delete", "retention.ms": "604800000"},
 		string(cfg.Names.Presence):     {"cleanup.policy": "delete"},
 		string(cfg.Names.DeadLetter):   {"cleanup.policy": "delete"},
+		string(cfg.Names.Typing):       {"cleanup.policy": "delete", "retention.ms": "60000"},
 		string(cfg.Names.RoomsTable()): {"cleanup.policy": "compact"},
 		string(cfg.Names.UsersTable()): {"cleanup.policy": "compact"},
 	}

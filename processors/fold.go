@@ -11,22 +11,48 @@ import "github.com/chatstate/chatstate/codec"
 // because a crash may have kept the row update and lost the emit. The derived
 // records depend on the event alone, never on the state, which is what makes
 // emitting them again safe. The function is pure: the same inputs give the
-// same outputs, which replay and verify rely on.
+// same outputs, which replay and verify rely on. An event the room's rules
+// refuse (see Apply) derives nothing.
 func ApplyRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomState, []codec.Presence, bool) {
-	effects := Derive(e, offset)
-	s, changed := FoldRoom(s, e, offset)
+	s, effects, changed, _ := Apply(s, e, offset)
 	return s, effects, changed
 }
 
-// FoldRoom is ApplyRoom without the derived records, for readers that keep
+// Apply is ApplyRoom that also returns why the room's rules refuse the
+// event (an error wrapping ErrRefused), for the rooms group to send it to
+// the dead letters. A refused event derives no presence record, so that a
+// join refused adds no session to the users table. A redelivered one is
+// not checked again (the row is past it): it derives its records as on its
+// first delivery, except that of a join refused then, which it derives
+// again; such a join (another producer's, and a crash between the row's
+// write and the emit) leaves a session in the users table that the
+// re-assertion of its server, if any, removes.
+func Apply(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomState, []codec.Presence, bool, error) {
+	s, changed, refused := FoldRoom(s, e, offset)
+	if refused != nil {
+		return s, nil, changed, refused
+	}
+	return s, Derive(e, offset), changed, nil
+}
+
+// FoldRoom is Apply without the derived records, for readers that keep
 // a room's row themselves (the server's copies of the rooms it serves): the
-// same state, at no cost of presence records nobody reads.
-func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomState, bool) {
+// same state, at no cost of presence records nobody reads. refused is not
+// nil when the room's rules refuse the event at its cursor (see Check):
+// then only the row's Cursor and Updated advance, nothing else changes.
+// The cursor advances all the same because the server's snapshots rely on
+// the row's cursor passing every event of the room, refused or not.
+func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (st *codec.RoomState, changed bool, refused error) {
 	if s == nil {
 		s = codec.NewRoomState(e.Room)
 	}
 	if offset <= s.Cursor {
-		return s, false
+		return s, false, nil
+	}
+	if refused = Check(s, e); refused != nil {
+		s.Cursor = offset
+		s.Updated = e.TS
+		return s, true, refused
 	}
 	if s.Created == "" {
 		s.Created = e.TS
@@ -53,9 +79,10 @@ func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (*codec.RoomStat
 	case codec.Read:
 		moveMarker(s, e.User, e.Cursor)
 	}
+	applyRule(s, e)
 	s.Cursor = offset
 	s.Updated = e.TS
-	return s, true
+	return s, true, nil
 }
 
 // Derive returns the presence records that the event at offset causes: a

@@ -15,7 +15,7 @@ import (
 func foldAll(events []*codec.Event) *codec.RoomState {
 	var s *codec.RoomState
 	for i, e := range events {
-		s, _ = processors.FoldRoom(s, e, int64(i))
+		s, _, _ = processors.FoldRoom(s, e, int64(i))
 	}
 	return s
 }
@@ -69,7 +69,7 @@ func TestReadState(t *testing.T) {
 			// Folding the events again, as a redelivery does, changes nothing.
 			before := js(t, s)
 			for i, e := range tc.events {
-				if _, changed := processors.FoldRoom(s, e, int64(i)); changed || js(t, s) != before {
+				if _, changed, _ := processors.FoldRoom(s, e, int64(i)); changed || js(t, s) != before {
 					t.Fatalf("redelivery of %d changed the row", i)
 				}
 			}
@@ -90,11 +90,11 @@ func TestReadStateBeyondLatest(t *testing.T) {
 	if r := s.Reads["alice"]; r.Count != total || len(s.Latest) != codec.LatestKeep || s.Latest[0].Cursor != 12 {
 		t.Fatalf("alice %+v, latest %d from %d", r, len(s.Latest), s.Latest[0].Cursor)
 	}
-	s, _ = processors.FoldRoom(s, read("alice", 5), int64(len(events)))
+	s, _, _ = processors.FoldRoom(s, read("alice", 5), int64(len(events)))
 	if r := s.Reads["alice"]; r.Cursor != 5 || r.Count != total {
 		t.Fatalf("a marker before latest: %+v, want cursor 5 and the count kept at %d", r, total)
 	}
-	s, _ = processors.FoldRoom(s, read("alice", 12), int64(len(events)+1))
+	s, _, _ = processors.FoldRoom(s, read("alice", 12), int64(len(events)+1))
 	if r := s.Reads["alice"]; r.Cursor != 12 || r.Count != codec.LatestKeep-1 {
 		t.Fatalf("a marker in latest: %+v, want count %d", r, codec.LatestKeep-1)
 	}

@@ -36,7 +36,12 @@ func roomsCallback(names kafka.Names, partitions int) goka.ProcessCallback {
 			deadLetter(ctx, names, raw, err)
 			return
 		}
-		s, effects, _ := ApplyRoom(codec.AsRoom(ctx.Value()), e, ctx.Offset())
+		s, effects, _, refused := Apply(codec.AsRoom(ctx.Value()), e, ctx.Offset())
+		if refused != nil {
+			// The row's cursor moved past the record, nothing else: the
+			// record goes to the dead letters with the rule it breaks.
+			deadLetter(ctx, names, raw, refused)
+		}
 		// The row is written even when a redelivered event left it as it
 		// was: goka updates its local copy before Kafka acknowledges the
 		// table write, so after a crash the local copy can be ahead of the

@@ -115,12 +115,12 @@ func TestRoomsGroupFoldsEvents(t *testing.T) {
 	wantLobby := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: 5, Members: members{"alice": {"s1": "srv-s1"}},
 		Messages: 2, Created: ts(0), Updated: ts(5), Marks: []int64{1},
 		Reads:  map[string]*codec.ReadMark{"alice": {Cursor: 0, Count: 1}, "bob": {Cursor: 3}},
-		Latest: []codec.LatestMessage{{Cursor: 1, User: "alice"}, {Cursor: 4, User: "bob"}}}
+		Latest: []codec.LatestMessage{{Cursor: 1, User: "alice"}, {Cursor: 4, User: "bob"}}, Owner: "alice"}
 	if got := room(t, tt, "lobby"); !reflect.DeepEqual(got, wantLobby) {
 		t.Fatalf("lobby = %s, want %s", js(t, got), js(t, wantLobby))
 	}
 	wantDev := &codec.RoomState{V: codec.RoomVersion, Room: "dev", Cursor: 2, Members: members{"bob": {"b1": "srv-b1"}}, Created: ts(2), Updated: ts(2),
-		Reads: map[string]*codec.ReadMark{"bob": {Cursor: 2}}}
+		Reads: map[string]*codec.ReadMark{"bob": {Cursor: 2}}, Owner: "bob"}
 	if got := room(t, tt, "dev"); !reflect.DeepEqual(got, wantDev) {
 		t.Fatalf("dev = %s, want %s", js(t, got), js(t, wantDev))
 	}
@@ -154,7 +154,8 @@ func TestRoomsGroupRedelivery(t *testing.T) {
 	expectPresence(t, pt, presenceOf(next, 3))
 	want := &codec.RoomState{V: codec.RoomVersion, Room: "lobby", Cursor: 3, Members: members{"alice": {"s1": "srv-s1"}, "bob": {"b1": "srv-b1"}},
 		Messages: 1, Created: ts(0), Updated: ts(3), Marks: []int64{1},
-		Reads: map[string]*codec.ReadMark{"bob": {Cursor: 3}}} // alice's join was folded before the row we seeded
+		Reads: map[string]*codec.ReadMark{"bob": {Cursor: 3}}, // alice's join was folded before the row we seeded,
+		Owner: "bob"}                                          // which has no owner: the next join gives it one
 	if got := room(t, tt, "lobby"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after the redelivered offsets: %s, want %s", js(t, got), js(t, want))
 	}

@@ -83,7 +83,31 @@ func roomDiffs(key string, row, f *codec.RoomState) []Difference {
 	if !slices.EqualFunc(row.Latest, f.Latest, latestEqual) {
 		add("latest", row.Latest, f.Latest)
 	}
-	return out
+	return append(out, ruleDiffs(row, f, add)...)
+}
+
+// ruleDiffs compares the rules of a room's row with the fold's, each field
+// on its own, through add; it returns nothing itself.
+func ruleDiffs(row, f *codec.RoomState, add func(field string, t, l any)) []Difference {
+	if row.Owner != f.Owner {
+		add("owner", row.Owner, f.Owner)
+	}
+	if row.Private != f.Private {
+		add("private", row.Private, f.Private)
+	}
+	if row.Topic != f.Topic {
+		add("topic", row.Topic, f.Topic)
+	}
+	for _, l := range []struct {
+		field string
+		t, l  []string
+	}{{"moderators", row.Moderators, f.Moderators}, {"invited", row.Invited, f.Invited}, {"banned", row.Banned, f.Banned},
+		{"muted", row.Muted, f.Muted}, {"dm", row.DM, f.DM}} {
+		if !slices.Equal(l.t, l.l) { // nil equals empty
+			add(l.field, l.t, l.l)
+		}
+	}
+	return nil
 }
 
 // unionKeys returns the keys of a and b.

@@ -100,6 +100,8 @@ func TestCorruptionThenRebuild(t *testing.T) {
 	reader := slices.Sorted(maps.Keys(room.Reads))[0]
 	room.Reads[reader].Count += 7
 	badReads, _ := json.Marshal(room.Reads[reader])
+	// And its rules.
+	room.Owner, room.Banned = "mallory", []string{"zed"}
 	b, _ := codec.RoomCodec{}.Encode(room)
 	writeRow(t, cfg, string(cfg.Names.RoomsTable()), "room-1", b)
 	user := l.Users["user-2"]
@@ -122,7 +124,9 @@ func TestCorruptionThenRebuild(t *testing.T) {
 		got = append(got, d.Table+" "+d.Key+" "+d.Field+" "+d.InTable)
 	}
 	want := []string{
+		`rooms room-1 banned ["zed"]`,
 		fmt.Sprintf("rooms room-1 messages %d", good+5),
+		`rooms room-1 owner "mallory"`,
 		fmt.Sprintf("rooms room-1 reads.%s %s", reader, badReads),
 		"rooms room-3 row none",
 	}
@@ -130,7 +134,7 @@ func TestCorruptionThenRebuild(t *testing.T) {
 	for _, r := range slices.Sorted(maps.Keys(l.Users["user-4"].Rooms)) {
 		want = append(want, fmt.Sprintf("users user-4 rooms.%s.applied none", r))
 	}
-	if !slices.Equal(got, want) || rep.Differences[0].InLog != fmt.Sprint(good) {
+	if !slices.Equal(got, want) || rep.Differences[1].InLog != fmt.Sprint(good) {
 		t.Fatalf("after the corruption:\n%s want\n%s", differences(rep), strings.Join(want, "\n"))
 	}
 

@@ -128,7 +128,8 @@ func sessionEvent(typ codec.EventType, h codec.Held, instance string) codec.Even
 }
 
 // holding returns the sessions this server holds: every joined room of
-// every connection not ended.
+// every connection not ended, but those a kick or ban ended (their leaves
+// are owed), lest a re-assertion join them again.
 func (s *Server) holding() map[string]codec.Held {
 	s.mu.Lock()
 	conns := make([]*conn, 0, len(s.conns))
@@ -140,7 +141,10 @@ func (s *Server) holding() map[string]codec.Held {
 	for _, c := range conns {
 		c.mu.Lock()
 		if !c.done {
-			for room := range c.rooms {
+			for room, sub := range c.rooms {
+				if sub.Ended() {
+					continue
+				}
 				h := codec.Held{Room: room, User: c.User(), Session: c.Session()}
 				out[h.Key()] = h
 			}

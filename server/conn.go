@@ -3,6 +3,7 @@ package server
 import (
 	"sync"
 
+	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/server/fanout"
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/chatstate/chatstate/server/transport"
@@ -30,6 +31,28 @@ type conn struct {
 	// tail has not delivered yet.
 	leaving map[string]*fanout.Subscription
 	done    bool // cleanup ran: no more requests, no more leaves
+}
+
+// Removed is told by the hub that a room's rules removed this session
+// (its user was kicked or banned): the hub delivered the kick or ban and
+// ended the subscription. The session's leave is owed, so that the users
+// and servers tables, which the kick or ban does not touch (its presence
+// records would depend on the row, not on the event alone), converge as
+// after any leave. Under the hub's locks: it only owes the leave; the
+// requests see the ended subscription (joined).
+func (c *conn) Removed(room string) {
+	c.srv.owed.add(c.event(codec.Leave, room))
+}
+
+// joined returns the subscription of a room the session is a member of, or
+// nil; it forgets a subscription that a kick or ban ended. c.mu held.
+func (c *conn) joined(room string) *fanout.Subscription {
+	sub := c.rooms[room]
+	if sub != nil && sub.Ended() {
+		delete(c.rooms, room)
+		return nil
+	}
+	return sub
 }
 
 // Request handles one request of the client (transport.Requests).
@@ -62,6 +85,7 @@ func (c *conn) finish(addr string) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
+	s.local.remove(c)
 	s.metrics.Connections.Dec()
 	s.limits.release(c.User(), addr)
 }

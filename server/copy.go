@@ -13,13 +13,14 @@ import (
 // the copy is the processors' fold of the same events (see Hub.Keep), and
 // its cursor is no lower than the last the tail dispatched, as a snapshot's
 // must be (see the fanout package).
-func (s *Server) snapshotFromCopy(f *protocol.ClientFrame, user string) *protocol.SnapshotFrame {
+func (s *Server) snapshotFromCopy(f *protocol.ClientFrame, user, target string) *protocol.SnapshotFrame {
 	var snap *protocol.SnapshotFrame
 	s.hub.Copy(f.Room, func(r fanout.Room) {
 		row := r.Row()
 		sn := &protocol.SnapshotFrame{
 			Op: "snapshot", Room: f.Room, Cursor: row.Cursor, Epoch: s.epoch,
 			Members: r.Members(), Messages: row.Messages, Reads: readsOf(row, user),
+			RoomRules: row.RulesFor(user, false), Denied: joinDenied(row, user, target),
 		}
 		ok := true
 		if s.honours(f, row.Cursor) {

@@ -14,16 +14,24 @@ import (
 // package doc for why the order of steps matters. A join that fails changes
 // nothing: a member stays one, with its stream where it was. c.mu held.
 func (c *conn) join(f *protocol.ClientFrame) error {
+	_, err := c.joinRoom(f, "")
+	return err
+}
+
+// joinRoom is join; target names the other user of a direct room (a dm),
+// whose join carries it. It returns the snapshot sent, nil on an error.
+// c.mu held.
+func (c *conn) joinRoom(f *protocol.ClientFrame, target string) (*protocol.SnapshotFrame, error) {
 	c.pruneLeaving()
-	old := c.rooms[f.Room]
+	old := c.joined(f.Room)
 	if old == nil && len(c.rooms) >= c.srv.cfg.MaxRooms {
-		return protocol.Errorf(protocol.CodeForbidden, "at most %d rooms per connection", c.srv.cfg.MaxRooms)
+		return nil, protocol.Errorf(protocol.CodeForbidden, "at most %d rooms per connection", c.srv.cfg.MaxRooms)
 	}
 	if !c.srv.Ready() {
-		return protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", c.srv.notReadyReason())
+		return nil, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", c.srv.notReadyReason())
 	}
 	if !c.joins.Allow() {
-		return protocol.Errorf(protocol.CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
+		return nil, protocol.Errorf(protocol.CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)
 	defer cancel()
@@ -33,7 +41,10 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 	// second join of the same room restarts its stream with a fresh
 	// snapshot, and the session is a member already, so no join is written.
 	sub, last, existed := c.srv.hub.Subscribe(c, f.Room)
-	snap, err := c.srv.snapshot(ctx, f, last, c.User())
+	snap, err := c.srv.snapshot(ctx, f, last, c.User(), target)
+	if err == nil && snap.Denied != nil {
+		err = protocol.Errorf(protocol.CodeForbidden, "%s", refusal(snap.Denied))
+	}
 	if err == nil && old == nil {
 		var offs []int64
 		c.srv.changed.note(codec.Held{Room: f.Room, Session: c.Session()}.Key())
@@ -44,7 +55,9 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 			// dispatch before the write returns.
 			sub.UnreadOnJoin()
 		}
-		if offs, err = c.srv.write(ctx, c.event(codec.Join, f.Room)); err == nil {
+		e := c.event(codec.Join, f.Room)
+		e.Target = target
+		if offs, err = c.srv.write(ctx, e); err == nil {
 			sub.Joined(offs[0])
 		}
 	}
@@ -52,7 +65,7 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 		if !existed || sub.GoLive(sub.ResumeFloor()) {
 			c.srv.hub.Unsubscribe(sub)
 		}
-		return err
+		return nil, err
 	}
 	delete(c.leaving, f.Room)
 	snap.Ref = f.Ref
@@ -63,11 +76,11 @@ func (c *conn) join(f *protocol.ClientFrame) error {
 	if sub.GoLive(snap.Cursor) {
 		// Its own leave, written by another, came after its join: gone.
 		c.srv.hub.Unsubscribe(sub)
-		return nil
+		return snap, nil
 	}
 	c.rooms[f.Room] = sub
 	c.srv.metrics.Joins.Inc()
-	return nil
+	return snap, nil
 }
 
 // pruneLeaving forgets the rooms left whose own leave has been delivered.
@@ -85,8 +98,8 @@ func (c *conn) pruneLeaving() {
 // resumed events up to that cursor. It answers from the hub's copy of the
 // room when that has what the join asks for, and otherwise from the view
 // and the log, leaving the hub a copy of what it read for the next joins.
-func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int64, user string) (*protocol.SnapshotFrame, error) {
-	if snap := s.snapshotFromCopy(f, user); snap != nil {
+func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int64, user, target string) (*protocol.SnapshotFrame, error) {
+	if snap := s.snapshotFromCopy(f, user, target); snap != nil {
 		s.metrics.JoinsFromMemory.Inc()
 		return snap, nil
 	}
@@ -97,6 +110,7 @@ func (s *Server) snapshot(ctx context.Context, f *protocol.ClientFrame, last int
 	snap := &protocol.SnapshotFrame{
 		Op: "snapshot", Room: f.Room, Cursor: room.Cursor, Epoch: s.epoch,
 		Members: room.MemberList(), Messages: room.Messages, Reads: readsOf(room, user),
+		RoomRules: room.RulesFor(user, false), Denied: joinDenied(room, user, target),
 	}
 	var seed []protocol.Entry
 	cover := room.Cursor + 1

@@ -15,11 +15,16 @@ import (
 // in the room; a deleted message takes nothing more. All three are
 // rate-limited with sends. c.mu held.
 func (c *conn) change(f *protocol.ClientFrame) error {
-	if c.rooms[f.Room] == nil {
+	if c.joined(f.Room) == nil {
 		return protocol.Errorf(protocol.CodeNotMember, "join room %s before changing its messages", f.Room)
 	}
 	if !c.limiter.Allow() {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many messages and changes: at most %g per second", c.srv.cfg.SendRate)
+	}
+	if f.Op != "delete" {
+		if err := c.srv.mayWrite(f.Room, c.User()); err != nil {
+			return err
+		}
 	}
 	typ := codec.EventType(f.Op)
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)

@@ -202,6 +202,15 @@ func TestOpenAPIResponses(t *testing.T) {
 	alice := testenv.Dial(t, base, "alice")
 	alice.Send(map[string]any{"op": "join", "room": "news"})
 	alice.Expect("snapshot", testenv.Frame{"room": "news"})
+	alice.ExpectEvent("news", "join", "alice")
+	// A private room with a muted user: hidden without the key.
+	alice.Send(map[string]any{"op": "join", "room": "secret"})
+	alice.Expect("snapshot", testenv.Frame{"room": "secret"})
+	alice.ExpectEvent("secret", "join", "alice")
+	alice.Send(map[string]any{"op": "settings", "room": "secret", "private": true, "ref": 1})
+	alice.AckAndEvent(1, "settings")
+	alice.Send(map[string]any{"op": "mute", "room": "secret", "user": "bot", "on": true, "ref": 2})
+	alice.AckAndEvent(2, "mute")
 	for i := range 3 {
 		c.do(t, apiCall{method: "POST", target: "/api/rooms/news/messages", header: bearer("k3y"),
 			body: fmt.Sprintf(`{"user":"bot","text":"  news %d "}`, i), status: 200})
@@ -241,6 +250,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		{method: "GET", target: "/api/users?online=yes", header: ifNoneMatch("*"), status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms/news", status: 200},
 		{method: "GET", target: "/api/rooms/never", status: 404},
+		{method: "GET", target: "/api/rooms/secret", status: 404},
+		{method: "GET", target: "/api/rooms/secret", header: bearer("k3y"), status: 200},
+		{method: "GET", target: "/api/rooms/secret/events", status: 404},
+		{method: "GET", target: "/api/rooms/secret/events", header: bearer("k3y"), status: 200},
+		{method: "GET", target: "/api/rooms/secret?at=0", status: 404},
+		{method: "POST", target: "/api/rooms/secret/messages", header: bearer("k3y"), body: `{"user":"bot","text":"muted"}`, status: 403},
 		{method: "GET", target: "/api/rooms/bad%20name", status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms/-x", status: 400, docRejects: true},
 		{method: "GET", target: "/api/rooms/news/events", status: 200},

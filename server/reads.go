@@ -16,7 +16,7 @@ import (
 // which is not an error: the fold decides, at the event's cursor, as it
 // does for a read written by anyone else. c.mu held.
 func (c *conn) read(f *protocol.ClientFrame) error {
-	if c.rooms[f.Room] == nil {
+	if c.joined(f.Room) == nil {
 		return protocol.Errorf(protocol.CodeNotMember, "join room %s before marking it read", f.Room)
 	}
 	if last := c.srv.lastCursor(f.Room); *f.Cursor > last {

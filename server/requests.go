@@ -32,6 +32,12 @@ func (c *conn) handle(data []byte) {
 		err = c.read(f)
 	case "edit", "delete", "react":
 		err = c.change(f)
+	case "settings", "role", "invite", "kick", "ban", "mute":
+		err = c.rule(f)
+	case "dm":
+		err = c.dm(f)
+	case "typing":
+		err = c.typing(f)
 	case "ping":
 		c.EnqueueAlways(protocol.MustJSON(protocol.PongFrame{Op: "pong", Ref: f.Ref}))
 	}
@@ -61,7 +67,7 @@ func (c *conn) event(typ codec.EventType, room string) codec.Event {
 // written changes nothing. c.mu held.
 func (c *conn) leave(f *protocol.ClientFrame) error {
 	c.pruneLeaving()
-	sub := c.rooms[f.Room]
+	sub := c.joined(f.Room)
 	if sub == nil {
 		return protocol.Errorf(protocol.CodeNotMember, "not a member of room %s", f.Room)
 	}
@@ -87,11 +93,14 @@ func (c *conn) leave(f *protocol.ClientFrame) error {
 // send posts a message to a joined room and acks it once Kafka has it.
 // c.mu held.
 func (c *conn) send(f *protocol.ClientFrame) error {
-	if c.rooms[f.Room] == nil {
+	if c.joined(f.Room) == nil {
 		return protocol.Errorf(protocol.CodeNotMember, "join room %s before sending to it", f.Room)
 	}
 	if !c.limiter.Allow() {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many messages: at most %g per second", c.srv.cfg.SendRate)
+	}
+	if err := c.srv.mayWrite(f.Room, c.User()); err != nil {
+		return err
 	}
 	e := c.event(codec.Message, f.Room)
 	e.Text = *f.Text
@@ -120,6 +129,9 @@ func (c *conn) cleanup() {
 	c.done = true
 	var leaves []codec.Event
 	for room, sub := range c.rooms {
+		if sub.Ended() {
+			continue // kicked or banned: its leave is owed already (Removed)
+		}
 		c.srv.hub.Unsubscribe(sub)
 		leaves = append(leaves, c.event(codec.Leave, room))
 	}

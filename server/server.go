@@ -35,10 +35,14 @@ type Server struct {
 	client sarama.Client
 	// readClient serves reader, the reads of the log made for requests.
 	readClient sarama.Client
-	prod       *producer
-	reader     *logread.Reader
-	rooms      *views.Rooms
-	users      *views.Users
+	// typingClient reads the typing topic: a client of its own, since a
+	// long poll of that quiet topic on the tail's connections would hold
+	// up the tail's fetches.
+	typingClient sarama.Client
+	prod         *producer
+	reader       *logread.Reader
+	rooms        *views.Rooms
+	users        *views.Users
 	// servers is the view of the server instances, for presence expiry.
 	servers *views.Servers
 	// instance names this run of the server in the sessions it holds:
@@ -63,9 +67,13 @@ type Server struct {
 	kafkaDown atomic.Value
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
-	shutdown  bool
-	mux       *http.ServeMux
-	metrics   *ops.Metrics
+	// local indexes conns by user (see localUsers).
+	local *localUsers
+	// typingGate throttles the typing notices relayed (see typing.go).
+	typingGate typingGate
+	shutdown   bool
+	mux        *http.ServeMux
+	metrics    *ops.Metrics
 	// transport is what the connections share.
 	transport *transport.Config
 	limits    connLimits
@@ -124,6 +132,9 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
 	}
 	s.reader = logread.New(s.readClient, kcfg)
+	if s.typingClient, err = sarama.NewClient(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID+"-typing")); err != nil {
+		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
+	}
 	s.owed = newOwed()
 	// The views are built after the metrics: they are read at scrape time.
 	s.metrics = ops.NewMetrics(s.Ready, map[string]func() bool{
@@ -133,6 +144,8 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	})
 	s.transport = s.transportConfig()
 	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
+	s.local = newLocalUsers()
+	s.hub.SetNotify(s.invited)
 	s.tail = fanout.NewTail(fanout.TailConfig{Client: client, Topic: string(kcfg.Names.Events), Partitions: kcfg.Partitions,
 		Hub: s.hub, Log: cfg.Logger, Invalid: s.metrics.Invalid, Latency: s.metrics.DeliverSeconds, Registerer: s.metrics.Registry,
 		Missed: func(c fanout.Subscriber) {
@@ -217,6 +230,7 @@ func (s *Server) Run(ctx context.Context) error {
 	})
 	part(func() error { ops.WatchLag(gctx, s.client, s.kcfg, s.metrics.Kafka); return nil })
 	part(func() error { s.pruneLoop(gctx); return nil })
+	part(func() error { return s.typingLoop(gctx) })
 	owedDone := make(chan struct{})
 	part(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
 	g.Go(func() error {
@@ -385,6 +399,9 @@ func (s *Server) release() {
 	}
 	if s.readClient != nil {
 		_ = s.readClient.Close()
+	}
+	if s.typingClient != nil {
+		_ = s.typingClient.Close()
 	}
 	_ = s.client.Close()
 	s.lock.release()

@@ -55,6 +55,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
+	s.local.add(c)
 	s.metrics.Connects.Inc()
 	s.metrics.Connections.Inc()
 

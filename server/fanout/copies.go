@@ -38,17 +38,22 @@ type roomCopy struct {
 }
 
 // apply folds the event at cursor into the copy; events at or below its
-// cursor were folded already.
-func (c *roomCopy) apply(e *codec.Event, cursor int64) {
+// cursor were folded already. It reports whether the room's rules refused
+// the event: the row's cursor passed it, and the ring does not keep it,
+// so that no snapshot or resume from memory shows it.
+func (c *roomCopy) apply(e *codec.Event, cursor int64) (refused bool) {
 	if cursor <= c.row.Cursor {
-		return
+		return false
 	}
-	processors.FoldRoom(c.row, e, cursor)
+	if _, _, err := processors.FoldRoom(c.row, e, cursor); err != nil {
+		return true
+	}
 	if e.Type != codec.Message {
 		c.members = nil
 	}
 	c.push(protocol.Entry{Cursor: cursor, Event: e.Public()})
 	c.trim()
+	return false
 }
 
 // push appends an event to the ring.

@@ -38,7 +38,27 @@ type Hub struct {
 	bufferSize int
 	// deliveries counts the event frames queued to subscribers.
 	deliveries prometheus.Counter
+	// notify, if set, is told of every invite the tail dispatches (see
+	// SetNotify).
+	notify func(e *codec.Event)
 }
+
+// Remover is what a Subscriber also implements to be told that the rules
+// of a room removed its session (its user was kicked or banned): after its
+// own kick or ban event, the hub ended its subscription. Removed is called
+// under the hub's locks, like the Subscriber's methods: it must not block
+// or call back into the hub.
+type Remover interface {
+	Removed(room string)
+}
+
+// SetNotify makes the hub call fn with every invite event it dispatches
+// that the room's rules do not refuse (as far as the hub knows: it knows
+// for the rooms it keeps a copy of), whether or not the room has a
+// subscription here: the invited user may have sessions on this server
+// in other rooms. fn runs under the hub partition's lock: it must not
+// block or call the hub. Call it before the tail starts.
+func (h *Hub) SetNotify(fn func(e *codec.Event)) { h.notify = fn }
 
 type hubPartition struct {
 	mu   sync.Mutex
@@ -139,16 +159,20 @@ func (h *Hub) Unsubscribe(s *Subscription) {
 // encode is called under the hub partition's lock.
 func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	room := e.Room
-	leaver := ""
-	if e.Type == codec.Leave {
-		leaver = e.Session
+	var end ender
+	switch {
+	case e.Type == codec.Leave:
+		end.session = e.Session
+	case e.Type == codec.Kick || e.Type == codec.Ban && e.On:
+		end.user = e.Target
 	}
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var unread *unreadFrames
+	refused := false
 	if c := p.copies[room]; c != nil {
-		c.apply(e, cursor)
+		refused = c.apply(e, cursor)
 		unread = unreadOf(c.row, e)
 	} else if w := p.waiting[room]; w != nil {
 		w.add(e, cursor)
@@ -162,6 +186,14 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	}
 	sp.last = cursor
 	p.seen[room] = sp
+	if refused {
+		// Another producer's record that breaks the room's rules: it
+		// changed nothing, and no client is shown it.
+		return
+	}
+	if e.Type == codec.Invite && h.notify != nil {
+		h.notify(e)
+	}
 	set := p.subs[room]
 	if len(set) == 0 {
 		return
@@ -172,13 +204,16 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 		if e.Type == codec.Read && c.User() != e.User {
 			continue // a read marker is its user's own business
 		}
-		done, ok := s.deliver(cursor, leaver, frame, unread.forSubscription(c.User(), c.Session(), s))
+		done, ok := s.deliver(cursor, end, frame, unread.forSubscription(c.User(), c.Session(), s))
 		if ok {
 			queued++
 		}
 		if done {
 			delete(set, c)
 			s.end()
+			if r, ok := c.(Remover); ok && end.user != "" {
+				r.Removed(room)
+			}
 		}
 	}
 	if len(set) == 0 {
@@ -215,16 +250,26 @@ type Subscription struct {
 
 type pending struct {
 	cursor int64
-	leaver string
+	end    ender
 	frame  []byte
 	extra  []byte // the unread frame that follows frame, if any
+}
+
+// ender names whose subscriptions an event ends, after delivering it to
+// them: a leave's session, or every session of a kicked or banned user.
+type ender struct{ session, user string }
+
+// ends reports whether the event ends the subscription of the session of
+// user.
+func (e ender) ends(session, user string) bool {
+	return e.session != "" && e.session == session || e.user != "" && e.user == user
 }
 
 // deliver hands one event to the subscription, with the unread frame that
 // follows it if extra is not nil, and reports whether the subscription is
 // over and should be removed, and whether the frame was queued to the
 // connection (a delivery). Hub partition lock held.
-func (s *Subscription) deliver(cursor int64, leaver string, frame, extra []byte) (done, queued bool) {
+func (s *Subscription) deliver(cursor int64, end ender, frame, extra []byte) (done, queued bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.live {
@@ -232,15 +277,15 @@ func (s *Subscription) deliver(cursor int64, leaver string, frame, extra []byte)
 			s.conn.Close(protocol.CloseSlowClient, "client too slow: its queue is full")
 			return true, false
 		}
-		s.buffer = append(s.buffer, pending{cursor, leaver, frame, extra})
+		s.buffer = append(s.buffer, pending{cursor, end, frame, extra})
 		return false, false
 	}
-	return s.deliverLocked(cursor, leaver, frame, extra)
+	return s.deliverLocked(cursor, end, frame, extra)
 }
 
 // deliverLocked queues what is above the floor and reports whether this was
-// the session's own leave. s.mu held.
-func (s *Subscription) deliverLocked(cursor int64, leaver string, frame, extra []byte) (done, queued bool) {
+// the session's own leave, or its user's kick or ban. s.mu held.
+func (s *Subscription) deliverLocked(cursor int64, end ender, frame, extra []byte) (done, queued bool) {
 	if cursor > s.floor {
 		queued = s.conn.Enqueue(frame)
 		if queued && extra != nil {
@@ -248,7 +293,7 @@ func (s *Subscription) deliverLocked(cursor int64, leaver string, frame, extra [
 		}
 		s.last = cursor
 	}
-	return leaver == s.conn.Session() && cursor > s.since, queued
+	return end.ends(s.conn.Session(), s.conn.User()) && cursor > s.since, queued
 }
 
 // UnreadOnJoin makes the subscription's user be told their read state
@@ -299,7 +344,7 @@ func (s *Subscription) GoLive(floor int64) (ended bool) {
 	s.floor = floor
 	queued := 0
 	for _, p := range s.buffer {
-		done, ok := s.deliverLocked(p.cursor, p.leaver, p.frame, p.extra)
+		done, ok := s.deliverLocked(p.cursor, p.end, p.frame, p.extra)
 		if ok {
 			queued++
 		}

@@ -158,7 +158,7 @@ func TestReadsAnswerTheTablesRows(t *testing.T) {
 		{"/readyz", `{"epoch":"ep1","status":"ready"}`},
 		{"/api/rooms?prefix=new", `{"rooms":[{"room":"news","members":1,"messages":7,"updated":"2026-12-01T11:00:00.000Z","cursor":41},{"room":"newt","members":0,"messages":7,"updated":"2026-12-01T11:00:00.000Z","cursor":41}]}`},
 		{"/api/rooms?limit=1", `{"rooms":[{"room":"lobby","members":2,"messages":7,"updated":"2026-12-01T11:00:00.000Z","cursor":41}]}`},
-		{"/api/rooms/news", `{"room":"news","cursor":41,"epoch":"ep1","members":[{"user":"ann","sessions":1}],"messages":7,"created":"2026-12-01T10:00:00.000Z","updated":"2026-12-01T11:00:00.000Z"}`},
+		{"/api/rooms/news", `{"room":"news","cursor":41,"epoch":"ep1","members":[{"user":"ann","sessions":1}],"messages":7,"created":"2026-12-01T10:00:00.000Z","updated":"2026-12-01T11:00:00.000Z","owner":"","moderators":[],"private":false,"topic":""}`},
 		{"/api/users?online=true", `{"users":[{"user":"ann","rooms":["news"],"sessions":1,"last_seen":"2026-12-01T11:00:00.000Z"}]}`},
 		{"/api/users?online=0&prefix=b", `{"users":[{"user":"bob","rooms":[],"sessions":0,"last_seen":"2026-12-01T11:00:00.000Z"}]}`},
 		{"/api/users/bob", `{"user":"bob","rooms":[],"sessions":0,"last_seen":"2026-12-01T11:00:00.000Z"}`},

@@ -37,13 +37,22 @@ func (a *API) getRoomAt(w http.ResponseWriter, r *http.Request, name string) {
 		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
+	if a.hidden(w, r, row, name) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.ReadTimeout)
 	defer cancel()
 	res, err := replay.Room(ctx, a.cfg.Reader, name, replay.RoomOptions{
 		Bound: replay.Bound{Cursor: at}, Row: row, FromRow: true, MaxRead: atScanLimit})
 	switch {
+	case err == nil && !a.keyed(r) && res.State.Private:
+		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name))
 	case err == nil:
-		WriteJSON(w, http.StatusOK, api.RoomOf(res.State, a.cfg.Epoch))
+		room := api.RoomOf(res.State, a.cfg.Epoch)
+		if !a.keyed(r) {
+			room = room.Public()
+		}
+		WriteJSON(w, http.StatusOK, room)
 	case errors.Is(err, replay.ErrBeyondEnd):
 		// Not written yet: no state exists at that cursor (a valid request
 		// about something that is not there, hence 404 rather than 400).

@@ -26,11 +26,15 @@ func (a *API) listRooms(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
-	tag := a.listETag(a.cfg.Rooms.Version, "rooms", prefix, strconv.Itoa(limit))
+	tag := a.listETag(a.cfg.Rooms.Version, "rooms", prefix, strconv.Itoa(limit), a.visibility(r))
 	if tag.unchanged(w, r) {
 		return
 	}
-	rows, err := a.cfg.Rooms.List(prefix, limit, nil)
+	var keep func(*codec.RoomState) bool
+	if !a.keyed(r) {
+		keep = publicOnly
+	}
+	rows, err := a.cfg.Rooms.List(prefix, limit, keep)
 	if err != nil {
 		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
@@ -63,7 +67,14 @@ func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name))
 		return
 	}
-	WriteJSON(w, http.StatusOK, api.RoomOf(row, a.cfg.Epoch))
+	if a.hidden(w, r, row, name) {
+		return
+	}
+	room := api.RoomOf(row, a.cfg.Epoch)
+	if !a.keyed(r) {
+		room = room.Public()
+	}
+	WriteJSON(w, http.StatusOK, room)
 }
 
 // scanLimit bounds the records one events request examines, so that a quiet
@@ -81,8 +92,14 @@ func (a *API) roomEvents(w http.ResponseWriter, r *http.Request) {
 		var limit int
 		limit, e = intParam(r, "limit", 100, 1, 1000)
 		if e == nil {
-			a.serveEvents(w, r.Context(), name, after, limit)
-			return
+			if private, err := a.privateRoom(r.Context(), name); err != nil {
+				e = protocol.AsError(err)
+			} else if private && !a.keyed(r) {
+				e = protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name)
+			} else {
+				a.serveEvents(w, r.Context(), name, after, limit)
+				return
+			}
 		}
 	}
 	WriteError(w, e)
@@ -160,6 +177,10 @@ func (a *API) postMessage(w http.ResponseWriter, r *http.Request) {
 	e.Text, e.Server = text, a.cfg.ServerID
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.WriteTimeout)
 	defer cancel()
+	if err := a.mayPost(ctx, room, *body.User); err != nil {
+		WriteError(w, protocol.AsError(err))
+		return
+	}
 	a.cfg.Sends.Inc()
 	offs, err := a.cfg.Write(ctx, e)
 	if err != nil {

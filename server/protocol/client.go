@@ -12,7 +12,9 @@ import (
 )
 
 // ClientFrame is any frame a client sends; which fields matter depends on Op
-// ("join", "leave", "send", "read", "edit", "delete", "react" or "ping"). Pointers tell a missing field from a
+// ("join", "leave", "send", "read", "edit", "delete", "react", "ping", and
+// the rules' "settings", "role", "invite", "kick", "ban", "mute", "dm",
+// "typing"). Pointers tell a missing field from a
 // zero one. A frame returned by DecodeClientFrame without an error has
 // passed every check of its op: Room is a valid name for join, leave and
 // send, Text is set and normalized for send.
@@ -26,7 +28,11 @@ type ClientFrame struct {
 	Cursor  *int64          `json:"cursor"`  // a read's marker
 	ID      string          `json:"id"`      // the message an edit, delete or react changes
 	Emoji   string          `json:"emoji"`   // a react's reaction
-	On      *bool           `json:"on"`      // a react: add (true) or remove (false)
+	On      *bool           `json:"on"`      // a react: add (true) or remove (false); a ban or mute: on or off
+	User    string          `json:"user"`    // the user a role, invite, kick, ban, mute or dm acts on
+	Role    string          `json:"role"`    // a role's role
+	Private *bool           `json:"private"` // a settings' privacy, nil to leave it
+	Topic   *string         `json:"topic"`   // a settings' topic, nil to leave it
 	Ref     json.RawMessage `json:"ref"`     // any JSON value, echoed in the answer
 }
 
@@ -104,6 +110,10 @@ func DecodeClientFrame(data []byte) (*ClientFrame, *Error) {
 			return &f, Errorf(CodeBadRequest, "id must name a message: 1 to 64 bytes")
 		}
 		if e := checkChange(&f); e != nil {
+			return &f, e
+		}
+	case "settings", "role", "invite", "kick", "ban", "mute", "dm", "typing":
+		if e := checkRule(&f); e != nil {
 			return &f, e
 		}
 	case "ping":

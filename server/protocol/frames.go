@@ -39,6 +39,11 @@ type SnapshotFrame struct {
 	Events    []Entry         `json:"events"`        // the history or the resumed events, in cursor order; never null
 	Resumed   bool            `json:"resumed"`       // the events are all those after the join's cursor
 	Truncated bool            `json:"truncated"`     // some events wanted were deleted by retention or left out
+	// The room's rules at Cursor, as the joining user may see them.
+	codec.RoomRules
+	// Denied is why the room's rules refuse the join at Cursor, nil if
+	// they do not: the server answers forbidden and writes nothing.
+	Denied error `json:"-"`
 	// Reads is the joining user's read state at Cursor, nil if they had
 	// none; the server sends it as an unread frame after the snapshot.
 	Reads *codec.ReadMark `json:"-"`
@@ -94,6 +99,21 @@ type ErrorFrame struct {
 	Code    string          `json:"code"`          // one of the Code constants
 	Message string          `json:"message"`       // for people
 	Ref     json.RawMessage `json:"ref,omitempty"` // the request's ref, when it could be read
+}
+
+// InvitedFrame tells every session of a user that they were invited to a
+// room (or that another user opened a direct room with them).
+type InvitedFrame struct {
+	Op   string `json:"op"`   // "invited"
+	Room string `json:"room"` // the room
+	By   string `json:"by"`   // who invited
+}
+
+// TypingFrame relays that a member of a room is typing to its other members.
+type TypingFrame struct {
+	Op   string `json:"op"`   // "typing"
+	Room string `json:"room"` // the room
+	User string `json:"user"` // who is typing
 }
 
 // PongFrame answers a client's ping frame (op "ping").

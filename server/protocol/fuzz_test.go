@@ -30,6 +30,16 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"op":"join","room":"r","after":99999999999999999999,"history":2.5}`,
 		`{"op":"join","room":"r"} {"op":"ping"}`,
 		"not json",
+		`{"op":"settings","room":"r","private":true,"topic":"  plans  ","ref":1}`,
+		`{"op":"settings","room":"r"}`,
+		`{"op":"role","room":"r","user":"bob","role":"moderator"}`,
+		`{"op":"role","room":"r","user":"bob","role":"owner"}`,
+		`{"op":"invite","room":"r","user":"carol"}`,
+		`{"op":"kick","room":"r","user":"-x"}`,
+		`{"op":"ban","room":"r","user":"dave","on":true}`,
+		`{"op":"mute","room":"r","user":"dave"}`,
+		`{"op":"dm","user":"bob","ref":"d"}`,
+		`{"op":"typing","room":"r"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -46,10 +56,11 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		}
 		switch fr.Op {
 		case "ping":
-		case "join", "leave", "send":
+		case "join", "leave", "send", "read", "edit", "delete", "react", "settings", "role", "invite", "kick", "ban", "mute", "typing":
 			if !codec.ValidName(fr.Room) {
 				t.Fatalf("accepted room %q", fr.Room)
 			}
+		case "dm":
 		default:
 			t.Fatalf("accepted op %q", fr.Op)
 		}
@@ -60,6 +71,19 @@ func FuzzDecodeClientFrame(f *testing.F) {
 			if n, err := codec.NormalizeText(*fr.Text); err != nil || n != *fr.Text {
 				t.Fatalf("send text %q not normalized", *fr.Text)
 			}
+		}
+		switch fr.Op {
+		case "role", "invite", "kick", "ban", "mute", "dm":
+			if !codec.ValidName(fr.User) {
+				t.Fatalf("%s of user %q accepted", fr.Op, fr.User)
+			}
+		case "settings":
+			if fr.Private == nil && fr.Topic == nil || fr.Topic != nil && codec.CheckTopic(*fr.Topic) != nil {
+				t.Fatalf("settings %+v accepted", fr)
+			}
+		}
+		if fr.Op == "role" && fr.Role != codec.RoleModerator && fr.Role != codec.RoleMember || (fr.Op == "ban" || fr.Op == "mute") && fr.On == nil {
+			t.Fatalf("%s %+v accepted", fr.Op, fr)
 		}
 		if fr.Op == "join" {
 			if fr.History != nil && (*fr.History < 0 || *fr.History > codec.HistoryLimit) {

@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/processors"
+	"github.com/chatstate/chatstate/server/protocol"
+)
+
+// The HTTP API has no users of its own: without the API key it answers for
+// public rooms only, a private room being absent from the list and 404 on
+// its own (the same answer as a room never seen, so that its existence is
+// not told either); with the key it answers for every room, bans and mutes
+// included.
+
+// keyed reports whether the request carries the configured API key.
+func (a *API) keyed(r *http.Request) bool {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return a.cfg.APIKey != "" && ok && subtle.ConstantTimeCompare([]byte(key), []byte(a.cfg.APIKey)) == 1
+}
+
+// visibility is the part of a list's entity tag that tells a keyed answer
+// from an unkeyed one: the two list different rooms.
+func (a *API) visibility(r *http.Request) string {
+	if a.keyed(r) {
+		return "all rooms"
+	}
+	return "public rooms"
+}
+
+// publicOnly keeps the public rooms of a list.
+func publicOnly(row *codec.RoomState) bool { return !row.Private }
+
+// hidden writes 404 for a private room asked about without the key, as for
+// a room never seen, and reports whether it did.
+func (a *API) hidden(w http.ResponseWriter, r *http.Request, row *codec.RoomState, name string) bool {
+	if row == nil || !row.Private || a.keyed(r) {
+		return false
+	}
+	WriteError(w, protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name))
+	return true
+}
+
+// privateRoom reports whether the room is private now, as the server sees
+// it (the view brought up to its tail).
+func (a *API) privateRoom(ctx context.Context, name string) (bool, error) {
+	row, err := a.cfg.Room(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	return row != nil && row.Private, nil
+}
+
+// mayPost returns the forbidden error of a message of user that the room's
+// rules refuse (a muted or banned user), or nil.
+func (a *API) mayPost(ctx context.Context, room, user string) error {
+	row, err := a.cfg.Room(ctx, room)
+	if err != nil {
+		return err
+	}
+	e := codec.Event{Type: codec.Message, Room: room, User: user}
+	if err := processors.Check(row, &e); err != nil {
+		return protocol.Errorf(protocol.CodeForbidden, "%s", strings.TrimPrefix(err.Error(), processors.ErrRefused.Error()+": "))
+	}
+	return nil
+}
