@@ -41,7 +41,7 @@ const (
 	jsStatus   = `document.querySelector('[data-testid=status]').textContent`
 	jsTexts    = `[...document.querySelectorAll('[data-testid=messages] .msg-text')].map((e) => e.textContent)`
 	jsAuthors  = `[...document.querySelectorAll('[data-testid=messages] .msg-author')].map((e) => e.textContent)`
-	jsMembers  = `[...document.querySelectorAll('[data-testid=members] li')].map((e) => e.textContent)`
+	jsMembers  = `[...document.querySelectorAll('[data-testid=members] li .member-name')].map((e) => e.textContent)`
 	jsInput    = `document.querySelector('[data-testid=message-input]').value`
 	jsErrorBar = `document.querySelector('[data-testid=error]')`
 )

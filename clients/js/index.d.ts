@@ -33,7 +33,38 @@ export interface ChatEvent {
   on?: boolean;
   /** a `read`: the new marker */
   cursor?: number;
+  /** `role`, `invite`, `kick`, `ban`, `mute`: the user acted on; a direct room's first `join`: the other user */
+  target?: string;
+  /** a `role`: `moderator` or `member` */
+  role?: string;
+  /** a `settings` that set them */
+  private?: boolean;
+  topic?: string;
   [field: string]: unknown;
+}
+
+/** A room's rules, from its snapshot and the events since. */
+export interface Rules {
+  /** '' for a direct room */
+  owner: string;
+  moderators: string[];
+  private: boolean;
+  /** '' when none */
+  topic: string;
+  /** the two users of a direct room, else empty */
+  dm: string[];
+  /** complete only when `listed` (the owner's and moderators' snapshots) */
+  banned: string[];
+  /** complete only when `listed`; else those seen muted in live events */
+  muted: string[];
+  listed: boolean;
+}
+
+/** Why a room turned left. */
+export interface Left {
+  reason: 'leave' | 'kick' | 'ban' | 'error' | 'closed';
+  /** a kick's or ban's: who did it */
+  by?: string;
 }
 
 /** The user's unread state in a room, from the server's `unread` frames. */
@@ -163,6 +194,8 @@ export interface ClientEvents {
   hello: { user: string; session: string; server: string; epoch: string };
   disconnect: { code: number; reason: string };
   error: ChatError;
+  /** an invitation to a room, or a direct room another user opened with this one */
+  invited: { room: string; by: string };
   frame: Frame;
 }
 
@@ -174,9 +207,10 @@ export interface RoomEvents {
   error: ChatError;
   confirmed: { ref: string; text: string; cursor: number };
   unread: Unread & { room: string };
+  rules: Rules;
   typing: Frame & { room: string; user: string };
   frame: Frame;
-  left: undefined;
+  left: Left;
 }
 
 export class Client extends Emitter<ClientEvents> {
@@ -192,6 +226,8 @@ export class Client extends Emitter<ClientEvents> {
   open(): this;
   setIdentity(identity: { user?: string; token?: string }): void;
   join(name: string, opts?: { history?: number }): Room;
+  /** opens (and joins) the direct room of this user and user: its name is dmRoomName(client.user, user) */
+  dm(user: string, opts?: { history?: number }): Room;
   room(name: string): Room | undefined;
   rooms(): Room[];
   /** sends `{op, ...fields, ref}`; resolves with the frame that answers the ref */
@@ -211,6 +247,10 @@ export class Room extends Emitter<RoomEvents> {
   readonly messageCount: number;
   /** the latest `unread` of the room; null before the first */
   readonly unread: Unread | null;
+  /** the room's rules; null before the first snapshot */
+  readonly rules: Rules | null;
+  /** whether the user is known to be muted here */
+  readonly muted: boolean;
   members(): Member[];
   /** resolves once the room is joined; rejects if the join fails or the room is left first */
   joined(): Promise<Room>;
@@ -225,9 +265,24 @@ export class Room extends Emitter<RoomEvents> {
   remove(id: string): Promise<Ack>;
   /** adds (on, the default) or removes the user's reaction to a message */
   react(id: string, emoji: string, on?: boolean): Promise<Ack>;
+  /** the owner's: privacy, topic or both */
+  settings(settings: { private?: boolean; topic?: string }): Promise<Ack>;
+  /** the owner's */
+  role(user: string, role: 'moderator' | 'member'): Promise<Ack>;
+  invite(user: string): Promise<Ack>;
+  kick(user: string): Promise<Ack>;
+  /** bans (on, the default) or unbans */
+  ban(user: string, on?: boolean): Promise<Ack>;
+  /** mutes (on, the default) or unmutes */
+  mute(user: string, on?: boolean): Promise<Ack>;
+  /** a typing notice, at most one per 2 s (false: dropped) */
+  typing(): boolean;
   request(op: string, fields?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<Frame>;
   leave(): Promise<void>;
 }
+
+/** The name of the direct room of two users: `dm-` and 32 hex digits. */
+export function dmRoomName(a: string, b: string): string;
 
 /** Creates a client and starts connecting. */
 export function connect(options?: ClientOptions): Client;

@@ -6,6 +6,7 @@ import { Emitter } from './emitter.js';
 import { ChatError } from './errors.js';
 import { backoffDelay, DEFAULTS, wsURL } from './options.js';
 import { Room } from './room.js';
+import { dmRoomName } from './sha256.js';
 
 /** Sends whose answer was lost that are still looked for in the events. */
 const MAX_UNCONFIRMED = 50;
@@ -33,6 +34,8 @@ export function connect(options = {}) {
  *   `close()` or `setIdentity()` (0: no frame within `staleMs`); a
  *   reconnect follows
  * - `error`: a ChatError for an `error` frame that answers no request
+ * - `invited`: `{room, by}` when a user invites this one to a room, or
+ *   opens a direct room with them (join it, or `dm(by)`, to take it)
  * - `frame`: every frame of an op the client does not handle itself
  *   (`unread`, `typing`, `invited`, and whatever later servers send)
  */
@@ -127,6 +130,31 @@ export class Client extends Emitter {
     return room;
   }
 
+  /**
+   * Opens the direct room of this user and another, the same room whichever
+   * of the two opens it, and joins it like `join`: the first join sends
+   * `dm`, which creates the room (private to the two) and tells the other
+   * user with an `invited` frame; a resume after a reconnect joins it by
+   * name. Needs the user's name (a token's user is known after `hello`).
+   * @param {string} user the other user
+   * @param {{history?: number}} [opts] as for `join` (the first answer
+   *   carries the server's default history)
+   * @returns {Room} its name is `dmRoomName(client.user, user)`
+   */
+  dm(user, opts = {}) {
+    const other = String(user);
+    if (!this.user) throw new Error('chatstate-client: dm before the user is known');
+    const name = dmRoomName(this.user, other);
+    const existing = this._rooms.get(name);
+    if (existing && existing.state !== 'leaving') return existing;
+    if (existing) this._removeRoom(existing, false);
+    const room = new Room(this, name, opts.history ?? this.options.history);
+    room._dmUser = other;
+    this._rooms.set(name, room);
+    if (this.live) room._sendJoin();
+    return room;
+  }
+
   /** @param {string} name @returns {Room|undefined} the room of that name */
   room(name) {
     return this._rooms.get(name);
@@ -173,7 +201,7 @@ export class Client extends Emitter {
     this._reconnectTimer = 0;
     if (typeof window !== 'undefined' && window.removeEventListener) window.removeEventListener('online', this._onOnline);
     this._dropSocket('closed');
-    for (const room of [...this._rooms.values()]) this._removeRoom(room, false);
+    for (const room of [...this._rooms.values()]) this._removeRoom(room, false, { reason: 'closed' });
     this._unconfirmed = [];
     this._setState('closed');
   }
@@ -401,6 +429,10 @@ export class Client extends Emitter {
 
   _onOther(f) {
     this.emit('frame', f);
+    if (f.op === 'invited') {
+      this.emit('invited', { room: String(f.room ?? ''), by: String(f.by ?? '') });
+      return;
+    }
     const room = typeof f.room === 'string' ? this._rooms.get(f.room) : undefined;
     if (!room) return;
     room.emit('frame', f);
@@ -421,14 +453,15 @@ export class Client extends Emitter {
 
   /**
    * Lets a room go: it turns `left`. forget: the membership ended (a leave,
-   * a refused join), so the store forgets its position too.
+   * a refused join, a kick), so the store forgets its position too; why is
+   * the payload of the room's `left` event.
    */
-  _removeRoom(room, forget) {
+  _removeRoom(room, forget, why = undefined) {
     if (this._rooms.get(room.name) === room) this._rooms.delete(room.name);
     for (const [ref, p] of this._refs) {
       if (p.room === room && p.kind !== 'send') this._refs.delete(ref);
     }
     if (forget && this.store) this.store.remove(room.name);
-    room._left();
+    room._left(why);
   }
 }

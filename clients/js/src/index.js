@@ -6,3 +6,4 @@ export { Room } from './room.js';
 export { ChatError } from './errors.js';
 export { Emitter } from './emitter.js';
 export { localStorageStore, memoryStore } from './store.js';
+export { dmRoomName } from './sha256.js';

@@ -3,10 +3,14 @@
 
 import { Emitter } from './emitter.js';
 import { ChatError } from './errors.js';
+import { foldRules, rulesOf } from './rules.js';
 import { RoomState } from './state.js';
 import { isPosition } from './store.js';
 
 const encoder = new TextEncoder();
+
+/** Typing notices go out at most once per this long (the server's pace). */
+const TYPING_GAP_MS = 2000;
 
 /**
  * A room, from Client#join. Its state is `joining` (before its snapshot,
@@ -37,9 +41,15 @@ const encoder = new TextEncoder();
  * - `unread`: `{room, count, mentions, cursor}` after each join and
  *   whenever the user's unread count in the room changes (on any of the
  *   user's tabs); the latest is kept as `room.unread`.
- * - `typing`: the frames of that op for this room.
+ * - `rules`: the room's Rules (see `room.rules`) after each snapshot and
+ *   each event that changed them (`settings`, `role`, `ban`, `mute`).
+ * - `typing`: `{op, room, user}` when another member types.
  * - `frame`: every frame for this room of an op the client does not handle.
- * - `left`: once, when the room turned `left`.
+ * - `left`: once, when the room turned `left`, with `{reason, by?}`:
+ *   `reason` is `leave` (the user's own leave, or a membership that ended
+ *   with the connection's), `kick` or `ban` (the user was kicked or banned:
+ *   `by` is who did it; the room is not joined again after a reconnect),
+ *   `error` (a refused join) or `closed` (the client was closed).
  */
 export class Room extends Emitter {
   /**
@@ -57,6 +67,10 @@ export class Room extends Emitter {
     this._retryTimer = 0;
     this._leave = null;
     this._unread = null;
+    this._rules = null;
+    this._lastTyping = 0;
+    /** the other user, for the room of Client#dm: its first join is a `dm` */
+    this._dmUser = '';
     /** @type {string} */
     this.name = name;
     const kept = client.store ? client.store.load(name) : undefined;
@@ -86,6 +100,16 @@ export class Room extends Emitter {
    * latest `unread` the server told of this room, null before any
    */
   get unread() { return this._unread; }
+
+  /**
+   * @type {import('./rules.js').Rules|null} the room's owner, moderators,
+   * privacy, topic, direct users, bans and mutes: from the last snapshot,
+   * with the events since; null before the first snapshot
+   */
+  get rules() { return this._rules; }
+
+  /** @type {boolean} whether the user is known to be muted in the room */
+  get muted() { return !!this._rules && this._rules.muted.includes(this._client.user); }
 
   /** @returns {{user: string, sessions: number}[]} the members, sorted by user */
   members() {
@@ -196,6 +220,90 @@ export class Room extends Emitter {
   }
 
   /**
+   * Changes the room's settings (the owner's): either or both of its
+   * privacy (a private room takes joins of its members and invited users
+   * only) and its topic ('' for none, at most 256 bytes).
+   * @param {{private?: boolean, topic?: string}} settings
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} resolves
+   *   on the `ack`; the members then get a `settings` event. Rejects as
+   *   `read` does, and with the server's `forbidden`, `bad_request` (neither
+   *   field) or `too_large`
+   */
+  settings(settings = {}) {
+    const fields = {};
+    if (settings.private !== undefined) fields.private = !!settings.private;
+    if (settings.topic !== undefined) fields.topic = String(settings.topic);
+    return this._change('settings', fields);
+  }
+
+  /**
+   * Makes a member a moderator or a plain member again (the owner's).
+   * @param {string} user
+   * @param {'moderator'|'member'} role
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} as `settings`
+   */
+  role(user, role) {
+    return this._change('role', { user: String(user), role: String(role) });
+  }
+
+  /**
+   * Invites a user, who may then join a private room; every session of
+   * theirs gets an `invited` frame (Client event `invited`).
+   * @param {string} user
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} as `settings`
+   */
+  invite(user) {
+    return this._change('invite', { user: String(user) });
+  }
+
+  /**
+   * Kicks a user out of the room (owner and moderators; never the owner):
+   * every session of theirs leaves it.
+   * @param {string} user
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} as `settings`
+   */
+  kick(user) {
+    return this._change('kick', { user: String(user) });
+  }
+
+  /**
+   * Bans (on true) or unbans a user: a banned user is kicked and joins the
+   * room no more until unbanned.
+   * @param {string} user
+   * @param {boolean} [on] default true
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} as `settings`
+   */
+  ban(user, on = true) {
+    return this._change('ban', { user: String(user), on: !!on });
+  }
+
+  /**
+   * Mutes (on true) or unmutes a user: a muted user's `send`, `edit` and
+   * `react` answer `forbidden`.
+   * @param {string} user
+   * @param {boolean} [on] default true
+   * @returns {Promise<{ref: string, room: string, cursor: number}>} as `settings`
+   */
+  mute(user, on = true) {
+    return this._change('mute', { user: String(user), on: !!on });
+  }
+
+  /**
+   * Tells the other members that the user is typing: call it on each key
+   * press; a notice goes out at most once per 2 seconds (the server relays
+   * no more), the others are dropped here.
+   * @returns {boolean} whether a notice was sent
+   */
+  typing() {
+    const c = this._client;
+    const now = Date.now();
+    if (!c.live || this._state !== 'joined' || now - this._lastTyping < TYPING_GAP_MS) return false;
+    if (!c._sendFrame({ op: 'typing', room: this.name })) return false;
+    this._lastTyping = now;
+    return true;
+  }
+
+  /**
    * Sends a request about this room (`read`, `edit`, `react`, `typing`, …):
    * Client#request with the room's name.
    * @param {string} op
@@ -237,7 +345,7 @@ export class Room extends Emitter {
 
   // ------------------------------------------------------------ internals
 
-  /** Sends a change of the room (read, edit, delete, react), settled by its ack. */
+  /** Sends a change of the room (read, edit, delete, react, the rules' ops), settled by its ack. */
   _change(op, fields) {
     const c = this._client;
     if (!c.live) return Promise.reject(new ChatError('offline', 'not connected'));
@@ -265,7 +373,9 @@ export class Room extends Emitter {
     clearTimeout(this._retryTimer);
     const ref = c._nextRef('j');
     const from = this._st.resumeFrom();
-    const frame = { op: 'join', room: this.name, history: this._history, ref };
+    const frame = this._dmUser && !from
+      ? { op: 'dm', user: this._dmUser, ref }
+      : { op: 'join', room: this.name, history: this._history, ref };
     if (from) {
       frame.after = from.after;
       if (from.epoch) frame.epoch = from.epoch;
@@ -298,6 +408,7 @@ export class Room extends Emitter {
     }
     this._save();
     const members = this._st.memberList();
+    this._rules = rulesOf(f);
     this._state = this._st.state;
     if (this._state !== wasState) this.emit('state', this._state);
     this.emit('snapshot', {
@@ -312,6 +423,7 @@ export class Room extends Emitter {
       events: entries,
     });
     this.emit('members', members);
+    this.emit('rules', this._rules);
   }
 
   _applyEvent(cursor, ev) {
@@ -322,8 +434,17 @@ export class Room extends Emitter {
     if (ev.type === 'message') c._confirmByEvent(this, cursor, ev);
     this.emit('event', { cursor, event: ev });
     if (res.members) this.emit('members', this._st.memberList());
+    const rules = this._rules && foldRules(this._rules, ev);
+    if (rules) {
+      this._rules = rules;
+      this.emit('rules', rules);
+    }
     if (ev.type === 'leave' && this._state === 'leaving' && ev.user === c.user && ev.session === c.session) {
       c._removeRoom(this, true);
+    } else if ((ev.type === 'kick' || (ev.type === 'ban' && ev.on)) && ev.target === c.user) {
+      // The server sends nothing more of the room: it is over, and is not
+      // joined again after a reconnect.
+      c._removeRoom(this, true, { reason: ev.type, by: String(ev.user ?? '') });
     }
   }
 
@@ -348,7 +469,7 @@ export class Room extends Emitter {
         this.emit('error', err);
       } else {
         this.emit('error', err);
-        c._removeRoom(this, true);
+        c._removeRoom(this, true, { reason: 'error' });
       }
       return;
     }
@@ -364,14 +485,14 @@ export class Room extends Emitter {
     p.reject(err);
   }
 
-  /** The room turned left, for good. */
-  _left() {
+  /** The room turned left, for good: why is the `left` event's payload. */
+  _left(why = { reason: 'leave' }) {
     clearTimeout(this._retryTimer);
     const leave = this._leave;
     this._leave = null;
     this._joinRef = null;
     this._setState('left');
-    this.emit('left', undefined);
+    this.emit('left', why);
     if (leave) leave.resolve();
   }
 }

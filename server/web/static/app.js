@@ -1,7 +1,8 @@
 // chatstate chat page: one WebSocket session (the chatstate-client module,
 // through client.js), several rooms, resume on reconnect, unread counts from
 // the server with read markers moved as the user reads, and the edits,
-// deletes and reactions of messages. This module wires the client, the
+// deletes and reactions of messages, and rooms with rules (rules-page.js).
+// This module wires the client, the
 // identity and the views together; every piece of user data goes in through
 // textContent.
 
@@ -11,12 +12,15 @@ import { ErrorBar, errorSentence } from './errors.js';
 import { foldEvent, foldSnapshot, messageActions } from './feed.js';
 import { RoomListPoller } from './http.js';
 import { readIdentity, rememberRoom, rememberUser } from './identity.js';
+import { isDMName, peerOf } from './dms.js';
 import { isName } from './protocol.js';
 import { Reader } from './reading.js';
+import { RulesPage, ruleElements } from './rules-page.js';
 import { MessageList } from './view-messages.js';
 import { renderMembers } from './view-members.js';
 import { renderComposer, renderRoomHead, roomViewOf } from './view-room.js';
 import { markJoined, renderJoined, renderRoomList, roomListFailed } from './view-rooms.js';
+import { renderRules } from './view-rules.js';
 
 const ROOMS_POLL_MS = 4000;
 const ERROR_SHOW_MS = 15000;
@@ -49,6 +53,7 @@ const el = elements({
   memberCount: 'member-count',
 });
 
+const rel = ruleElements();
 const errorBar = new ErrorBar({ showMs: ERROR_SHOW_MS, onDismiss: () => el.messageInput.focus() });
 const showError = (code, sentence, detail = '') => errorBar.show(code, sentence, detail);
 const messageList = new MessageList(el.messages, el.scroller, messageActions(() => currentView()?.room || null, showError));
@@ -75,7 +80,7 @@ const views = new Map();
 const order = [];
 /** @type {string|null} the room shown */
 let current = null;
-const outbox = new Outbox({ onSent: confirmSent, showError });
+const outbox = new Outbox({ onSent: confirmSent, showError, onRefused });
 const reader = new Reader({
   gapMs: READ_GAP_MS,
   send: (name, cursor) => (views.has(name) ? views.get(name).room.read(cursor) : Promise.reject(new Error('left'))),
@@ -90,6 +95,15 @@ const conn = () => (client ? client.state : 'offline');
 const me = () => (client ? client.user : '');
 const isLive = () => !!client && client.live;
 const isJoined = (name) => views.has(name);
+
+const rules = new RulesPage({ ...rel, messageInput: el.messageInput }, {
+  current: () => currentView(),
+  me,
+  join: (name) => joinRoom(name, true),
+  openDM,
+  showError,
+  render: () => renderAll(),
+});
 
 const poller = new RoomListPoller({
   intervalMs: ROOMS_POLL_MS,
@@ -119,6 +133,7 @@ function startClient(user) {
     },
     showError,
   });
+  client.on('invited', (f) => rules.invited(f));
 }
 
 // ------------------------------------------------------------ rooms
@@ -138,6 +153,9 @@ function watch(v) {
   });
   room.on('event', (entry) => {
     if (!mine()) return;
+    const ev = entry.event;
+    if (ev.type === 'message') rules.typing.stopped(v.name, ev.user);
+    if (ev.type === 'mute' && ev.target === me()) v.mutedHint = !!ev.on;
     const fold = foldEvent(v.messages, entry);
     showFold(v, fold);
     if (fold.added.length) renderJoinedRooms();
@@ -153,30 +171,64 @@ function watch(v) {
   room.on('members', () => {
     if (mine() && v.name === current) renderMemberList();
   });
+  room.on('rules', () => {
+    if (mine()) renderAll();
+  });
+  room.on('typing', (f) => {
+    if (mine()) rules.typing.seen(v.name, String(f.user));
+  });
   room.on('error', (err) => {
     showError(err.code, `Could not join ${v.name}: ${errorSentence(err.code)}`, err.detail);
   });
   room.on('confirmed', ({ ref }) => outbox.confirmed(ref));
-  room.on('left', () => {
+  room.on('left', (why) => {
+    rules.left(v.name, labelOf(v), why);
     if (mine()) removeView(v.name);
     poller.soon();
   });
 }
 
-function joinRoom(name, focusInput) {
+/** Shows the room of that name, joined by open() unless it is. */
+function showRoom(name, open, peer = '') {
   const existing = views.get(name);
   if (existing && existing.room.state !== 'leaving') {
     switchTo(name);
   } else {
     if (existing) removeView(name);
-    const v = { name, room: client.join(name), messages: [], draft: '' };
+    const v = { name, room: open(), messages: [], draft: '', peer, mutedHint: false };
     views.set(name, v);
     order.push(name);
     watch(v);
     switchTo(name);
   }
-  rememberRoom(name);
+}
+
+function joinRoom(name, focusInput) {
+  showRoom(name, () => client.join(name));
+  if (!isDMName(name)) rememberRoom(name);
   if (focusInput) el.messageInput.focus();
+}
+
+/** Opens the direct room with user; shown at once when focus, else only listed. */
+function openDM(user, focus) {
+  if (!client || !client.user) return;
+  const shown = current;
+  const room = client.dm(user);
+  showRoom(room.name, () => room, user);
+  if (!focus && shown && shown !== room.name) switchTo(shown);
+  if (focus) el.messageInput.focus();
+}
+
+/** What the page calls a room: a direct room by its other user. */
+const labelOf = (v) => (isDMName(v.name) ? peerOf(v, me()) || 'direct message' : v.name);
+
+/** A send refused by the server: a muted user learns it so. */
+function onRefused(roomName, code) {
+  const v = views.get(roomName);
+  if (v && code === 'forbidden') {
+    v.mutedHint = true;
+    renderAll();
+  }
 }
 
 function leaveRoom(name) {
@@ -190,6 +242,7 @@ function leaveRoom(name) {
 
 function removeView(name) {
   views.delete(name);
+  rules.typing.forget(name);
   reader.markers.forget(name);
   const i = order.indexOf(name);
   if (i >= 0) order.splice(i, 1);
@@ -213,6 +266,7 @@ function switchTo(name) {
     el.messageInput.value = v.draft;
   }
   renderMessages(true);
+  rules.typing.show(name);
   renderAll();
   markRead();
 }
@@ -256,31 +310,48 @@ function sendMessage() {
 
 const currentView = () => (current ? views.get(current) || null : null);
 
+/** The room shown as the views read it, a direct room by its other user. */
+function shownView() {
+  const v = currentView();
+  const rv = roomViewOf(v);
+  if (rv) Object.assign(rv, { name: labelOf(v), muted: isMuted(v) });
+  return rv;
+}
+
+const isMuted = (v) => !!v && v.room.state === 'joined' && (v.room.muted || v.mutedHint);
+
 function renderHead() {
-  renderRoomHead(el, roomViewOf(currentView()), order.length > 0, conn());
+  const v = currentView();
+  renderRoomHead(el, shownView(), order.length > 0, conn());
+  renderRules(rel, v, me(), isMuted(v));
+  if (!v) rules.typing.show(null);
 }
 
 function renderComposerState() {
-  renderComposer(el, roomViewOf(currentView()), conn());
+  renderComposer(el, shownView(), conn());
 }
 
 function renderMemberList() {
   const v = currentView();
-  renderMembers(el, !!v, v && v.room.synced ? v.room.members() : null, me());
+  renderMembers(el, v ? v.name : null, v && v.room.synced ? v.room.members() : null, me(),
+    v ? v.room.rules : null, (action, user) => rules.act(action, user));
 }
 
 function renderJoinedRooms() {
-  const rooms = order.map((name) => {
+  const entry = (name) => {
     const v = views.get(name);
     const u = reader.unreadOf(v, me());
-    return { name, state: v.room.state, unread: u.count, mentions: u.mentions };
-  });
-  renderJoined(el, rooms, current, switchTo);
+    const priv = isDMName(name) ? false : !!v.room.rules?.private;
+    return { name, label: labelOf(v), private: priv, state: v.room.state, unread: u.count, mentions: u.mentions };
+  };
+  renderJoined(el, order.filter((n) => !isDMName(n)).map(entry), current, switchTo);
+  renderJoined({ joined: rel.dms, joinedEmpty: rel.dmsEmpty }, order.filter(isDMName).map(entry), current, switchTo);
 }
 
 function renderTitle() {
   const unread = order.reduce((n, name) => n + reader.unreadOf(views.get(name), me()).count, 0);
-  document.title = unread > 0 ? `(${unread}) chatstate` : current ? `${current} · chatstate` : 'chatstate';
+  const v = currentView();
+  document.title = unread > 0 ? `(${unread}) chatstate` : v ? `${labelOf(v)} · chatstate` : 'chatstate';
 }
 
 function renderAll() {

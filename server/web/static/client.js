@@ -47,7 +47,8 @@ export function startClient({ user = '', token = '' }, page) {
 export class Outbox {
   /**
    * @param {{onSent: (room: string, raw: string) => void,
-   *   showError: (code: string, sentence: string, detail?: string) => void}} page
+   *   showError: (code: string, sentence: string, detail?: string) => void,
+   *   onRefused?: (room: string, code: string) => void}} page
    */
   constructor(page) {
     this._page = page;
@@ -113,6 +114,7 @@ export class Outbox {
       case 'closed':
         return;
       default:
+        if (this._page.onRefused) this._page.onRefused(roomName, err.code);
         // The text stays in the message box, ready to be sent again.
         if (err.code === 'too_large' && err.ref === undefined) show('too_large', ERROR_TEXT.too_large);
         else show(err.code, errorSentence(err.code), err.detail);

@@ -13,6 +13,7 @@ import { plural } from './util.js';
  * @property {number} memberCount
  * @property {number} messageCount
  * @property {number} shown messages in the list
+ * @property {boolean} [muted] the user may not send there
  */
 
 /**
@@ -77,10 +78,11 @@ export function renderRoomHead(el, room, anyJoined, conn) {
  * @param {string} conn the connection state
  */
 export function renderComposer(el, room, conn) {
-  const usable = !!room && room.state !== 'leaving';
+  const usable = !!room && room.state !== 'leaving' && !room.muted;
   el.messageInput.disabled = !usable;
   el.sendButton.disabled = !usable;
   el.messageInput.placeholder = !room
     ? 'Join a room to write'
-    : conn === 'live' ? `Message ${room.name}` : 'Offline — messages wait here until you are back';
+    : room.muted ? 'You are muted in this room'
+      : conn === 'live' ? `Message ${room.name}` : 'Offline — messages wait here until you are back';
 }

@@ -8,14 +8,15 @@ import { plural } from './util.js';
 /**
  * Renders the joined rooms; the focused entry keeps its focus.
  * @param {{joined: HTMLElement, joinedEmpty: HTMLElement}} el
- * @param {{name: string, state: string, unread: number, mentions: number}[]} rooms
- *   in join order
+ * @param {{name: string, label?: string, private?: boolean, state: string,
+ *   unread: number, mentions: number}[]} rooms in join order; label is
+ *   shown instead of the name (a direct room's other user)
  * @param {string|null} current the room shown
  * @param {(name: string) => void} onPick a press on an entry
  */
 export function renderJoined(el, rooms, current, onPick) {
   const focusedRoom = document.activeElement && document.activeElement.closest
-    ? document.activeElement.closest('#joined li')?.dataset.room
+    ? document.activeElement.closest('li[data-room]')?.dataset.room
     : undefined;
   el.joined.replaceChildren();
   for (const room of rooms) {
@@ -25,8 +26,16 @@ export function renderJoined(el, rooms, current, onPick) {
     const btn = make('button', 'joined-btn');
     btn.type = 'button';
     if (name === current) btn.setAttribute('aria-current', 'true');
-    btn.append(make('span', 'room-name', name));
-    let label = name;
+    btn.append(make('span', 'room-name', room.label || name));
+    let label = room.label || name;
+    if (room.private) {
+      const lock = make('span', 'lock', '🔒');
+      lock.dataset.testid = 'lock';
+      lock.title = 'Private room';
+      lock.setAttribute('aria-hidden', 'true');
+      btn.append(lock);
+      label += ', private';
+    }
     if (room.state !== 'joined') {
       const s = make('span', 'room-state', room.state === 'leaving' ? 'leaving…' : 'joining…');
       btn.append(s);
