@@ -70,7 +70,8 @@ func TestDirectMessages(t *testing.T) {
 }
 
 // The owner makes a room private with a topic; a user not invited who tries
-// to join it gets a forbidden error and no room.
+// to join it gets a forbidden error and no room, until the owner invites
+// them from the page and they open the invitation.
 func TestPrivateRoomRefusesAUserNotInvited(t *testing.T) {
 	e := newEnv(t)
 	alice := e.browser.open(t, "alice", e.url+"/?user=alice&room=secret")
@@ -97,6 +98,21 @@ func TestPrivateRoomRefusesAUserNotInvited(t *testing.T) {
 		t.Errorf("bob's error reads %q", got)
 	}
 	alice.waitMembers("alice")
+
+	// The owner invites bob from the page; bob's page tells him, and its
+	// Open joins him to the private room.
+	alice.do("invite bob",
+		chromedp.Click(tid("invite-button")),
+		setValue("invite-input", "bob"),
+		chromedp.Click(tid("invite-send")))
+	alice.waitJS("the invitation sent", `document.querySelector('[data-testid=invite-form]').hidden`+
+		` && [...document.querySelectorAll('[data-testid=notice][data-kind=sent]')].map((e) => e.querySelector('.page-notice-text').textContent).join('|') === 'bob is invited to secret'`, stepTimeout)
+	bob.waitJS("bob's invitation", `[...document.querySelectorAll('[data-testid=notice][data-kind=invited]')].map((e) => e.querySelector('.page-notice-text').textContent).join('|') === 'alice invited you to secret'`, stepTimeout)
+	bob.do("open the invitation", chromedp.Click(chromedp.CSS(`[data-testid=notice][data-kind=invited] [data-testid=notice-open]`)))
+	bob.waitJoined("bob", "secret")
+	alice.waitMembers("alice", "bob")
+	// bob, a member of a private room he does not own, may not invite.
+	bob.waitJS("no Invite for bob", `document.querySelector('[data-testid=invite-button]').hidden`, stepTimeout)
 }
 
 // The owner mutes a member, whose page says so and refuses to send, and

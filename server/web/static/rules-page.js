@@ -9,7 +9,7 @@ import { isDMName, Notices } from './dms.js';
 import { errorSentence } from './errors.js';
 import { isName } from './protocol.js';
 import { TypingIndicator } from './typing.js';
-import { removedSentence, toggleSettings } from './view-rules.js';
+import { removedSentence, toggleInvite, toggleSettings } from './view-rules.js';
 
 export const ruleElements = () => elements({
   roomTopic: 'room-topic',
@@ -18,6 +18,9 @@ export const ruleElements = () => elements({
   settingsForm: 'settings-form',
   topicInput: 'topic-input',
   privateInput: 'private-input',
+  inviteButton: 'invite-button',
+  inviteForm: 'invite-form',
+  inviteInput: 'invite-input',
   mutedNotice: 'muted-notice',
   typing: 'typing',
   notices: 'notices',
@@ -57,6 +60,11 @@ export class RulesPage {
     el.settingsForm.addEventListener('submit', (ev) => {
       ev.preventDefault();
       this.saveSettings();
+    });
+    el.inviteButton.addEventListener('click', () => toggleInvite(el));
+    el.inviteForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.invite();
     });
     el.messageInput.addEventListener('input', () => {
       const v = page.current();
@@ -105,6 +113,27 @@ export class RulesPage {
     if (!v || !a) return;
     a[1](v.room, user).catch((err) => {
       this.page.showError(err.code, `Failed ${a[0]} ${user}: ${errorSentence(err.code)}`, err.detail);
+    });
+  }
+
+  /** Invites the user named in the invite form to the room shown. */
+  invite() {
+    const v = this.page.current();
+    const user = this.el.inviteInput.value.trim();
+    if (!v) return;
+    if (!isName(user) || user === this.page.me()) {
+      this.el.inviteInput.setAttribute('aria-invalid', 'true');
+      this.page.showError('', user === this.page.me() ? 'You are in the room already' : 'Type the name of a user');
+      return;
+    }
+    this.el.inviteInput.removeAttribute('aria-invalid');
+    v.room.invite(user).then(() => {
+      this.el.inviteInput.value = '';
+      this.el.inviteForm.hidden = true;
+      this.el.inviteButton.setAttribute('aria-expanded', 'false');
+      this.notices.add(`invited:${v.name}:${user}`, 'sent', `${user} is invited to ${v.name}`);
+    }, (err) => {
+      this.page.showError(err.code, `Could not invite ${user}: ${errorSentence(err.code)}`, err.detail);
     });
   }
 

@@ -1,10 +1,11 @@
 // The rules of the room shown: its topic and privacy in the head, the
-// owner's settings form (topic, private), and the user's own mute.
+// owner's settings form (topic, private), the invite form, and the user's
+// own mute.
 
 /**
  * Renders the topic, the lock, the Settings button and the muted notice.
  * @param {object} el roomTopic, settingsButton, settingsForm, topicInput,
- *   privateInput, mutedNotice
+ *   privateInput, inviteButton, inviteForm, mutedNotice
  * @param {{name: string, room: import('./chatstate-client/index.js').Room}|null} v
  * @param {string} me
  * @param {boolean} muted whether the user is muted there
@@ -17,7 +18,23 @@ export function renderRules(el, v, me, muted) {
   const owner = !!r && r.owner !== '' && r.owner === me;
   el.settingsButton.hidden = !owner;
   if (!owner) el.settingsForm.hidden = true;
+  // Invites are the owner's and the moderators', any member's in a public
+  // room; a direct room is its two users' alone.
+  const inviter = !!r && !(r.dm && r.dm.length) && (owner || r.moderators.includes(me) || !r.private);
+  el.inviteButton.hidden = !inviter;
+  if (!inviter) el.inviteForm.hidden = true;
   el.mutedNotice.hidden = !muted;
+}
+
+/**
+ * Opens or closes the invite form.
+ * @param {object} el inviteForm, inviteInput, inviteButton
+ */
+export function toggleInvite(el) {
+  const open = el.inviteForm.hidden;
+  el.inviteForm.hidden = !open;
+  el.inviteButton.setAttribute('aria-expanded', String(open));
+  if (open) el.inviteInput.focus();
 }
 
 /**
