@@ -81,7 +81,9 @@ func TestLagIsEndMinusCommitted(t *testing.T) {
 	write := func(topic string, partition int32, n int) {
 		t.Helper()
 		for range n {
-			if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: partition, Value: sarama.StringEncoder("x")}); err != nil {
+			// Keyed: Apache Kafka refuses a record without a key in a
+			// compacted topic, which the table topics are.
+			if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Partition: partition, Key: sarama.StringEncoder("k"), Value: sarama.StringEncoder("x")}); err != nil {
 				t.Fatal(err)
 			}
 		}
