@@ -200,13 +200,9 @@ func (e *Event) Validate() error {
 		return fmt.Errorf("%w: ts %q is not RFC 3339 UTC with milliseconds", ErrInvalid, e.TS)
 	}
 	switch e.Type {
-	case Message:
-		t, err := NormalizeText(e.Text)
-		if err != nil {
+	case Message, Edit:
+		if err := checkText(e.Text); err != nil {
 			return err
-		}
-		if t != e.Text {
-			return fmt.Errorf("%w: text has surrounding white space", ErrInvalid)
 		}
 	case Join, Leave, Expire:
 		if err := e.checkDM(); err != nil {
@@ -224,14 +220,6 @@ func (e *Event) Validate() error {
 		}
 		if e.Cursor < 0 {
 			return fmt.Errorf("%w: a read event's cursor must be 0 or more", ErrInvalid)
-		}
-	case Edit:
-		t, err := NormalizeText(e.Text)
-		if err != nil {
-			return err
-		}
-		if t != e.Text {
-			return fmt.Errorf("%w: text has surrounding white space", ErrInvalid)
 		}
 	case Delete:
 		if e.Text != "" {
@@ -271,6 +259,19 @@ func (e *Event) Validate() error {
 	}
 	if len(e.Session) > 64 || len(e.Server) > 64 {
 		return fmt.Errorf("%w: session and server are at most 64 bytes", ErrInvalid)
+	}
+	return nil
+}
+
+// checkText checks the text of a message or an edit: valid, and as
+// NormalizeText leaves it (trimmed).
+func checkText(text string) error {
+	t, err := NormalizeText(text)
+	if err != nil {
+		return err
+	}
+	if t != text {
+		return fmt.Errorf("%w: text has surrounding white space", ErrInvalid)
 	}
 	return nil
 }

@@ -47,14 +47,7 @@ func (c *conn) change(f *protocol.ClientFrame) error {
 	case codec.React:
 		e.Emoji, e.On = f.Emoji, *f.On
 	}
-	wctx, wcancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
-	defer wcancel()
-	offs, err := c.srv.write(wctx, e)
-	if err != nil {
-		return err
-	}
-	c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
-	return nil
+	return c.writeAck(e, f.Ref)
 }
 
 // message returns the current state of message id of room, or nil if it is

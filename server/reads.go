@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"slices"
 
 	"github.com/chatstate/chatstate/codec"
@@ -27,14 +26,7 @@ func (c *conn) read(f *protocol.ClientFrame) error {
 	}
 	e := c.event(codec.Read, f.Room)
 	e.Cursor = *f.Cursor
-	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
-	defer cancel()
-	offs, err := c.srv.write(ctx, e)
-	if err != nil {
-		return err
-	}
-	c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
-	return nil
+	return c.writeAck(e, f.Ref)
 }
 
 // lastCursor returns the last cursor of room that this server knows of: the
