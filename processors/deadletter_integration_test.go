@@ -1,7 +1,6 @@
 package processors_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -11,8 +10,6 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
-	"github.com/chatstate/chatstate/processors"
-	"github.com/chatstate/chatstate/views"
 )
 
 // TestDeadLettersOnBroker writes records that another producer might write —
@@ -21,20 +18,7 @@ import (
 // topic with its reason and source, and that processing goes on.
 func TestDeadLettersOnBroker(t *testing.T) {
 	cfg := testenv.Kafka(t, 4)
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	rooms, err := processors.NewRooms(cfg, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 2)
-	go func() { done <- rooms.Run(ctx) }()
-	rv, err := views.NewRooms(cfg, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- rv.Run(ctx) }()
+	rv, stop := runRoomsWithView(t, cfg, t.TempDir())
 
 	// A manual partitioner, to place one record where its room does not live.
 	pcfg := cfg.Sarama("test")
@@ -121,10 +105,5 @@ func TestDeadLettersOnBroker(t *testing.T) {
 		}
 		t.Fatalf("%d dead letters, want 5", len(got))
 	}
-	cancel()
-	for range 2 {
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}
+	stop()
 }

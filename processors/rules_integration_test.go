@@ -1,7 +1,6 @@
 package processors_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -13,8 +12,6 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
-	"github.com/chatstate/chatstate/processors"
-	"github.com/chatstate/chatstate/views"
 )
 
 // TestRuleBreakingRecordsOnBroker writes, with a plain producer, records
@@ -23,20 +20,7 @@ import (
 // but its cursor.
 func TestRuleBreakingRecordsOnBroker(t *testing.T) {
 	cfg := testenv.Kafka(t, 2)
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	rooms, err := processors.NewRooms(cfg, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 2)
-	go func() { done <- rooms.Run(ctx) }()
-	rv, err := views.NewRooms(cfg, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { done <- rv.Run(ctx) }()
+	rv, stop := runRoomsWithView(t, cfg, t.TempDir())
 
 	p := testenv.Producer(t, cfg.Brokers, cfg.Sarama("test"))
 	write := func(e codec.Event) {
@@ -71,6 +55,7 @@ func TestRuleBreakingRecordsOnBroker(t *testing.T) {
 
 	var row *codec.RoomState
 	testenv.WaitFor(t, 30*time.Second, func() error {
+		var err error
 		if row, err = rv.Get("ruled"); err != nil {
 			return err
 		}
@@ -117,10 +102,5 @@ func TestRuleBreakingRecordsOnBroker(t *testing.T) {
 	if !reflect.DeepEqual(reasons, want) {
 		t.Fatalf("dead letters:\n%s\nwant\n%s", strings.Join(reasons, "\n"), strings.Join(want, "\n"))
 	}
-	cancel()
-	for range 2 {
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}
+	stop()
 }
