@@ -146,10 +146,7 @@ func TestUnreadBadges(t *testing.T) {
 func TestEditAndDeleteAcrossPages(t *testing.T) {
 	e := newEnv(t)
 	const room = "edits"
-	alice := e.browser.open(t, "alice", e.url+"/?user=alice&room="+room)
-	alice.waitJoined("alice", room)
-	bob := e.browser.open(t, "bob", e.url+"/?user=bob&room="+room)
-	bob.waitJoined("bob", room)
+	alice, bob := e.openPair(t, room)
 
 	alice.send("frist draft")
 	alice.send("to be removed")
@@ -212,10 +209,7 @@ func TestEditAndDeleteAcrossPages(t *testing.T) {
 func TestReactionsAcrossPages(t *testing.T) {
 	e := newEnv(t)
 	const room = "reacts"
-	alice := e.browser.open(t, "alice", e.url+"/?user=alice&room="+room)
-	alice.waitJoined("alice", room)
-	bob := e.browser.open(t, "bob", e.url+"/?user=bob&room="+room)
-	bob.waitJoined("bob", room)
+	alice, bob := e.openPair(t, room)
 	alice.send("react to me")
 	bob.waitTexts([]string{"react to me"})
 

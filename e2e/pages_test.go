@@ -75,6 +75,17 @@ func (p *page) join(user, room string) {
 	p.waitJoined(user, room)
 }
 
+// openPair opens alice's page and then bob's on room, each by a link
+// that joins, and waits until each shows the room with its user a member.
+func (e *env) openPair(t *testing.T, room string) (alice, bob *page) {
+	t.Helper()
+	alice = e.browser.open(t, "alice", e.url+"/?user=alice&room="+room)
+	alice.waitJoined("alice", room)
+	bob = e.browser.open(t, "bob", e.url+"/?user=bob&room="+room)
+	bob.waitJoined("bob", room)
+	return alice, bob
+}
+
 // waitJoined waits until room is the room shown and user is in its members.
 func (p *page) waitJoined(user, room string) {
 	p.t.Helper()

@@ -36,10 +36,7 @@ func (p *page) memberAction(user, action string) {
 // other user, and messages go both ways in it.
 func TestDirectMessages(t *testing.T) {
 	e := newEnv(t)
-	alice := e.browser.open(t, "alice", e.url+"/?user=alice&room=lobby")
-	alice.waitJoined("alice", "lobby")
-	bob := e.browser.open(t, "bob", e.url+"/?user=bob&room=lobby")
-	bob.waitJoined("bob", "lobby")
+	alice, bob := e.openPair(t, "lobby")
 	alice.waitMembers("alice", "bob")
 
 	alice.memberAction("bob", "message")
@@ -154,10 +151,7 @@ func TestKickAndMute(t *testing.T) {
 // a few seconds after the last notice.
 func TestTypingIndicator(t *testing.T) {
 	e := newEnv(t)
-	alice := e.browser.open(t, "alice", e.url+"/?user=alice&room=lobby")
-	alice.waitJoined("alice", "lobby")
-	bob := e.browser.open(t, "bob", e.url+"/?user=bob&room=lobby")
-	bob.waitJoined("bob", "lobby")
+	alice, bob := e.openPair(t, "lobby")
 	alice.waitMembers("alice", "bob")
 
 	bob.do("type without sending", chromedp.SendKeys(tid("message-input"), "hel"))
