@@ -4,9 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/presence"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Presence expiry. Every server instance beats every SessionTTL/3. The
@@ -32,7 +32,7 @@ func (s *Server) heartbeat(ctx context.Context, op codec.HeartbeatOp, instance, 
 	if err != nil {
 		return err
 	}
-	return s.prod.send(ctx, &sarama.ProducerMessage{Topic: string(s.kcfg.Names.Heartbeats), Key: sarama.StringEncoder(instance), Value: sarama.ByteEncoder(b)})
+	return s.prod.send(ctx, &kgo.Record{Topic: string(s.kcfg.Names.Heartbeats), Key: []byte(instance), Value: b})
 }
 
 // beatLoop beats every SessionTTL/3 until ctx is done. It runs apart from

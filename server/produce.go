@@ -6,57 +6,63 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // errProducerClosed is what a write after the server released Kafka gets.
 var errProducerClosed = errors.New("server: the producer is closed")
 
-// producer wraps the sync producer so that every write has the bound its
-// caller's context sets: sarama's SyncProducer takes no context, and during
-// an outage it retries for as long as its own settings say. A write whose
-// context ends first is answered then; the producer's call goes on in a
-// goroutine that close waits for. Safe for concurrent use.
+// producer is the server's writer of records: a kgo client configured by
+// kafka.Config.Producer, whose every write has the bound its caller's
+// context sets. Safe for concurrent use; writes of different callers go out
+// together, up to five produce requests in flight per broker.
 type producer struct {
-	prod sarama.SyncProducer
+	client *kgo.Client
 
 	mu       sync.RWMutex
 	closed   bool
-	inflight sync.WaitGroup
+	inflight sync.WaitGroup // one per record handed to the client, done by its promise
 }
 
-// send hands msgs to Kafka and returns its answer, or an error wrapping
-// ctx's once ctx ends first: then the records are not acknowledged, and
-// Kafka may still take them (no client can tell before Kafka answers). On
-// success each message's Offset is set.
-func (p *producer) send(ctx context.Context, msgs ...*sarama.ProducerMessage) error {
+// send hands recs to Kafka and returns once Kafka acknowledged them all, or
+// the first error; or, once ctx ends first, an error wrapping ctx's. Then
+// the records are not acknowledged and Kafka may still have taken them (no
+// client can tell before Kafka answers); the client fails those it still
+// holds, since they carry ctx. On success each record's Offset is set.
+func (p *producer) send(ctx context.Context, recs ...*kgo.Record) error {
 	p.mu.RLock()
 	if p.closed {
 		p.mu.RUnlock()
 		return errProducerClosed
 	}
-	p.inflight.Add(1)
+	p.inflight.Add(len(recs))
 	p.mu.RUnlock()
-	done := make(chan error, 1)
-	go func() {
-		defer p.inflight.Done()
-		if len(msgs) == 1 {
-			_, _, err := p.prod.SendMessage(msgs[0])
-			done <- err
-			return
-		}
-		done <- p.prod.SendMessages(msgs)
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return fmt.Errorf("no answer from Kafka in time, not acknowledged: %w", ctx.Err())
+	// Buffered for every answer: a promise never blocks the client's
+	// promise loop, even when this send returned on ctx first.
+	answers := make(chan error, len(recs))
+	promise := func(_ *kgo.Record, err error) {
+		answers <- err
+		p.inflight.Done()
 	}
+	for _, r := range recs {
+		p.client.Produce(ctx, r, promise)
+	}
+	var first error
+	for range recs {
+		select {
+		case err := <-answers:
+			if err != nil && first == nil {
+				first = err
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("no answer from Kafka in time, not acknowledged: %w", ctx.Err())
+		}
+	}
+	return first
 }
 
-// close refuses further sends, closes the producer, which fails what it
-// still retries, and waits for the sends in flight to return.
+// close refuses further sends, closes the client, which fails the records
+// it still holds, and waits until every record handed to it was answered.
 func (p *producer) close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -65,7 +71,7 @@ func (p *producer) close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
-	err := p.prod.Close()
+	p.client.Close()
 	p.inflight.Wait()
-	return err
+	return nil
 }

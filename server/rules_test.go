@@ -125,11 +125,17 @@ func TestBanEndsSessions(t *testing.T) {
 	for _, c := range []*client{alice, mo, bob, bob2} {
 		c.ExpectEvent("hall", "join", "bob")
 	}
-	act(t, mo, frame{"op": "ban", "room": "hall", "user": "bob", "on": true, "ref": 1}, "ban", alice, bob, bob2)
-	// Then the servers' leaves of bob's two sessions, seen by the others.
+	// Then the servers' leaves of bob's two sessions, seen by the others
+	// (by mo perhaps before the ack).
+	mo.Send(frame{"op": "ban", "room": "hall", "user": "bob", "on": true, "ref": 1})
+	banned := mo.AckAndEvents(1, "ban mo", "leave bob", "leave bob")
+	for _, o := range []*client{alice, bob, bob2} {
+		if got, _ := o.ExpectEvent("hall", "ban", "mo"); got != banned {
+			t.Fatalf("%s: ban at %d, acked at %d", o.User, got, banned)
+		}
+	}
 	for range 2 {
 		alice.ExpectEvent("hall", "leave", "bob")
-		mo.ExpectEvent("hall", "leave", "bob")
 	}
 	alice.Send(frame{"op": "send", "room": "hall", "text": "after", "ref": 2})
 	alice.AckAndEvent(2, "message")
@@ -161,8 +167,13 @@ func TestKickEndsSessions(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, server.Config{})
 	alice, mo, bob := rulesRoom(t, s, "den")
-	act(t, alice, frame{"op": "kick", "room": "den", "user": "bob", "ref": 1}, "kick", mo, bob)
-	alice.ExpectEvent("den", "leave", "bob")
+	alice.Send(frame{"op": "kick", "room": "den", "user": "bob", "ref": 1})
+	kicked := alice.AckAndEvents(1, "kick alice", "leave bob")
+	for _, o := range []*client{mo, bob} {
+		if got, _ := o.ExpectEvent("den", "kick", "alice"); got != kicked {
+			t.Fatalf("%s: kick at %d, acked at %d", o.User, got, kicked)
+		}
+	}
 	mo.ExpectEvent("den", "leave", "bob")
 	bob.Send(frame{"op": "send", "room": "den", "text": "x", "ref": 2})
 	bob.Expect("error", frame{"code": "not_member", "ref": 2})

@@ -21,6 +21,7 @@ import (
 	"github.com/chatstate/chatstate/server/transport"
 	"github.com/chatstate/chatstate/views"
 	"github.com/lovoo/goka"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -117,11 +118,11 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if s.epoch, err = kafka.Epoch(client, kcfg); err != nil {
 		return nil, err
 	}
-	sp, err := sarama.NewSyncProducer(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID))
+	pc, err := kgo.NewClient(kcfg.Producer("server-" + cfg.ServerID)...)
 	if err != nil {
 		return nil, fmt.Errorf("server: producer: %w", err)
 	}
-	s.prod = &producer{prod: sp}
+	s.prod = &producer{client: pc}
 	// The reader asks only for ranges it knows are written, so it never
 	// needs a broker's long poll: with the default wait, a fetch of a
 	// record just written could sit out the whole wait (seen on kfake:
@@ -322,23 +323,23 @@ func (s *Server) waitProcessors(ctx context.Context) error {
 // Kafka acknowledged them all (acks=all). A failure is unavailable: the
 // idempotent producer either wrote a record or reports it.
 func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, error) {
-	msgs := make([]*sarama.ProducerMessage, len(events))
+	recs := make([]*kgo.Record, len(events))
 	for i := range events {
 		b, err := codec.EventCodec{}.Encode(&events[i])
 		if err != nil {
 			return nil, err
 		}
-		msgs[i] = &sarama.ProducerMessage{Topic: string(s.kcfg.Names.Events), Key: sarama.StringEncoder(events[i].Room), Value: sarama.ByteEncoder(b)}
+		recs[i] = &kgo.Record{Topic: string(s.kcfg.Names.Events), Key: []byte(events[i].Room), Value: b}
 	}
 	var err error
 	start := time.Now()
 	defer func() { s.metrics.ProduceSeconds.Observe(time.Since(start).Seconds()) }()
-	if err = s.prod.send(ctx, msgs...); err != nil {
+	if err = s.prod.send(ctx, recs...); err != nil {
 		return nil, protocol.Errorf(protocol.CodeUnavailable, "kafka did not take the write: %v", err)
 	}
-	offs := make([]int64, len(msgs))
-	for i, m := range msgs {
-		offs[i] = m.Offset
+	offs := make([]int64, len(recs))
+	for i, r := range recs {
+		offs[i] = r.Offset
 	}
 	return offs, nil
 }

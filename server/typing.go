@@ -10,6 +10,7 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/server/protocol"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Typing notices are relayed through a topic of their own (kafka.Names.
@@ -66,7 +67,7 @@ func (c *conn) typing(f *protocol.ClientFrame) error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.WriteTimeout)
 		defer cancel()
-		msg := &sarama.ProducerMessage{Topic: string(c.srv.kcfg.Names.Typing), Key: sarama.StringEncoder(f.Room), Value: sarama.ByteEncoder(b)}
+		msg := &kgo.Record{Topic: string(c.srv.kcfg.Names.Typing), Key: []byte(f.Room), Value: b}
 		if err := c.srv.prod.send(ctx, msg); err != nil {
 			return protocol.Errorf(protocol.CodeUnavailable, "typing not relayed: %v", err)
 		}

@@ -183,6 +183,44 @@ func (c *Client) AckAndEvent(ref any, typ string) int64 {
 	return ack
 }
 
+// AckAndEvents is AckAndEvent for an op whose event others answer at once
+// with events of their own (a ban or kick, answered by the leaves of the
+// user's sessions): the ack of ref may come after any of them, as the
+// protocol orders an ack only after the write it answers. The events must
+// come in the order of want, each "type user", the first being c's own;
+// the ack's cursor must be the first event's, which is returned.
+func (c *Client) AckAndEvents(ref any, want ...string) int64 {
+	c.T.Helper()
+	var ack int64 = -2
+	var got []string
+	var first int64 = -3
+	for len(got) < len(want) || ack == -2 {
+		f := c.Next()
+		switch f["op"] {
+		case "ack":
+			if ok, err := JSONEqual(f["ref"], ref); !ok || err != nil || ack != -2 {
+				c.T.Fatalf("%s: ack %v, want one ack of ref %#v (%v)", c.User, f, ref, err)
+			}
+			ack = int64(f["cursor"].(float64))
+		case "event":
+			ev, _ := f["event"].(map[string]any)
+			if len(got) == 0 {
+				first = int64(f["cursor"].(float64))
+			}
+			got = append(got, fmt.Sprint(ev["type"], " ", ev["user"]))
+			if len(got) > len(want) || got[len(got)-1] != want[len(got)-1] {
+				c.T.Fatalf("%s: events %q, want %q", c.User, got, want)
+			}
+		default:
+			c.T.Fatalf("%s: got %v, want the ack and events %q", c.User, f, want)
+		}
+	}
+	if ack != first {
+		c.T.Fatalf("%s: ack at %d, own event at %d", c.User, ack, first)
+	}
+	return ack
+}
+
 // Quiet reads for d and fails if any frame arrives meanwhile: the client
 // must be told nothing. Pings are answered as they come. The read ends
 // with a timeout, after which gorilla reads no more: Quiet is the last read
