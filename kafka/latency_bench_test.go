@@ -26,7 +26,8 @@ import (
 // write waiting for its acknowledgement; a consumer reads every partition
 // from the end. Reported: the produce round trip (call to acknowledgement)
 // and produce-to-consume (call to the consumer's hand-off) at p50 and p99,
-// for sarama as chatstate configures it, sarama tuned, and franz-go's kgo.
+// for sarama as chatstate configures it (goka's writes), sarama tuned, and
+// franz-go's kgo as the server's writes use it (kafka.Config.Producer).
 // Run it with a count of records, e.g. ten seconds' worth:
 //
 //	CHATSTATE_TEST_BROKERS=127.0.0.1:9092 go test -run '^$' -bench ProduceLatency -benchtime 10000x ./kafka
@@ -197,10 +198,10 @@ type kgoClient struct {
 	ends    func(topic string, n int) ([]int64, error)
 }
 
-// openKgo is a kgo producer with chatstate's guarantees (acks=all,
-// idempotent, goka's partitioner) and a kgo consumer of every partition.
+// openKgo is the server's kgo producer (kafka.Config.Producer) and a kgo
+// consumer of every partition.
 func openKgo(b *testing.B, cfg kafka.Config) latencyClient {
-	prod, err := kgo.NewClient(kgoOpts(cfg)...)
+	prod, err := kgo.NewClient(cfg.Producer("bench")...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -209,24 +210,6 @@ func openKgo(b *testing.B, cfg kafka.Config) latencyClient {
 	return &kgoClient{prod: prod, brokers: cfg.Brokers, ends: func(topic string, n int) ([]int64, error) {
 		return kafka.EndOffsets(client, topic, n)
 	}}
-}
-
-// kgoOpts are the options a kgo producer needs to keep what the server's
-// writes promise: acks=all, idempotent (kgo's default: no duplicates, no
-// reordering within a partition), sent at once, the partition of
-// kafka.Partition (FNV-1a as goka), and a write bounded by its context
-// (cancellation allowed, as sarama fails a write after its retries).
-func kgoOpts(cfg kafka.Config) []kgo.Opt {
-	return []kgo.Opt{
-		kgo.SeedBrokers(cfg.Brokers...),
-		kgo.RequiredAcks(kgo.AllISRAcks()),
-		kgo.ProducerLinger(0),
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
-		kgo.AllowIdempotentProduceCancellation(),
-		kgo.RecordPartitioner(kgo.BasicConsistentPartitioner(func(string) func(r *kgo.Record, n int) int {
-			return func(r *kgo.Record, n int) int { return int(kafka.Partition(string(r.Key), n)) }
-		})),
-	}
 }
 
 func (k *kgoClient) produce(ctx context.Context, topic, key string, value []byte) error {
