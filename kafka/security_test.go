@@ -1,7 +1,9 @@
 package kafka_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,10 +13,14 @@ import (
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// ensure runs EnsureTopics and fails the test if it takes longer than a
-// start may: a bad credential is an error within seconds, never a hang.
+// ensure runs EnsureTopics (sarama) and, once it succeeds, writes a record
+// with the server's kgo producer (kafka.Config.Producer), so that both
+// clients are shown to speak cfg's security; it fails the test if it takes
+// longer than a start may: a bad credential is an error within seconds,
+// never a hang.
 func ensure(t *testing.T, cfg kafka.Config) error {
 	t.Helper()
 	cfg.Names = kafka.NewNames("sec")
@@ -27,7 +33,21 @@ func ensure(t *testing.T, cfg kafka.Config) error {
 	if err != nil && strings.Contains(err.Error(), "\n") {
 		t.Logf("multi-line error (the command line joins it): %q", err)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	cl, err := kgo.NewClient(cfg.Producer("sec")...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	rec := &kgo.Record{Topic: string(cfg.Names.Events), Key: []byte("room"), Value: []byte("{}")}
+	if err := cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+		return fmt.Errorf("kgo write: %w", err)
+	}
+	return nil
 }
 
 func TestSASL(t *testing.T) {
