@@ -93,10 +93,11 @@ func (c *conn) NotText() {
 // rather than the HTTP handler's: once the handler returns, net/http's
 // buffers of the connection and the handler's stack are freed. It reads until
 // the socket closes, cleans up, waits for the last write and releases the
-// connection. Panics are contained per step, so that the connection is
-// always released.
+// connection. Panics are contained per step (ReadLoop contains its own),
+// so that the connection is always released. It calls ReadLoop directly:
+// the frames above the read loop stay on an idle connection's stack.
 func (c *conn) serve(addr string) {
-	c.Isolate("reader", func() { c.ReadLoop(c) })
+	c.ReadLoop(c)
 	c.finish(addr)
 }
 
