@@ -18,7 +18,10 @@ import (
 // connection's own goroutines are the transport's.
 type conn struct {
 	*transport.Conn
-	srv     *Server
+	srv *Server
+	// The rate limiters, each made at its first use (see allow): most
+	// sessions never send or mark read, and an idle connection should not
+	// carry three of them.
 	limiter *rate.Limiter // sends
 	joins   *rate.Limiter // joins and leaves
 	reads   *rate.Limiter // read markers: a bucket of their own, so that a page that marks as it reads keeps its sends
@@ -28,7 +31,8 @@ type conn struct {
 	mu    sync.Mutex
 	rooms map[string]*fanout.Subscription
 	// leaving holds the subscriptions of rooms left but whose own leave the
-	// tail has not delivered yet.
+	// tail has not delivered yet; nil until the first leave, as most
+	// sessions never leave a room but by closing.
 	leaving map[string]*fanout.Subscription
 	done    bool // cleanup ran: no more requests, no more leaves
 }
@@ -55,6 +59,28 @@ func (c *conn) joined(room string) *fanout.Subscription {
 	return sub
 }
 
+// allow takes a token of the limiter *lim, made with rate r and burst
+// when it is nil. A limiter starts with its full burst whenever it is
+// made, so making it at its first use changes nothing it allows. c.mu
+// held.
+func (c *conn) allow(lim **rate.Limiter, r float64, burst int) bool {
+	if *lim == nil {
+		*lim = rate.NewLimiter(rate.Limit(r), burst)
+	}
+	return (*lim).Allow()
+}
+
+// allowSend takes a token of the sends' bucket, which messages, their
+// changes and the rules' ops share. c.mu held.
+func (c *conn) allowSend() bool {
+	return c.allow(&c.limiter, c.srv.cfg.SendRate, c.srv.cfg.SendBurst)
+}
+
+// allowJoin takes a token of the joins' and leaves' bucket. c.mu held.
+func (c *conn) allowJoin() bool {
+	return c.allow(&c.joins, c.srv.cfg.JoinRate, c.srv.cfg.JoinBurst)
+}
+
 // Request handles one request of the client (transport.Requests).
 func (c *conn) Request(data []byte) { c.handle(data) }
 
@@ -67,10 +93,11 @@ func (c *conn) NotText() {
 // rather than the HTTP handler's: once the handler returns, net/http's
 // buffers of the connection and the handler's stack are freed. It reads until
 // the socket closes, cleans up, waits for the last write and releases the
-// connection. Panics are contained per step, so that the connection is
-// always released.
+// connection. Panics are contained per step (ReadLoop contains its own),
+// so that the connection is always released. It calls ReadLoop directly:
+// the frames above the read loop stay on an idle connection's stack.
 func (c *conn) serve(addr string) {
-	c.Isolate("reader", func() { c.ReadLoop(c) })
+	c.ReadLoop(c)
 	c.finish(addr)
 }
 

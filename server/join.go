@@ -30,7 +30,7 @@ func (c *conn) joinRoom(f *protocol.ClientFrame, target string) (*protocol.Snaps
 	if !c.srv.Ready() {
 		return nil, protocol.Errorf(protocol.CodeUnavailable, "not ready: %s", c.srv.notReadyReason())
 	}
-	if !c.joins.Allow() {
+	if !c.allowJoin() {
 		return nil, protocol.Errorf(protocol.CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)

@@ -18,7 +18,7 @@ func (c *conn) change(f *protocol.ClientFrame) error {
 	if c.joined(f.Room) == nil {
 		return protocol.Errorf(protocol.CodeNotMember, "join room %s before changing its messages", f.Room)
 	}
-	if !c.limiter.Allow() {
+	if !c.allowSend() {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many messages and changes: at most %g per second", c.srv.cfg.SendRate)
 	}
 	if f.Op != "delete" {

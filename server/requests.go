@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/fanout"
 	"github.com/chatstate/chatstate/server/protocol"
 )
 
@@ -71,7 +72,7 @@ func (c *conn) leave(f *protocol.ClientFrame) error {
 	if sub == nil {
 		return protocol.Errorf(protocol.CodeNotMember, "not a member of room %s", f.Room)
 	}
-	if !c.joins.Allow() {
+	if !c.allowJoin() {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many joins and leaves: at most %g per second", c.srv.cfg.JoinRate)
 	}
 	e := c.event(codec.Leave, f.Room)
@@ -83,6 +84,9 @@ func (c *conn) leave(f *protocol.ClientFrame) error {
 		return err
 	}
 	delete(c.rooms, f.Room)
+	if c.leaving == nil {
+		c.leaving = map[string]*fanout.Subscription{}
+	}
 	c.leaving[f.Room] = sub
 	if len(f.Ref) > 0 {
 		c.EnqueueAlways(protocol.MustJSON(protocol.AckFrame{Op: "ack", Ref: f.Ref, Room: f.Room, Cursor: offs[0]}))
@@ -96,7 +100,7 @@ func (c *conn) send(f *protocol.ClientFrame) error {
 	if c.joined(f.Room) == nil {
 		return protocol.Errorf(protocol.CodeNotMember, "join room %s before sending to it", f.Room)
 	}
-	if !c.limiter.Allow() {
+	if !c.allowSend() {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many messages: at most %g per second", c.srv.cfg.SendRate)
 	}
 	if err := c.srv.mayWrite(f.Room, c.User()); err != nil {

@@ -25,7 +25,7 @@ import (
 // cursor. Rule ops are rate-limited with sends, in the same bucket: they
 // are writes of a user into a room, like messages. c.mu held.
 func (c *conn) rule(f *protocol.ClientFrame) error {
-	if !c.limiter.Allow() {
+	if !c.allowSend() {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many messages and room changes: at most %g per second", c.srv.cfg.SendRate)
 	}
 	e := codec.NewEvent(codec.EventType(f.Op), f.Room, c.User())

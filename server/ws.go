@@ -13,7 +13,6 @@ import (
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/chatstate/chatstate/server/transport"
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 )
 
 // serveWS upgrades GET /ws and starts the connection; the connection runs
@@ -40,11 +39,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &conn{
 		Conn: tc, srv: s,
-		limiter: rate.NewLimiter(rate.Limit(s.cfg.SendRate), s.cfg.SendBurst),
-		joins:   rate.NewLimiter(rate.Limit(s.cfg.JoinRate), s.cfg.JoinBurst),
-		reads:   rate.NewLimiter(rate.Limit(s.cfg.SendRate), s.cfg.SendBurst),
-		rooms:   map[string]*fanout.Subscription{},
-		leaving: map[string]*fanout.Subscription{},
+		rooms: map[string]*fanout.Subscription{},
 	}
 	s.mu.Lock()
 	if s.shutdown {
