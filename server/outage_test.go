@@ -67,8 +67,9 @@ func TestBrokerOutage(t *testing.T) {
 	alice.Send(frame{"op": "send", "room": "r", "text": "after", "ref": "a"})
 	// The ack and the live event of "after". "during" was answered
 	// unavailable when its write timed out; as the README says, Kafka may
-	// still take it once it is back (it was in flight when the broker went), and then its
-	// event comes first, in the producer's order. It is never acked.
+	// still take it once it is back (it was in flight when the broker
+	// went), and then its event comes first, in the producer's order. It
+	// is never acked.
 	want := []string{"message:alice:before", "message:alice:after"}
 	var acked, echoed bool
 	for !acked || !echoed {
@@ -102,10 +103,10 @@ func TestBrokerOutage(t *testing.T) {
 
 // TestGoodbyeDuringAnOutageIsBounded stops the server while Kafka is away,
 // with a member whose send is still waiting for Kafka. Run returns within
-// the goodbye's bound, not after the Kafka client's retries: the send's write timeout
-// (the connection's cleanup waits for its request), then one write timeout
-// for the owed leaves (the retire is not written); the client is told
-// unavailable and closed with 1001.
+// the goodbye's bound, not after the Kafka client's retries: the send's
+// write timeout (the connection's cleanup waits for its request), then one
+// write timeout for the owed leaves (the retire is not written); the
+// client is told unavailable and closed with 1001.
 func TestGoodbyeDuringAnOutageIsBounded(t *testing.T) {
 	t.Parallel()
 	broker, kcfg := testenv.RestartableKafka(t, 2)

@@ -320,8 +320,9 @@ func (s *Server) waitProcessors(ctx context.Context) error {
 }
 
 // write produces events to the events topic and returns their offsets once
-// Kafka acknowledged them all (acks=all). A failure is unavailable: the
-// idempotent producer either wrote a record or reports it.
+// Kafka acknowledged them all (acks=all). A failure is unavailable and
+// acknowledges nothing; a record cut off by ctx may still have been
+// written (the producer cannot tell before Kafka answers).
 func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, error) {
 	recs := make([]*kgo.Record, len(events))
 	for i := range events {
