@@ -81,6 +81,12 @@ func (c *conn) allowJoin() bool {
 	return c.allow(&c.joins, c.srv.cfg.JoinRate, c.srv.cfg.JoinBurst)
 }
 
+// allowRead takes a token of the read markers' bucket, which has the
+// sends' rate and burst but is apart from theirs. c.mu held.
+func (c *conn) allowRead() bool {
+	return c.allow(&c.reads, c.srv.cfg.SendRate, c.srv.cfg.SendBurst)
+}
+
 // Request handles one request of the client (transport.Requests).
 func (c *conn) Request(data []byte) { c.handle(data) }
 

@@ -21,7 +21,7 @@ func (c *conn) read(f *protocol.ClientFrame) error {
 	if last := c.srv.lastCursor(f.Room); *f.Cursor > last {
 		return protocol.Errorf(protocol.CodeBadRequest, "cursor %d is past the room's last event (%d)", *f.Cursor, last)
 	}
-	if !c.allow(&c.reads, c.srv.cfg.SendRate, c.srv.cfg.SendBurst) {
+	if !c.allowRead() {
 		return protocol.Errorf(protocol.CodeRateLimited, "too many read markers: at most %g per second", c.srv.cfg.SendRate)
 	}
 	e := c.event(codec.Read, f.Room)
