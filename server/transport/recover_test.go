@@ -1,14 +1,13 @@
 package transport
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/gorilla/websocket"
 )
 
@@ -18,24 +17,6 @@ type panicker struct{}
 
 func (panicker) Request([]byte) { panic("request went wrong") }
 func (panicker) NotText()       { panic("not-text went wrong") }
-
-// lockedBuffer is a log sink the connection's goroutines may write at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestPanicClosesTheConnection: a panic in a request's handler, and one in
 // the read loop's own handling of a frame, are each logged with their stack
@@ -51,7 +32,7 @@ func TestPanicClosesTheConnection(t *testing.T) {
 		{"in the read loop", websocket.BinaryMessage, "not-text went wrong"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs testenv.SyncBuffer
 			cfg := testConfig()
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			c, ws := socketConn(t, cfg)
