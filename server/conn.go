@@ -97,14 +97,14 @@ func (c *conn) NotText() {
 
 // serve runs the connection after the upgrade, in a goroutine of its own
 // rather than the HTTP handler's: once the handler returns, net/http's
-// buffers of the connection and the handler's stack are freed. It reads until
-// the socket closes, cleans up, waits for the last write and releases the
-// connection. Panics are contained per step (ReadLoop contains its own),
-// so that the connection is always released. It calls ReadLoop directly:
-// the frames above the read loop stay on an idle connection's stack.
+// buffers of the connection and the handler's stack are freed. The
+// transport reads until the socket closes, on this goroutine or, where its
+// poller watches the socket, on a goroutine per frame, and then finish
+// cleans up, waits for the last write and releases the connection. Panics
+// are contained per step (the reads contain their own), so that the
+// connection is always released.
 func (c *conn) serve(addr string) {
-	c.ReadLoop(c)
-	c.finish(addr)
+	c.Serve(c, func() { c.finish(addr) })
 }
 
 // finish ends the session of a connection whose read loop has ended, or

@@ -77,7 +77,10 @@ type Server struct {
 	metrics    *ops.Metrics
 	// transport is what the connections share.
 	transport *transport.Config
-	limits    connLimits
+	// poller watches idle connections' sockets (transport.Poller); nil
+	// where there is none. Run runs it until the connections have ended.
+	poller *transport.Poller
+	limits connLimits
 	// lock is held on the state directory from New until Run returns.
 	lock *stateLock
 }
@@ -143,6 +146,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 		"users":   func() bool { return s.users != nil && s.users.Ready() },
 		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
 	})
+	s.poller = transport.NewPoller()
 	s.transport = s.transportConfig()
 	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
 	s.local = newLocalUsers()
@@ -219,6 +223,13 @@ func (s *Server) Run(ctx context.Context) error {
 		return ErrRunTwice
 	}
 	defer s.release()
+	if s.poller != nil {
+		s.routines.Go(func() {
+			if err := s.poller.Run(); err != nil {
+				s.cfg.Logger.Warn("each connection reads on a goroutine of its own", "reason", err)
+			}
+		})
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	// Every part's error is returned, not only the first: errgroup keeps
 	// one, and the part that failed first is not always the telling one.
@@ -261,6 +272,10 @@ func (s *Server) Run(ctx context.Context) error {
 	<-gctx.Done()
 	s.goodbye(owedDone)
 	_ = g.Wait()
+	// The poller ends once the last connection's reads have ended.
+	if s.poller != nil {
+		s.poller.Close()
+	}
 	s.routines.Wait()
 	return errs.joined()
 }

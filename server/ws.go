@@ -71,6 +71,7 @@ func (s *Server) transportConfig() *transport.Config {
 		SlowClients: s.metrics.SlowClients, QueueDrops: s.metrics.QueueDrops,
 		CheckOrigin: s.checkOrigin,
 		Go:          s.routines.Go,
+		Poller:      s.poller,
 		Refuse: func(w http.ResponseWriter, status int, reason error) {
 			code := protocol.CodeBadRequest
 			if status == http.StatusForbidden {

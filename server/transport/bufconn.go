@@ -58,6 +58,20 @@ func (b *bufConn) Write(p []byte) (int, error) {
 	return b.Conn.Write(p)
 }
 
+// control writes a control frame of opcode op and payload (at most 125
+// bytes) as a write outside a batch goes, or inside one with the batch,
+// and sets the deadline of the writes that go through at once first, as
+// gorilla's WriteControl does.
+func (b *bufConn) control(op byte, payload []byte, deadline time.Time) error {
+	var buf [maxFrameHeader + maxControlPayload]byte
+	frame := appendFrame(buf[:0], op, payload)
+	if err := b.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	_, err := b.Write(frame)
+	return err
+}
+
 // SetWriteDeadline sets the deadline of the writes that go through at once.
 // Inside a batch it only takes effect after the flush, which has a deadline
 // of its own: nothing reaches the socket before.

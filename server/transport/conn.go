@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatstate/chatstate/server/protocol"
@@ -46,6 +47,10 @@ type Config struct {
 	// reports whether it did; it refuses once its owner has stopped (see
 	// internal/routines). Nil means a plain go statement.
 	Go func(fn func()) bool
+	// Poller, running, watches the connections' sockets, so that an idle
+	// connection costs no goroutine (see Serve). Nil means a read loop per
+	// connection.
+	Poller *Poller
 }
 
 // start runs fn on a goroutine through cfg.Go, and reports whether it did.
@@ -59,22 +64,34 @@ func (cfg *Config) start(fn func()) bool {
 
 // Conn is one WebSocket connection with its bounded outbound queue. It knows
 // nothing of what its frames mean: its owner queues frames and handles the
-// frames read (ReadLoop).
+// messages read (Serve).
 //
-// Its goroutines: the read loop (ReadLoop), which hands the frames to its
-// owner one at a time; the write loop, the only writer of data frames, which
-// runs only while there is something to write (an idle connection costs one
-// goroutine, not two); the goroutines that queue frames (Enqueue); and the
-// ping timer's, which queues a ping. Its methods are safe for concurrent
-// use.
+// Its goroutines: the reads (Serve), on a goroutine per frame started when
+// the poller sees one come, or on one read loop where the poller cannot
+// watch the socket; the write loop, the only writer of data frames, which
+// runs only while there is something to write (an idle connection costs no
+// goroutine); the goroutines that queue frames (Enqueue); and the ping
+// timer's, which queues a ping. Its methods are safe for concurrent use.
 type Conn struct {
 	cfg *Config
-	ws  *websocket.Conn
-	// out is ws's network connection: the write loop frames what is queued
-	// into it and flushes each batch with one write.
+	// out is the network connection: the reads read it, the write loop
+	// frames what is queued into it and flushes each batch with one write.
 	out     *bufConn
 	user    string
 	session string
+
+	// The read side (reader.go, poll.go). Reads run one at a time: on the
+	// read loop, or on the one reader the poller started, which ends by
+	// rearming the poller or by ending the connection.
+	reqs     Requests
+	end      func()
+	polled   bool  // the poller watches the socket
+	fd       int32 // the socket's descriptor, while the poller watches it
+	inMsg    bool  // a fragmented message is under way
+	msgOp    byte  // its opcode
+	msg      []byte
+	lastRead atomic.Int64 // when the last frame was read, in Unix nanoseconds
+	stopRead atomic.Bool  // endRead was called
 
 	// The outbound queue. qmu is taken under the fan-out's hub and
 	// subscription locks, so nothing here may take them.
@@ -90,7 +107,8 @@ type Conn struct {
 	// again (after closing). Enqueue starts one when it is not set.
 	writing     bool
 	pingDue     bool        // the ping timer fired: the write loop sends a ping
-	ping        *time.Timer // the next ping; nil on connections that do not ping
+	ping        *time.Timer // the next ping or liveness check; nil on connections that do not ping
+	nextPing    int64       // when the next ping is due, in Unix nanoseconds
 	closing     bool
 	closeCode   int
 	closeReason string
@@ -187,33 +205,52 @@ func (c *Conn) startWriterLocked() {
 func (c *Conn) runWriter() { c.Isolate("writer", c.writeLoop) }
 
 // StartPings makes the connection send a ping every PingInterval until it
-// closes.
+// closes, and drop the client once it stayed silent for two intervals.
 func (c *Conn) StartPings() {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if !c.closing {
+		c.nextPing = time.Now().Add(c.cfg.PingInterval).UnixNano()
 		c.ping = time.AfterFunc(c.cfg.PingInterval, c.pingTick)
 	}
 }
 
-// pingTick has the write loop send a ping, with the frames queued by then,
-// and arms the next one. A timer costs an idle connection far less than a
-// goroutine waiting on a ticker.
+// pingTick drops a client silent for two PingIntervals, has the write loop
+// send a ping when one is due, with the frames queued by then, and arms
+// the timer for the next ping or the silence's end, whichever comes first.
+// A timer costs an idle connection far less than a goroutine waiting on a
+// ticker, and no read waits with a deadline on a connection the poller
+// watches.
 func (c *Conn) pingTick() {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if c.closing {
 		return
 	}
-	// The queue's slice outlives the write loops, so that a busy connection
-	// does not grow a new one per burst; a connection with nothing queued
-	// since the last ping hands it back.
-	if !c.writing && len(c.queue) == 0 {
-		c.queue = nil
+	now, last := time.Now().UnixNano(), c.lastRead.Load()
+	silentUntil := last + int64(2*c.cfg.PingInterval)
+	if last != 0 && now >= silentUntil { // last is 0 until reads start
+		c.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session,
+			"reason", "no pong within two ping intervals")
+		c.endRead()
+		return
 	}
-	c.pingDue = true
-	c.startWriterLocked()
-	c.ping.Reset(c.cfg.PingInterval)
+	if now >= c.nextPing {
+		// The queue's slice outlives the write loops, so that a busy
+		// connection does not grow a new one per burst; a connection
+		// with nothing queued since the last ping hands it back.
+		if !c.writing && len(c.queue) == 0 {
+			c.queue = nil
+		}
+		c.pingDue = true
+		c.startWriterLocked()
+		c.nextPing = now + int64(c.cfg.PingInterval)
+	}
+	next := c.nextPing
+	if last != 0 {
+		next = min(next, silentUntil)
+	}
+	c.ping.Reset(time.Duration(next - now))
 }
 
 // Close starts closing the connection with code and reason: the write loop

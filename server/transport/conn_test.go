@@ -50,7 +50,7 @@ func socketConn(t *testing.T, cfg *Config) (*Conn, *websocket.Conn) {
 	t.Cleanup(func() {
 		c.Close(0, "")
 		<-c.writerDone
-		_ = c.ws.Close()
+		c.CloseSocket()
 	})
 	return c, ws
 }
@@ -112,73 +112,6 @@ func TestWriteLoopFrames(t *testing.T) {
 		}
 	}
 	<-c.writerDone
-}
-
-// TestReadLoopRequestsAndControlFrames: requests longer than the read
-// buffer are read whole; a client's pings are answered in order with the
-// frames the write loop writes; the client's close is answered with its
-// code.
-func TestReadLoopRequestsAndControlFrames(t *testing.T) {
-	c, ws := socketConn(t, testConfig())
-	readDone := make(chan struct{})
-	go func() {
-		defer close(readDone)
-		c.ReadLoop(pinger{c})
-	}()
-
-	// The handler runs in ReadMessage, on this goroutine.
-	var pongs []string
-	ws.SetPongHandler(func(data string) error { pongs = append(pongs, data); return nil })
-	for i, n := range []int{1, 200, 5000, 2} {
-		ref := `"` + strings.Repeat("r", n) + `"`
-		if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"op":"ping","ref":`+ref+`}`)); err != nil {
-			t.Fatal(err)
-		}
-		_ = ws.SetReadDeadline(time.Now().Add(time.Minute)) // against a hang only
-		_, p, err := ws.ReadMessage()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := `{"op":"pong","ref":` + ref + `}`; string(p) != want {
-			t.Fatalf("answer to a ping of %d bytes: %.80q…, want %.80q…", n, p, want)
-		}
-		// The server reads this ping before the next request, so its pong
-		// comes before the next answer.
-		if len(pongs) != i {
-			t.Fatalf("%d pongs before answer %d", len(pongs), i)
-		}
-		if err := ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	if err := ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	for {
-		_ = ws.SetReadDeadline(time.Now().Add(time.Minute))
-		_, _, err := ws.ReadMessage()
-		var ce *websocket.CloseError
-		if errors.As(err, &ce) {
-			if ce.Code != websocket.CloseNormalClosure {
-				t.Fatalf("the close was answered with %v", ce)
-			}
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	// The last ping's pong came before the close.
-	if len(pongs) != 4 {
-		t.Fatalf("%d pongs, want 4", len(pongs))
-	}
-	for _, p := range pongs {
-		if p != "are you there" {
-			t.Fatalf("pong %q", p)
-		}
-	}
-	<-readDone
 }
 
 // TestPingsGoThroughTheWriteLoop: the ping timer has the write loop send a

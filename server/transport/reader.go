@@ -4,149 +4,205 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
 
-// Requests are what a connection's read loop hands the frames it reads to:
-// its owner, which answers them through the connection's queue.
+// Requests are what a connection's reads hand the frames they read to: its
+// owner, which answers them through the connection's queue.
 type Requests interface {
-	// Request handles one text frame. It runs on a goroutine of its own,
-	// one at a time, in the order the frames came; a panic in it is
-	// contained (see Isolate) and ends the read loop. data is the caller's.
+	// Request handles one text message. Messages are handed over one at a
+	// time, in the order they came; a panic in it is contained (see
+	// Isolate) and closes the connection with 1011. data is the
+	// caller's.
 	Request(data []byte)
-	// NotText is told of a data frame that is not text, on the read loop.
+	// NotText is told of a data message that is not text, on the reader.
 	NotText()
 }
 
-// ReadLoop reads frames and hands them to reqs one at a time until the
-// socket closes: the connection's read loop, to be run once, on a goroutine
-// that may block. It answers pongs by pushing the read deadline on by two
-// PingIntervals, closes with 1009 a frame larger than MaxFrameBytes, and
-// answers a client's close through the write loop. A panic in it is
-// contained as Isolate contains one.
+// Serve reads the client's frames and hands its messages to reqs until the
+// socket closes or the client goes silent, and then calls end, once, on
+// the goroutine that read last. To be called once, when the owner has
+// queued its first frames.
 //
-// An idle connection's goroutine spends its life blocked in NextReader, so
-// the frames under that call are what the connection's stack holds. The
-// collector halves a stack only while less than a quarter of it is used,
-// counting 800 bytes of guard: an 8 KiB stack (a goroutine's first stack
-// is the average of those last scanned, and joins run deep) shrinks only
-// if its blocked frames take less than 1,248 bytes. gorilla's read path
-// takes about 960 of them, so ReadLoop keeps its own frame small and does
-// everything but the wait in readFrame, and the connection's owner should
-// call it with little above it. 500 idle read loops started on 8 KiB
-// stacks held 3.3 MB of stacks after a collection, against 5.7 MB when
-// ReadLoop's own frame was 296 bytes and ran under Isolate.
+// With cfg.Poller running and a TCP socket, Serve hands the socket to the
+// poller and returns at once: an idle connection then costs no goroutine,
+// and each frame is read by a goroutine started through cfg.Go when it
+// comes. Otherwise Serve reads on the calling goroutine (ReadLoop) and
+// calls end before it returns.
+//
+// The client is dropped when it stays silent (no frame, pong included) for
+// two PingIntervals once StartPings was called; a message over
+// MaxFrameBytes closes it with 1009, a frame the protocol does not allow
+// with 1002. A client's close is answered through the write loop, and
+// reading ends with it. Once the connection is closing, messages are read
+// and dropped until the client's close comes or, two seconds after the
+// server's close frame, reading ends anyway.
+func (c *Conn) Serve(reqs Requests, end func()) {
+	c.reqs, c.end = reqs, end
+	c.lastRead.Store(time.Now().UnixNano())
+	if p := c.cfg.Poller; p != nil && p.watch(c) {
+		return
+	}
+	c.ReadLoop(reqs)
+	end()
+}
+
+// ReadLoop reads frames on the calling goroutine, which it blocks, and
+// hands the messages to reqs until reading ends; it does not call an end.
+// Serve uses it where the poller cannot watch the socket. A panic in it is
+// contained as Isolate contains one.
 func (c *Conn) ReadLoop(reqs Requests) {
 	defer c.recovered("reader", nil)
-	c.startReading()
-	for {
-		mt, r, err := c.ws.NextReader()
-		if !c.readFrame(reqs, mt, r, err) {
-			return
-		}
+	c.reqs = reqs
+	if c.lastRead.Load() == 0 {
+		c.lastRead.Store(time.Now().UnixNano())
+	}
+	for c.readOne() {
 	}
 }
 
-// startReading sets the read deadline and the handlers of pongs and of
-// the client's close.
-//
-//go:noinline
-func (c *Conn) startReading() {
-	c.extendRead()
-	c.ws.SetPongHandler(func(string) error { c.extendRead(); return nil })
-	// The close that answers the client's goes through the write loop, like
-	// every frame but gorilla's pongs: written from here, it could overtake
-	// the frames of a batch being written, or be followed by data frames.
-	c.ws.SetCloseHandler(func(code int, _ string) error {
-		c.Close(code, "")
-		return nil
-	})
-}
-
-// extendRead pushes the read deadline on by two PingIntervals.
-func (c *Conn) extendRead() {
-	_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.cfg.PingInterval))
-}
-
-// readFrame reads the frame NextReader returned, of type mt from r or
-// err, and hands it to reqs; it reports whether the read loop goes on. Not
-// inlined, so that its frame is not part of ReadLoop's while that waits
-// (see ReadLoop).
-//
-//go:noinline
-func (c *Conn) readFrame(reqs Requests, mt int, r io.Reader, err error) bool {
-	if err != nil {
-		// A deadline that passes while the connection is not closing
-		// is the one extendRead sets: the client went silent.
-		if ne, ok := err.(net.Error); ok && ne.Timeout() && !c.IsClosing() {
-			c.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session,
-				"reason", "no pong within two ping intervals")
-		}
+// readOne reads one frame and acts on it, and reports whether reading goes
+// on. A frame that ends a message hands it to the owner.
+func (c *Conn) readOne() bool {
+	if c.stopRead.Load() {
 		return false
 	}
+	h, err := readHeader(c.out.Conn, c.inMsg)
+	if err != nil {
+		return c.readFailed(err)
+	}
+	if h.op >= opClose {
+		return c.control(h)
+	}
+	if h.op != opContinuation {
+		c.msgOp = h.op
+	}
+	c.inMsg = !h.fin
 	max := int64(c.cfg.MaxFrameBytes)
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return false
-	}
-	if int64(len(data)) > max {
+	if !c.IsClosing() && int64(len(c.msg))+h.n > max {
+		c.msg = nil
 		c.Close(websocket.CloseMessageTooBig, fmt.Sprintf("frame exceeds the limit of %d bytes", max))
-		c.drain()
-		return false
 	}
-	c.extendRead()
 	if c.IsClosing() {
-		return true // the close handshake is under way: ignore requests
-	}
-	if mt != websocket.TextMessage {
-		reqs.NotText()
+		// Closing: what the client still sends is read and dropped,
+		// until its close comes or reading is ended.
+		c.msg = nil
+		if _, err := io.CopyN(io.Discard, c.out.Conn, h.n); err != nil {
+			return c.readFailed(err)
+		}
+		c.lastRead.Store(time.Now().UnixNano())
 		return true
 	}
-	if c.request(reqs, data) {
-		c.drain()
+	start := len(c.msg)
+	data := slices.Grow(c.msg, int(h.n))[:start+int(h.n)]
+	if _, err := io.ReadFull(c.out.Conn, data[start:]); err != nil {
+		return c.readFailed(err)
+	}
+	unmask(h.mask, data[start:])
+	c.lastRead.Store(time.Now().UnixNano())
+	if !h.fin {
+		c.msg = data
+		return true
+	}
+	c.msg = nil
+	if c.msgOp != opText {
+		c.reqs.NotText()
+		return true
+	}
+	c.request(data)
+	return true
+}
+
+// control acts on a control frame whose header is h, and reports whether
+// reading goes on.
+func (c *Conn) control(h header) bool {
+	var buf [maxControlPayload]byte
+	payload := buf[:h.n]
+	if _, err := io.ReadFull(c.out.Conn, payload); err != nil {
+		return c.readFailed(err)
+	}
+	unmask(h.mask, payload)
+	c.lastRead.Store(time.Now().UnixNano())
+	switch h.op {
+	case opPing:
+		// Answered at once, as gorilla answers, not behind the queue.
+		if !c.IsClosing() {
+			_ = c.out.control(opPong, payload, time.Now().Add(c.cfg.WriteTimeout))
+		}
+	case opClose:
+		code, _, err := closeCode(payload)
+		if err != nil {
+			return c.readFailed(err)
+		}
+		// The answer goes through the write loop, like every frame but
+		// the pongs: written from here, it could overtake the frames of a
+		// batch being written, or be followed by data frames.
+		c.Close(code, "")
 		return false
 	}
 	return true
 }
 
-// request handles one frame on a goroutine of its own and waits for it,
-// reporting whether it panicked. The read loop's goroutine lives as long as
-// the connection and mostly waits in a read, while a join's snapshot needs a
-// deep stack: grown in the read loop, that stack would stay with the idle
-// connection (the runtime shrinks a stack by half per GC, and an idle server
-// seldom collects). A request's goroutine gives its stack back as it ends:
-// 5,000 idle connections held 24 MB of stacks after their joins instead of
-// 27 to 30 MB, about the 4 KB that gorilla's read path keeps each.
-func (c *Conn) request(reqs Requests, data []byte) (panicked bool) {
-	done := make(chan bool, 1)
-	run := func() { done <- c.Isolate("request", func() { reqs.Request(data) }) }
-	if !c.cfg.start(run) {
-		run() // the owner has stopped: handled here, deep stack and all
+// readFailed ends reading after err: a protocol error closes the
+// connection with 1002; a socket that closed, failed or was ended
+// (endRead) just ends.
+func (c *Conn) readFailed(err error) bool {
+	if pe, ok := err.(protocolError); ok {
+		reason := string(pe)
+		if len(reason) > maxControlPayload-2 {
+			reason = reason[:maxControlPayload-2]
+		}
+		c.Close(websocket.CloseProtocolError, reason)
 	}
-	return <-done
+	return false
 }
 
-// drain reads and discards until the client answers the close or the
-// deadline set by the write loop passes.
-func (c *Conn) drain() {
-	for {
-		if _, _, err := c.ws.NextReader(); err != nil {
-			return
-		}
+// request hands one text message to the owner and, on a panic in it,
+// leaves the connection closing (Isolate). A poller's reader runs it
+// itself, as it ends soon after. The read loop runs it on a goroutine of
+// its own and waits: the loop's goroutine lives as long as the connection
+// and mostly waits in a read, while a join's snapshot needs a deep stack,
+// which grown in the loop would stay with the idle connection.
+func (c *Conn) request(data []byte) {
+	run := func() { c.Isolate("request", func() { c.reqs.Request(data) }) }
+	if c.polled {
+		run()
+		return
+	}
+	done := make(chan struct{})
+	if !c.cfg.start(func() { defer close(done); run() }) {
+		run() // the owner has stopped: handled here, deep stack and all
+		return
+	}
+	<-done
+}
+
+// endRead ends reading soon: a read under way returns, and a poller's
+// connection is woken to end (shutting the socket's read side down makes it
+// readable). Safe to call at any time, more than once.
+func (c *Conn) endRead() {
+	c.stopRead.Store(true)
+	_ = c.out.Conn.SetReadDeadline(time.Unix(1, 0))
+	if tc, ok := c.out.Conn.(*net.TCPConn); ok && c.polled {
+		_ = tc.CloseRead()
 	}
 }
+
+// endReadAfter ends reading after d, unless it ended before.
+func (c *Conn) endReadAfter(d time.Duration) { time.AfterFunc(d, c.endRead) }
 
 // CloseSocket closes the network connection at once, without a close
 // frame: the end of a connection, once WriterDone is closed, or of one
-// whose loops never started.
-func (c *Conn) CloseSocket() { _ = c.ws.Close() }
+// whose reads never started.
+func (c *Conn) CloseSocket() { _ = c.out.Close() }
 
 // Refuse writes a close frame of code and reason at once and closes the
 // socket: for a connection whose loops never started (a server shutting
 // down as it upgraded).
 func (c *Conn) Refuse(code int, reason string) {
-	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.cfg.WriteTimeout))
-	_ = c.ws.Close()
+	_ = c.out.control(opClose, websocket.FormatCloseMessage(code, reason), time.Now().Add(c.cfg.WriteTimeout))
+	_ = c.out.Close()
 }

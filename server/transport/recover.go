@@ -33,6 +33,6 @@ func (c *Conn) recovered(what string, panicked *bool) {
 		"session", c.session, "panic", r, "stack", string(debug.Stack()))
 	c.Close(websocket.CloseInternalServerErr, "internal error")
 	// If the writer is what failed, nobody sends the close: let the
-	// read loop end soon anyway.
-	_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+	// reads end soon anyway.
+	c.endReadAfter(2 * time.Second)
 }

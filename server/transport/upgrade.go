@@ -11,18 +11,14 @@ import (
 
 // Upgrade answers the WebSocket handshake of r and returns the connection of
 // user's session, its loops not started: the owner queues its first frames,
-// may StartPings, and runs ReadLoop. The handshake is checked with
+// may StartPings, and calls Serve. The handshake is checked with
 // cfg.CheckOrigin; a refused one is answered with cfg.Refuse and returns its
 // error. The network connection is wrapped in a bufConn, for the write
 // loop's batches.
 func Upgrade(w http.ResponseWriter, r *http.Request, cfg *Config, user, session string) (*Conn, error) {
 	up := websocket.Upgrader{
-		// Every connection keeps its read buffer while it lives, and most
-		// are idle. gorilla peeks at most 125 bytes at a time (a control
-		// frame's payload; a header is 14) and reads longer payloads past
-		// the buffer, straight into the caller's: a request longer than
-		// the buffer costs a second read, against 384 bytes less per
-		// connection than 512 (BenchmarkIdleConnections).
+		// gorilla's connection, and with it its read buffer, is dropped
+		// once the handshake is answered: the smallest buffer will do.
 		ReadBufferSize: 128,
 		// The write loop frames data itself (appendFrame) and gorilla
 		// writes only control frames, which take no write buffer; the pool
@@ -35,12 +31,16 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg *Config, user, session 
 		},
 	}
 	hw := &hijackWriter{ResponseWriter: w}
-	ws, err := up.Upgrade(hw, r, nil)
-	if err != nil {
+	if _, err := up.Upgrade(hw, r, nil); err != nil {
 		return nil, err
 	}
+	// gorilla's connection is dropped: the server reads the frames
+	// itself (frames.go) and writes every frame through hw.conn, so an
+	// idle connection does not keep gorilla's struct and read buffer.
+	// Nothing of the client is in gorilla's buffer: Upgrade refuses a
+	// client that sent data before the handshake's answer.
 	c := newConn(cfg, user, session)
-	c.ws, c.out = ws, hw.conn
+	c.out = hw.conn
 	return c, nil
 }
 

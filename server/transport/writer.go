@@ -39,22 +39,22 @@ func (c *Conn) writeLoop() {
 				c.out.bufferFrames(opPing, [][]byte{nil})
 			}
 			if err := c.out.flush(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
-				// The socket failed: let the read loop end now, closing
-				// first, so that it does not take the deadline for a
+				// The socket failed: let the reads end now, closing
+				// first, so that the silence is not taken for a
 				// missing pong.
 				c.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "reason", "write failed", "err", err)
 				c.Close(0, "")
-				_ = c.ws.SetReadDeadline(time.Now())
+				c.endRead()
 				return
 			}
 		}
 		if closing {
 			if code != 0 {
 				msg := websocket.FormatCloseMessage(code, reason)
-				_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.cfg.WriteTimeout))
+				_ = c.out.control(opClose, msg, time.Now().Add(c.cfg.WriteTimeout))
 				// Give the client a moment to answer the close, then the
-				// read loop ends and the socket is closed.
-				_ = c.ws.SetReadDeadline(time.Now().Add(2 * time.Second))
+				// reads end and the socket is closed.
+				c.endReadAfter(2 * time.Second)
 			}
 			return
 		}

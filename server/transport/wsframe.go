@@ -2,12 +2,6 @@ package transport
 
 import "encoding/binary"
 
-// Opcodes of the frames the write loop frames itself (RFC 6455, 5.2).
-const (
-	opText byte = 0x1
-	opPing byte = 0x9
-)
-
 // maxFrameHeader is the longest header of a server's frame: two bytes and
 // an eight-byte length (servers do not mask).
 const maxFrameHeader = 10

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package transport
+
+func (p *Poller) isRunning() bool { return false }
+
+func (c *Conn) isPolled() bool { return false }
