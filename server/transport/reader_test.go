@@ -136,12 +136,12 @@ func TestFragmentsAndInterleavedControlFrames(t *testing.T) {
 			pongs := make(chan string, 1)
 			ws.SetPongHandler(func(data string) error { pongs <- data; return nil })
 			var raw []byte
-			raw = append(raw, frame(0x01, []byte("hel"))...)    // text, not final
-			raw = append(raw, frame(0x89, []byte("ping?"))...)  // ping, between
-			raw = append(raw, frame(0x00, []byte("lo, "))...)   // continuation
-			raw = append(raw, frame(0x80, []byte("world"))...)  // final continuation
-			raw = append(raw, frame(0x82, []byte{0, 1, 2})...)  // binary
-			raw = append(raw, frame(0x81, []byte("again"))...)  // text
+			raw = append(raw, frame(0x01, []byte("hel"))...)   // text, not final
+			raw = append(raw, frame(0x89, []byte("ping?"))...) // ping, between
+			raw = append(raw, frame(0x00, []byte("lo, "))...)  // continuation
+			raw = append(raw, frame(0x80, []byte("world"))...) // final continuation
+			raw = append(raw, frame(0x82, []byte{0, 1, 2})...) // binary
+			raw = append(raw, frame(0x81, []byte("again"))...) // text
 			if _, err := ws.NetConn().Write(raw); err != nil {
 				t.Fatal(err)
 			}
