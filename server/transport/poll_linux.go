@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -27,8 +29,9 @@ import (
 // watches has ended. Its methods are safe for concurrent use.
 type Poller struct {
 	mu      sync.Mutex
-	epfd    int // the epoll instance, -1 while Run does not run
-	wake    int // an eventfd in the instance that wakes Run for Close
+	ep      *os.File // the epoll instance, nil while Run does not run
+	epfd    int      // its descriptor, -1 while Run does not run
+	wake    int      // an eventfd in the instance that wakes Run for Close
 	conns   map[int32]*Conn
 	running bool // Run waits: sockets may be watched
 	closed  bool
@@ -63,21 +66,50 @@ func (p *Poller) Run() error {
 		}
 		return fmt.Errorf("epoll: %w", err)
 	}
+	// The instance waits in the Go runtime's poller, where it shows
+	// readable when it holds events: an epoll_wait that blocked would hold
+	// one of the process's Ps for as long as it blocked, until the runtime
+	// took it back, which it does only after up to 10 ms.
+	var ep *os.File
+	if err = unix.SetNonblock(epfd, true); err == nil {
+		ep = os.NewFile(uintptr(epfd), "epoll")
+	}
+	var raw syscall.RawConn
+	if err == nil {
+		raw, err = ep.SyscallConn()
+	}
+	if err != nil {
+		if ep != nil {
+			ep.Close()
+		} else {
+			unix.Close(epfd)
+		}
+		unix.Close(wake)
+		return fmt.Errorf("epoll: %w", err)
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		unix.Close(epfd)
+		ep.Close()
 		unix.Close(wake)
 		return nil
 	}
-	p.epfd, p.wake, p.running = epfd, wake, true
+	p.ep, p.epfd, p.wake, p.running = ep, epfd, wake, true
 	p.mu.Unlock()
 
 	events := make([]unix.EpollEvent, 256)
 	for {
-		n, err := unix.EpollWait(epfd, events, -1)
-		if errors.Is(err, unix.EINTR) {
+		var n int
+		var werr error
+		err := raw.Read(func(fd uintptr) bool {
+			n, werr = unix.EpollWait(int(fd), events, 0)
+			return n > 0 || werr != nil // nothing ready: wait until it is
+		})
+		if errors.Is(werr, unix.EINTR) {
 			continue
+		}
+		if err == nil {
+			err = werr
 		}
 		if err != nil {
 			p.fail()
@@ -136,9 +168,9 @@ func (p *Poller) fail() {
 // closeLocked closes the epoll instance. p.mu held.
 func (p *Poller) closeLocked() {
 	if p.running {
-		unix.Close(p.epfd)
+		p.ep.Close()
 		unix.Close(p.wake)
-		p.epfd, p.wake, p.running = -1, -1, false
+		p.ep, p.epfd, p.wake, p.running = nil, -1, -1, false
 	}
 }
 
