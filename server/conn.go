@@ -107,7 +107,7 @@ func (c *conn) serve(addr string) {
 	c.Serve(c, func() { c.finish(addr) })
 }
 
-// finish ends the session of a connection whose read loop has ended, or
+// finish ends the session of a connection whose reads have ended, or
 // never started: its leaves owed, its socket closed, its slot released.
 func (c *conn) finish(addr string) {
 	s := c.srv

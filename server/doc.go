@@ -11,7 +11,7 @@
 // imports this one:
 //
 //   - server/transport: one WebSocket connection, its bounded queue, write
-//     and read loops, pings;
+//     loop, reads (one epoll poller for the idle sockets), pings;
 //   - server/protocol: client frames decoded and checked, server frames,
 //     error and close codes;
 //   - server (this package): a session's requests over a transport

@@ -202,8 +202,8 @@ func readFrame(r io.Reader) (op byte, payload []byte, err error) {
 }
 
 // TestBufConnConcurrentControlWrites has one goroutine write batches while
-// others write control frames and move the write deadline, as gorilla does
-// from the read loop: every frame arrives whole, the batches' frames in
+// others write control frames and move the write deadline, as the reads
+// do when they answer a ping: every frame arrives whole, the batches' frames in
 // order. Run it with -race.
 func TestBufConnConcurrentControlWrites(t *testing.T) {
 	srv, cli := tcpPair(t)

@@ -3,8 +3,13 @@
 // bytes; over either bound the client is closed with 4008), the write loop
 // that runs only while there is something to write and frames the queued
 // frames itself into one socket write per batch (bufConn, appendFrame), the
-// pings, the read loop that hands frames to the connection's owner, and the
-// close handshake. It knows nothing of rooms, sessions' requests or Kafka.
+// pings and the silence that drops a client, the reads of the client's
+// frames that hand its messages to the connection's owner (frames.go,
+// reader.go), the poller that watches idle sockets in one epoll instance so
+// that an idle connection costs no goroutine (Poller), and the close
+// handshake. gorilla/websocket answers the handshake; the frames both ways
+// are the server's own. It knows nothing of rooms, sessions' requests or
+// Kafka.
 //
 // # Concurrency
 //
@@ -14,5 +19,7 @@
 // lock (Conn.qmu). The queue lock is held while queueing and taking
 // batches only, never while writing to the socket. The buffered socket's
 // own lock (bufConn.mu) is held while it writes; it is taken under no
-// other lock.
+// other lock. The poller's lock (Poller.mu) is held while it registers,
+// rearms, unregisters or looks up a socket, never while a frame is read or
+// handled; it is taken under no other lock.
 package transport

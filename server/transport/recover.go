@@ -10,7 +10,7 @@ import (
 // Isolate runs fn and turns a panic into a logged error with its stack and a
 // connection closed with 1011, so that a bug reached through one client's
 // input never takes the process down. It reports whether fn panicked. The
-// connection's own loops run under it (the read loop through recovered
+// connection's own loops run under it (the reads through recovered
 // directly); its owner may run its steps so too.
 func (c *Conn) Isolate(what string, fn func()) (panicked bool) {
 	defer c.recovered(what, &panicked)
