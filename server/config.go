@@ -67,8 +67,10 @@ type Config struct {
 	PingInterval time.Duration
 	// WriteTimeout bounds each socket write and each write to Kafka: a
 	// request's (answered unavailable past it), an expiry's, a try of the
-	// owed leaves, and the goodbye's writes together. Zero value means 10
-	// seconds.
+	// owed leaves, and the goodbye's writes together. A batch of frames
+	// to a client that does not read fails after one to one and a half
+	// WriteTimeouts (the socket's deadline is moved once per half timeout,
+	// not per batch). Zero value means 10 seconds.
 	WriteTimeout time.Duration
 	// ReadTimeout bounds each Kafka read made for a request (history, resume,
 	// the events API). Zero value means 10 seconds.

@@ -26,9 +26,9 @@ type bufConn struct {
 	batching bool
 	buf      *[]byte   // the batch's bytes while batching, from batchBuffers
 	deadline time.Time // the write deadline the callers set last
-	// stale: the socket's write deadline is the last flush's, not deadline;
-	// the next write outside a batch restores deadline first.
-	stale bool
+	// sock is the write deadline set on the socket last: deadline, or a
+	// flush's. A write outside a batch restores deadline first.
+	sock time.Time
 }
 
 // batchBuffers hold the bytes of batches being built: a connection holds one
@@ -49,11 +49,11 @@ func (b *bufConn) Write(p []byte) (int, error) {
 		*b.buf = append(*b.buf, p...)
 		return len(p), nil
 	}
-	if b.stale {
+	if !b.sock.Equal(b.deadline) {
 		if err := b.Conn.SetWriteDeadline(b.deadline); err != nil {
 			return 0, err
 		}
-		b.stale = false
+		b.sock = b.deadline
 	}
 	return b.Conn.Write(p)
 }
@@ -80,10 +80,9 @@ func (b *bufConn) SetWriteDeadline(t time.Time) error {
 	defer b.mu.Unlock()
 	b.deadline = t
 	if b.batching {
-		b.stale = true
 		return nil
 	}
-	b.stale = false
+	b.sock = t
 	return b.Conn.SetWriteDeadline(t)
 }
 
@@ -118,9 +117,13 @@ func (b *bufConn) bufferFrames(op byte, payloads [][]byte) {
 }
 
 // flush ends the batch and writes what it buffered in one write that must
-// end by deadline: a client that does not read fails it, and the write loop
-// drops the connection.
-func (b *bufConn) flush(deadline time.Time) error {
+// end within timeout to one and a half timeouts: a client that does not
+// read fails it, and the write loop drops the connection. The socket's
+// deadline is moved only when less than timeout of it is left, so that a
+// busy connection moves it once per half timeout, not once per batch: a
+// CPU profile of 1,000 clients at 10,000 deliveries a second had 5 % of
+// the process in setting write deadlines.
+func (b *bufConn) flush(timeout time.Duration) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.batching {
@@ -129,10 +132,13 @@ func (b *bufConn) flush(deadline time.Time) error {
 	b.batching = false
 	var err error
 	if buf := *b.buf; len(buf) > 0 {
-		if err = b.Conn.SetWriteDeadline(deadline); err == nil {
+		if now := time.Now(); b.sock.IsZero() || b.sock.Before(now.Add(timeout)) {
+			b.sock = now.Add(timeout + timeout/2)
+			err = b.Conn.SetWriteDeadline(b.sock)
+		}
+		if err == nil {
 			_, err = b.Conn.Write(buf)
 		}
-		b.stale = true
 	}
 	if cap(*b.buf) <= maxPooledBatch {
 		*b.buf = (*b.buf)[:0]

@@ -20,6 +20,7 @@ type recordingConn struct {
 
 	mu       sync.Mutex
 	deadline time.Time
+	sets     int // the calls of SetWriteDeadline
 	writes   [][]byte
 	under    []time.Time // the deadline of each write
 }
@@ -36,6 +37,7 @@ func (r *recordingConn) SetWriteDeadline(t time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.deadline = t
+	r.sets++
 	return nil
 }
 
@@ -74,20 +76,22 @@ func TestBufConnBatchReachesThePeerOnlyAtFlush(t *testing.T) {
 		t.Fatalf("%d writes reached the peer inside the batch", len(w))
 	}
 
-	deadline := time.Now().Add(time.Hour)
-	if err := b.flush(deadline); err != nil {
+	before := time.Now()
+	if err := b.flush(time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	after := time.Now()
 	w, under := rec.written()
 	want := append(append(frameBytes(opText, "one", "two"), pong...), frameBytes(opText, "three")...)
 	if len(w) != 1 || !bytes.Equal(w[0], want) {
 		t.Fatalf("the flush wrote %q, want one write of %q", w, want)
 	}
-	if !under[0].Equal(deadline) {
-		t.Fatalf("the flush wrote under the deadline %v, want %v", under[0], deadline)
+	// An hour to an hour and a half from the flush.
+	if under[0].Before(before.Add(time.Hour)) || under[0].After(after.Add(90*time.Minute)) {
+		t.Fatalf("the flush at %v wrote under the deadline %v, want an hour to an hour and a half on", before, under[0])
 	}
 	// Nothing is left for a second flush.
-	if err := b.flush(deadline); err != nil {
+	if err := b.flush(time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if w, _ := rec.written(); len(w) != 1 {
@@ -114,8 +118,7 @@ func TestBufConnWritesOutsideABatchGoThroughAtOnce(t *testing.T) {
 	// A flush writes under its own deadline; the next write outside a batch
 	// is back under the one its caller set.
 	b.bufferFrames(opText, [][]byte{[]byte("x")})
-	flushed := time.Now().Add(time.Hour)
-	if err := b.flush(flushed); err != nil {
+	if err := b.flush(time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Write(ping); err != nil {
@@ -127,7 +130,7 @@ func TestBufConnWritesOutsideABatchGoThroughAtOnce(t *testing.T) {
 	if err := b.SetWriteDeadline(inside); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.flush(flushed); err != nil {
+	if err := b.flush(time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Write(ping); err != nil {
@@ -137,10 +140,40 @@ func TestBufConnWritesOutsideABatchGoThroughAtOnce(t *testing.T) {
 	if len(w) != 5 {
 		t.Fatalf("%d writes, want 5: %q", len(w), w)
 	}
-	for i, want := range []time.Time{mine, flushed, mine, flushed, inside} {
-		if !under[i].Equal(want) {
+	for i, want := range []time.Time{mine, {}, mine, {}, inside} {
+		if want.IsZero() { // a flush's
+			if d := time.Until(under[i]); d < 59*time.Minute || d > 90*time.Minute {
+				t.Errorf("flush %d under a deadline %v on, want an hour to an hour and a half", i, d)
+			}
+		} else if !under[i].Equal(want) {
 			t.Errorf("write %d under the deadline %v, want %v", i, under[i], want)
 		}
+	}
+}
+
+// TestBufConnFlushesShareADeadline: batches flushed within half a timeout
+// of each other write under the deadline the first set, which is moved
+// once less than a timeout of it is left.
+func TestBufConnFlushesShareADeadline(t *testing.T) {
+	rec := &recordingConn{}
+	b := &bufConn{Conn: rec}
+	for i := range 3 {
+		b.bufferFrames(opText, [][]byte{fmt.Appendf(nil, "%d", i)})
+		if err := b.flush(time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, under := rec.written()
+	if len(w) != 3 || rec.sets != 1 || !under[1].Equal(under[0]) || !under[2].Equal(under[0]) {
+		t.Fatalf("%d writes under %v after %d deadlines set, want 3 under one", len(w), under, rec.sets)
+	}
+	// Less than a timeout left: the next flush moves it.
+	b.bufferFrames(opText, [][]byte{[]byte("3")})
+	if err := b.flush(2 * time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, under := rec.written(); rec.sets != 2 || time.Until(under[3]) < 2*time.Hour {
+		t.Fatalf("after a flush of a longer timeout the deadline is %v on, want 2 hours at least", time.Until(under[3]))
 	}
 }
 
@@ -257,7 +290,7 @@ func TestBufConnConcurrentControlWrites(t *testing.T) {
 			payloads[k] = fmt.Appendf(nil, "frame %d", i*perBatch+k)
 		}
 		b.bufferFrames(opText, payloads)
-		if err := b.flush(time.Now().Add(time.Minute)); err != nil {
+		if err := b.flush(time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -276,8 +309,12 @@ func TestBufConnFlushHonoursTheDeadline(t *testing.T) {
 	b := &bufConn{Conn: srv}
 	big := bytes.Repeat([]byte("x"), 1<<20)
 	b.bufferFrames(opText, [][]byte{big, big, big, big, big, big, big, big})
-	err := b.flush(time.Now().Add(100 * time.Millisecond))
+	start := time.Now()
+	err := b.flush(100 * time.Millisecond)
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("flush to a peer that does not read: %v, want the deadline exceeded", err)
+	}
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Fatalf("the flush gave up after %v, before its timeout", d)
 	}
 }

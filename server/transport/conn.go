@@ -29,7 +29,9 @@ type Config struct {
 	// PingInterval is how often a connection that StartPings pings; one
 	// that does not answer within another interval is dropped.
 	PingInterval time.Duration
-	// WriteTimeout bounds each write on the socket.
+	// WriteTimeout bounds each write on the socket: a control frame's
+	// within WriteTimeout, a batch's within one to one and a half (see
+	// bufConn.flush).
 	WriteTimeout time.Duration
 	// Logger receives the connections' logs.
 	Logger *slog.Logger

@@ -38,7 +38,7 @@ func (c *Conn) writeLoop() {
 			if ping {
 				c.out.bufferFrames(opPing, [][]byte{nil})
 			}
-			if err := c.out.flush(time.Now().Add(c.cfg.WriteTimeout)); err != nil {
+			if err := c.out.flush(c.cfg.WriteTimeout); err != nil {
 				// The socket failed: let the reads end now, closing
 				// first, so that the silence is not taken for a
 				// missing pong.
