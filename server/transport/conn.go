@@ -89,6 +89,7 @@ type Conn struct {
 	end      func()
 	polled   bool  // the poller watches the socket
 	fd       int32 // the socket's descriptor, while the poller watches it
+	armed    bool  // the socket waits in the poller for a frame; Poller.mu held
 	inMsg    bool  // a fragmented message is under way
 	msgOp    byte  // its opcode
 	msg      []byte

@@ -123,6 +123,9 @@ func (p *Poller) Run() error {
 			}
 			p.mu.Lock()
 			c := p.conns[ev.Fd]
+			if c != nil {
+				c.armed = false
+			}
 			p.mu.Unlock()
 			if c != nil {
 				c.readable()
@@ -146,23 +149,29 @@ func (p *Poller) stopped() bool {
 	return true
 }
 
-// fail ends the connections of a poller whose epoll instance failed: each
-// gets a reader, which finds its socket shut and ends it.
+// fail ends the connections of a poller whose epoll instance failed: their
+// reads are ended, and each that waited in the instance gets a reader,
+// which ends it; a reader under way ends it as it fails to rearm.
 func (p *Poller) fail() {
 	p.mu.Lock()
-	conns := make([]*Conn, 0, len(p.conns))
+	all := make([]*Conn, 0, len(p.conns))
+	var armed []*Conn
 	for _, c := range p.conns {
-		conns = append(conns, c)
+		all = append(all, c)
+		if c.armed {
+			c.armed = false
+			armed = append(armed, c)
+		}
 	}
 	p.closed = true
-	p.mu.Unlock()
-	for _, c := range conns {
-		c.endRead()
-		c.readable()
-	}
-	p.mu.Lock()
 	p.closeLocked()
 	p.mu.Unlock()
+	for _, c := range all {
+		c.endRead()
+	}
+	for _, c := range armed {
+		c.readable()
+	}
 }
 
 // closeLocked closes the epoll instance. p.mu held.
@@ -214,6 +223,7 @@ func (p *Poller) watch(c *Conn) bool {
 		c.fd, c.polled = int32(fd), true
 		p.conns[c.fd] = c
 		cerr = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, int(fd), &unix.EpollEvent{Events: pollEvents, Fd: int32(fd)})
+		c.armed = cerr == nil
 	})
 	if err != nil || cerr != nil {
 		if c.polled {
@@ -236,7 +246,9 @@ func (p *Poller) rearm(c *Conn) error {
 	if !p.running {
 		return errPollerDown
 	}
-	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, int(c.fd), &unix.EpollEvent{Events: pollEvents, Fd: c.fd})
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, int(c.fd), &unix.EpollEvent{Events: pollEvents, Fd: c.fd})
+	c.armed = err == nil
+	return err
 }
 
 // forget unregisters c, whose reading has ended, before its socket closes

@@ -186,7 +186,7 @@ func (c *Conn) request(data []byte) {
 func (c *Conn) endRead() {
 	c.stopRead.Store(true)
 	_ = c.out.Conn.SetReadDeadline(time.Unix(1, 0))
-	if tc, ok := c.out.Conn.(*net.TCPConn); ok && c.polled {
+	if tc, ok := c.out.Conn.(*net.TCPConn); ok {
 		_ = tc.CloseRead()
 	}
 }
