@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/server/fanout"
 	"github.com/chatstate/chatstate/server/protocol"
@@ -44,6 +46,31 @@ func (s *Server) snapshotFromCopy(f *protocol.ClientFrame, user, target string) 
 		}
 	})
 	return snap
+}
+
+// peekRoom runs fn on the room's row brought forward to the last event the
+// tail dispatched: the hub's copy, under its lock and not copied, when it
+// has one that far (each message posted over HTTP is checked so, and a
+// copy of a row with its latest messages and read state was most of that
+// check's cost), else roomAt's answer. fn must neither keep nor change
+// the row.
+func (s *Server) peekRoom(ctx context.Context, name string, fn func(row *codec.RoomState)) error {
+	_, last := s.hub.Seen(name)
+	done := false
+	s.hub.Copy(name, func(r fanout.Room) {
+		if row := r.Row(); row.Cursor >= last {
+			fn(row)
+			done = true
+		}
+	})
+	if done {
+		return nil
+	}
+	row, err := s.roomAt(ctx, name, last)
+	if err == nil {
+		fn(row)
+	}
+	return err
 }
 
 // copyOf returns a copy of the hub's copy of the room's row, or nil if the

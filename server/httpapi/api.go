@@ -42,6 +42,11 @@ type Config struct {
 	// the server's sockets were given: the answer never lags behind what
 	// the room's sockets saw. Its errors are *protocol.Error or internal.
 	Room func(ctx context.Context, name string) (*codec.RoomState, error)
+	// Peek runs fn on the row Room would return, without copying it,
+	// for the checks of each message posted: fn must neither keep nor
+	// change the row and must be quick (it may run under the fan-out's
+	// lock). Its errors are Room's. Nil means fn gets Room's answer.
+	Peek func(ctx context.Context, name string, fn func(row *codec.RoomState)) error
 	// Write writes events and returns their cursors once Kafka took them
 	// all; its errors are *protocol.Error or internal.
 	Write func(ctx context.Context, events ...codec.Event) ([]int64, error)

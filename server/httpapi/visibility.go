@@ -47,24 +47,33 @@ func (a *API) hidden(w http.ResponseWriter, r *http.Request, row *codec.RoomStat
 
 // privateRoom reports whether the room is private now, as the server sees
 // it (the view brought up to its tail).
-func (a *API) privateRoom(ctx context.Context, name string) (bool, error) {
-	row, err := a.cfg.Room(ctx, name)
-	if err != nil {
-		return false, err
+func (a *API) privateRoom(ctx context.Context, name string) (private bool, err error) {
+	err = a.peek(ctx, name, func(row *codec.RoomState) { private = row != nil && row.Private })
+	return private, err
+}
+
+// peek runs fn on the room's row through Config.Peek, or Config.Room.
+func (a *API) peek(ctx context.Context, name string, fn func(row *codec.RoomState)) error {
+	if a.cfg.Peek != nil {
+		return a.cfg.Peek(ctx, name, fn)
 	}
-	return row != nil && row.Private, nil
+	row, err := a.cfg.Room(ctx, name)
+	if err == nil {
+		fn(row)
+	}
+	return err
 }
 
 // mayPost returns the forbidden error of a message of user that the room's
 // rules refuse (a muted or banned user), or nil.
 func (a *API) mayPost(ctx context.Context, room, user string) error {
-	row, err := a.cfg.Room(ctx, room)
-	if err != nil {
+	e := codec.Event{Type: codec.Message, Room: room, User: user}
+	var refused error
+	if err := a.peek(ctx, room, func(row *codec.RoomState) { refused = processors.Check(row, &e) }); err != nil {
 		return err
 	}
-	e := codec.Event{Type: codec.Message, Room: room, User: user}
-	if err := processors.Check(row, &e); err != nil {
-		return protocol.Errorf(protocol.CodeForbidden, "%s", strings.TrimPrefix(err.Error(), processors.ErrRefused.Error()+": "))
+	if refused != nil {
+		return protocol.Errorf(protocol.CodeForbidden, "%s", strings.TrimPrefix(refused.Error(), processors.ErrRefused.Error()+": "))
 	}
 	return nil
 }
