@@ -24,7 +24,7 @@ func (s *Server) routes() {
 			_, last := s.hub.Seen(name)
 			return s.roomAt(ctx, name, last)
 		},
-		Peek: s.peekRoom,
+		Peek:   s.peekRoom,
 		Write:  s.write,
 		Errors: s.metrics.Errors, Sends: s.metrics.Sends, Acks: s.metrics.Acks,
 	})
