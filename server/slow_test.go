@@ -96,6 +96,18 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 	}
 	pad := strings.Repeat("z", 4000)
 	var posted atomic.Int64
+	// The posters keep at most window messages ahead of the slowest active
+	// member (each message is two frames to it, the event and its unread
+	// count): on a fast idle machine four posters outran the actives'
+	// queues of 128 frames, and every member was closed as slow.
+	const window = 16
+	slowest := func() int64 {
+		least := received[0].Load()
+		for i := range received {
+			least = min(least, received[i].Load())
+		}
+		return least
+	}
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for range 4 {
@@ -103,6 +115,13 @@ func TestSlowClientIsClosed4008(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for n := 0; n < 2000; n++ {
+				for posted.Load()-slowest() >= window {
+					select {
+					case <-stop:
+						return
+					case <-time.After(time.Millisecond):
+					}
+				}
 				select {
 				case <-stop:
 					return
