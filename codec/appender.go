@@ -138,7 +138,12 @@ func (a *appender) ints(v []int64) {
 // object appends m as FormatNilMapAsNull and Deterministic do, with val
 // appending each value. The sorted keys live on the stack a.keys, above
 // those of the objects that m is in.
-func object[V any](a *appender, m map[string]V, val func(*appender, V)) {
+//
+// sorted, if not nil, holds m's keys sorted at an earlier encode of the
+// same row: when m still has exactly those keys (as many, and each one
+// found), they are used as they are, which spares iterating over m and
+// sorting; otherwise object sets *sorted to m's keys sorted.
+func object[V any](a *appender, m map[string]V, val func(*appender, V), sorted *[]string) {
 	switch len(m) {
 	case 0:
 		if m == nil {
@@ -157,12 +162,19 @@ func object[V any](a *appender, m map[string]V, val func(*appender, V)) {
 		}
 		return
 	}
+	if sorted != nil && len(*sorted) == len(m) && sortedObject(a, m, val, *sorted) {
+		return
+	}
 	n := len(a.keys)
 	for k := range m {
 		a.keys = append(a.keys, k)
 	}
 	ks := a.keys[n:]
 	slices.Sort(ks)
+	if sorted != nil {
+		*sorted = append((*sorted)[:0], ks...)
+		clear((*sorted)[len(ks):cap(*sorted)]) // do not pin keys gone
+	}
 	for i, k := range ks {
 		if i == 0 {
 			a.raw("{")
@@ -180,5 +192,29 @@ func object[V any](a *appender, m map[string]V, val func(*appender, V)) {
 	a.keys = a.keys[:n]
 }
 
+// sortedObject appends m in the order of keys, sorted and as many as m's,
+// and reports true if every one of them is in m. Otherwise it leaves a as
+// it found it and reports false.
+func sortedObject[V any](a *appender, m map[string]V, val func(*appender, V), keys []string) bool {
+	start, bad := len(a.b), a.bad
+	for i, k := range keys {
+		v, ok := m[k]
+		if !ok {
+			a.b, a.bad = a.b[:start], bad
+			return false
+		}
+		if i == 0 {
+			a.raw("{")
+		} else {
+			a.raw(",")
+		}
+		a.str(k)
+		a.raw(":")
+		val(a, v)
+	}
+	a.raw("}")
+	return true
+}
+
 // strMap appends a map[string]string such as a user's sessions.
-func (a *appender) strMap(m map[string]string) { object(a, m, (*appender).str) }
+func (a *appender) strMap(m map[string]string) { object(a, m, (*appender).str, nil) }

@@ -2,9 +2,20 @@ package codec
 
 // encodeRoom returns what encode(s) returns, several times faster. See
 // appender.go for the rules it follows.
-func encodeRoom(s *RoomState) ([]byte, error) {
+func encodeRoom(s *RoomState) ([]byte, error) { return encodeRoomMemo(s, nil) }
+
+// encodeRoomMemo is encodeRoom that takes from m, if not nil, what it
+// remembers of an earlier encode of the row, and leaves in m what the next
+// encode can take from this one (see roommemo.go). The output does not
+// depend on m: what m remembers is only used where it is checked to be the
+// same as the row's.
+func encodeRoomMemo(s *RoomState, m *roomMemo) ([]byte, error) {
 	if s == nil {
 		return []byte("null"), nil
+	}
+	var members, reads *[]string
+	if m != nil {
+		members, reads = &m.members, &m.reads
 	}
 	a := getAppender()
 	a.raw(`{"v":`)
@@ -14,7 +25,7 @@ func encodeRoom(s *RoomState) ([]byte, error) {
 	a.raw(`,"cursor":`)
 	a.int(s.Cursor)
 	a.raw(`,"members":`)
-	object(a, s.Members, (*appender).strMap)
+	object(a, s.Members, (*appender).strMap, members)
 	a.raw(`,"messages":`)
 	a.int(s.Messages)
 	a.raw(`,"created":`)
@@ -25,20 +36,27 @@ func encodeRoom(s *RoomState) ([]byte, error) {
 	a.ints(s.Marks)
 	if len(s.Reads) > 0 { // omitempty leaves out null and {}
 		a.raw(`,"reads":`)
-		object(a, s.Reads, (*appender).readMark)
+		object(a, s.Reads, (*appender).readMark, reads)
 	}
 	if len(s.Latest) > 0 {
 		a.raw(`,"latest":[`)
-		for i := range s.Latest {
-			if i > 0 {
-				a.raw(",")
+		if m != nil {
+			a.latestMemo(s.Latest, &m.latest)
+		} else {
+			for i := range s.Latest {
+				if i > 0 {
+					a.raw(",")
+				}
+				a.latest(&s.Latest[i])
 			}
-			a.latest(&s.Latest[i])
 		}
 		a.raw("]")
 	}
 	a.rules(s)
 	a.raw("}")
+	if a.bad && m != nil {
+		*m = roomMemo{} // it may hold an entry's JSON with U+FFFD for invalid UTF-8
+	}
 	return a.result(s)
 }
 

@@ -14,7 +14,7 @@ func encodeUser(s *UserState) ([]byte, error) {
 	a.raw(`,"user":`)
 	a.str(s.User)
 	a.raw(`,"rooms":`)
-	object(a, s.Rooms, (*appender).userRoom)
+	object(a, s.Rooms, (*appender).userRoom, nil)
 	a.raw(`,"last_seen":`)
 	a.str(s.LastSeen)
 	a.raw("}")
