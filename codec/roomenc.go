@@ -13,9 +13,9 @@ func encodeRoomMemo(s *RoomState, m *roomMemo) ([]byte, error) {
 	if s == nil {
 		return []byte("null"), nil
 	}
-	var members, reads *[]string
+	var reads *[]string
 	if m != nil {
-		members, reads = &m.members, &m.reads
+		reads = &m.reads
 	}
 	a := getAppender()
 	a.raw(`{"v":`)
@@ -25,7 +25,11 @@ func encodeRoomMemo(s *RoomState, m *roomMemo) ([]byte, error) {
 	a.raw(`,"cursor":`)
 	a.int(s.Cursor)
 	a.raw(`,"members":`)
-	object(a, s.Members, (*appender).strMap, members)
+	if m != nil {
+		a.members(s.Members, &m.members)
+	} else {
+		object(a, s.Members, (*appender).strMap, nil)
+	}
 	a.raw(`,"messages":`)
 	a.int(s.Messages)
 	a.raw(`,"created":`)

@@ -1,224 +1,110 @@
 package codec
 
 import (
-	"math"
-	"sync"
+	"slices"
+	"strings"
 	"unsafe"
 )
 
 // The rooms group encodes a room's row on every event of the room, and
 // from one event to the next most of the row stays as it was: the same
-// members and readers, whose keys encodeRoom sorted last time, and the
-// same latest messages but the one added and the one dropped, whose JSON
-// it wrote last time. A roomMemo keeps both from one encode of a row to
-// the next, and the encode takes from it only what it checks to be the
-// same as the row's: a set of keys when the map has as many keys and each
-// of them, a message's JSON when the message has the same cursor, user and
-// mentions, all compared by value (the memo holds copies of them, not the
-// row's slices, which a change in place would change along). What the row
-// may have become in between (another decode of its bytes, a fold, any
-// change at all) can therefore change only the cost of the encode, never
-// its bytes. An encode that meets invalid UTF-8 empties the memo: the JSON
-// it wrote for a message is then not Marshal's, which fails instead.
+// members, most with one session, and readers, whose keys encodeRoom
+// sorted last time, and the same latest messages but the one added and the
+// one dropped, whose JSON it wrote last time. A roomMemo keeps them from
+// one encode of a row to the next, and the encode takes from it only what
+// it checks to be the same as the row's: a set of keys when the map has as
+// many keys and each of them; a member's session when the member's map has
+// one entry and that is the session's (a lookup where finding the one
+// entry took iterating over the map); a message's JSON when the message
+// has the same cursor, user and mentions, all compared by value (the memo
+// holds copies of them, not the row's slices, which a change in place
+// would change along). What the row may have become in between (another
+// decode of its bytes, a fold, any change at all) can therefore change
+// only the cost of the encode, never its bytes. An encode that meets
+// invalid UTF-8 empties the memo: the JSON it wrote for a message is then
+// not Marshal's, which fails instead.
 
 // roomMemo is what encodeRoomMemo remembers of a row's last encode.
 type roomMemo struct {
-	members, reads []string // the sorted keys of Members and Reads
-	latest         latestMemo
-	size           int // what the memo holds, in bytes, as RoomTableCodec counts them
+	members []memberMemo // sorted by user
+	reads   []string     // the sorted keys of Reads
+	latest  latestMemo
+	size    int // what the memo holds, in bytes, as RoomTableCodec counts them
 }
 
-// latestMemo remembers the JSON of the entries of a row's Latest. The
-// entries of one encode are read while those of the next are written, so
-// there are two lists of them, swapped after each encode; their JSON is
-// copied last, and only cur holds a buffer of it.
-type latestMemo struct {
-	cur, next latestEncoded
+// memberMemo is a member of a roomMemo: the user, and the session of the
+// user's sessions when they were one.
+type memberMemo struct {
+	user, session string
 }
 
-// latestEncoded is the JSON of a list of latest messages, with copies of
-// what each was encoded from. It holds no pointer but those of its slices,
-// so that the memo does not pin the row's strings (a mention is a slice of
-// its message's text) and writing it costs no write barriers, which when
-// it held the strings themselves were most of its cost in a profile.
-type latestEncoded struct {
-	entries []latestEntry
-	text    []byte  // the entries' users and mentions, back to back
-	lens    []int32 // the length in text of each mention
-	json    []byte  // the entries' JSON, separated by commas
-}
-
-// latestEntry is one message of a latestEncoded: its JSON is
-// json[start:end]; its user is text[t0:t0+user], followed in text by its
-// mentions, whose lengths are lens[m0:m1].
-type latestEntry struct {
-	cursor     int64
-	start, end int32
-	t0, user   int32
-	m0, m1     int32
-}
-
-// same reports whether entry j was encoded from a message equal to m.
-func (l *latestEncoded) same(j int, m *LatestMessage) bool {
-	e := &l.entries[j]
-	t := int(e.t0) + int(e.user)
-	if e.cursor != m.Cursor || int(e.m1-e.m0) != len(m.Mentioned) || string(l.text[e.t0:t]) != m.User {
-		return false
-	}
-	for i, u := range m.Mentioned {
-		n := int(l.lens[int(e.m0)+i])
-		if string(l.text[t:t+n]) != u {
-			return false
-		}
-		t += n
-	}
-	return true
-}
-
-// add records m as the next entry, its JSON at [start, end) of the list's.
-func (l *latestEncoded) add(m *LatestMessage, start, end int) {
-	e := latestEntry{cursor: m.Cursor, start: int32(start), end: int32(end),
-		t0: int32(len(l.text)), user: int32(len(m.User)), m0: int32(len(l.lens))}
-	l.text = append(l.text, m.User...)
-	for _, u := range m.Mentioned {
-		l.text = append(l.text, u...)
-		l.lens = append(l.lens, int32(len(u)))
-	}
-	e.m1 = int32(len(l.lens))
-	l.entries = append(l.entries, e)
-}
-
-// find returns the index of the first entry of cursor, or -1.
-func (l *latestEncoded) find(cursor int64) int {
-	for j := range l.entries {
-		if l.entries[j].cursor == cursor {
-			return j
-		}
-	}
-	return -1
-}
-
-// latestMemo appends the entries of list, separated by commas, as latest
-// would one by one: each entry that lm remembers with an equal message
-// from the last encode is copied from there, and runs of such entries that
-// followed each other then (the list of a room with one message more and
-// one fewer) are copied at once. It leaves in lm this encode's entries.
-func (a *appender) latestMemo(list []LatestMessage, lm *latestMemo) {
-	old, nw := &lm.cur, &lm.next
-	nw.entries, nw.text, nw.lens = nw.entries[:0], nw.text[:0], nw.lens[:0]
-	base := len(a.b)
-	// The list of the last encode, moved by the messages dropped since.
-	shift := old.find(list[0].Cursor)
-	r0, r1, runAt := 0, 0, 0 // a run of old entries [r0, r1), to copy to runAt
-	for i := range list {
-		m := &list[i]
-		if j := i + shift; shift >= 0 && j < len(old.entries) && old.same(j, m) {
-			if j != r1 || r0 == r1 {
-				a.copyRun(old, r0, r1)
-				if i > 0 {
-					a.raw(",")
-				}
-				r0, runAt = j, len(a.b)-base
-			}
-			r1 = j + 1
-			start := runAt + int(old.entries[j].start-old.entries[r0].start)
-			nw.add(m, start, start+int(old.entries[j].end-old.entries[j].start))
-			continue
-		}
-		a.copyRun(old, r0, r1)
-		r0, r1 = 0, 0
-		if i > 0 {
-			a.raw(",")
-		}
-		start := len(a.b) - base
-		a.latest(m)
-		nw.add(m, start, len(a.b)-base)
-	}
-	a.copyRun(old, r0, r1)
-	if len(a.b)-base > math.MaxInt32 || len(nw.text) > math.MaxInt32 {
-		*lm = latestMemo{} // beyond the offsets' range; no such row is real
+// members appends a row's Members as object does, in the order of *memo
+// when it holds the same users, and leaves them there. A user whose map
+// has one entry, the session *memo holds for it, is written without
+// iterating over the map.
+func (a *appender) members(m map[string]map[string]string, memo *[]memberMemo) {
+	if len(m) < 2 {
+		object(a, m, (*appender).strMap, nil)
 		return
 	}
-	// Every run is copied out of old.json by now: its buffer takes this
-	// encode's JSON.
-	nw.json, old.json = append(old.json[:0], a.b[base:]...), nw.json
-	lm.cur, lm.next = lm.next, lm.cur
+	if len(*memo) == len(m) && a.sortedMembers(m, *memo) {
+		return
+	}
+	ms := (*memo)[:0]
+	for u := range m {
+		ms = append(ms, memberMemo{user: u})
+	}
+	slices.SortFunc(ms, func(x, y memberMemo) int { return strings.Compare(x.user, y.user) })
+	clear(ms[len(ms):cap(ms)]) // do not pin users gone
+	*memo = ms
+	a.sortedMembers(m, ms)
 }
 
-// copyRun appends the JSON of l's entries [r0, r1), commas included.
-func (a *appender) copyRun(l *latestEncoded, r0, r1 int) {
-	if r0 < r1 {
-		a.b = append(a.b, l.json[l.entries[r0].start:l.entries[r1-1].end]...)
+// sortedMembers appends m in the order of ms, which is sorted and as long
+// as m, and reports true if every user of ms is in m. Otherwise it leaves
+// a as it found it and reports false. It updates the session of each user
+// of ms with one session.
+func (a *appender) sortedMembers(m map[string]map[string]string, ms []memberMemo) bool {
+	start, bad := len(a.b), a.bad
+	for i := range ms {
+		e := &ms[i]
+		ss, ok := m[e.user]
+		if !ok {
+			a.b, a.bad = a.b[:start], bad
+			return false
+		}
+		if i == 0 {
+			a.raw("{")
+		} else {
+			a.raw(",")
+		}
+		a.str(e.user)
+		a.raw(":")
+		if len(ss) != 1 {
+			a.strMap(ss)
+			continue
+		}
+		server, ok := ss[e.session]
+		if !ok {
+			for e.session, server = range ss { // the one session
+			}
+		}
+		a.raw("{")
+		a.str(e.session)
+		a.raw(":")
+		a.str(server)
+		a.raw("}")
 	}
+	a.raw("}")
+	return true
 }
 
 // bytes is about what m holds.
 func (m *roomMemo) bytes() int {
 	const str, entry = int(unsafe.Sizeof("")), int(unsafe.Sizeof(latestEntry{}))
-	n := (cap(m.members) + cap(m.reads)) * str
+	n := cap(m.members)*2*str + cap(m.reads)*str
 	for _, l := range []*latestEncoded{&m.latest.cur, &m.latest.next} {
 		n += cap(l.entries)*entry + cap(l.text) + 4*cap(l.lens) + cap(l.json)
 	}
 	return n
-}
-
-// RoomTableCodec is the codec of the rooms group's table: RoomCodec, but
-// its Encode remembers, for each room it encoded lately, what the next
-// encode of the room's row can take from this one (see roomMemo), at most
-// maxBytes of it for all rooms. Its output is RoomCodec's, byte for byte.
-// It is safe for concurrent use.
-type RoomTableCodec struct {
-	RoomCodec
-	maxBytes int
-
-	mu    sync.Mutex
-	memos map[string]*roomMemo // by room
-	bytes int
-}
-
-// NewRoomTableCodec returns a RoomTableCodec that remembers at most
-// maxBytes.
-func NewRoomTableCodec(maxBytes int) *RoomTableCodec {
-	return &RoomTableCodec{maxBytes: maxBytes, memos: map[string]*roomMemo{}}
-}
-
-// Encode implements goka.Codec.
-func (c *RoomTableCodec) Encode(v interface{}) ([]byte, error) {
-	s, ok := v.(*RoomState)
-	if !ok || s == nil {
-		return c.RoomCodec.Encode(v)
-	}
-	// The memo is taken out while in use, so that two encodes of one room
-	// at once (goka does not do that) would not share it.
-	c.mu.Lock()
-	m := c.memos[s.Room]
-	if m != nil {
-		delete(c.memos, s.Room)
-		c.bytes -= m.size
-	}
-	c.mu.Unlock()
-	if m == nil {
-		m = new(roomMemo)
-	}
-	b, err := encodeRoomMemo(s, m)
-	if m.size = m.bytes(); err != nil || m.size > c.maxBytes/16 {
-		// A failed encode left the memo empty; a row this large is rare,
-		// and its memo would crowd out the rest.
-		return b, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, o := range c.memos {
-		if c.bytes+m.size <= c.maxBytes {
-			break
-		}
-		c.bytes -= o.size
-		delete(c.memos, k)
-	}
-	if o := c.memos[s.Room]; o != nil {
-		c.bytes -= o.size
-	}
-	c.memos[s.Room] = m
-	c.bytes += m.size
-	return b, nil
 }

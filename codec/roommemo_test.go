@@ -75,6 +75,11 @@ func TestEncodeRoomMemoLikeMarshal(t *testing.T) {
 		{"a message, the invalid entry kept", func() { addLatest(s) }},
 		{"entry fixed", func() { s.Latest[1].User = "good" }},
 		{"escapes in an entry", func() { s.Latest[0].User = "q\"\\\n\u2028" }},
+		{"a session replaced", func() { s.Members["user-1"] = map[string]string{"other": "server-2"} }},
+		{"a server changed", func() { s.Members["user-2"]["suser-2"] = "server-3" }},
+		{"a session added", func() { s.Members["user-1"]["suser-1"] = "server-1" }},
+		{"a session removed", func() { delete(s.Members["user-1"], "other") }},
+		{"sessions emptied", func() { s.Members["user-7"] = map[string]string{} }},
 		{"a member replaced", func() { delete(s.Members, "user-3"); s.Members["user-z"] = nil }},
 		{"a reader replaced", func() { delete(s.Reads, "user-4"); s.Reads["\"q"] = nil }},
 		{"a member added", func() { s.Members["user-n"] = map[string]string{"a": "b", "c": "d"} }},
@@ -117,6 +122,7 @@ func TestEncodeRoomMemoReuses(t *testing.T) {
 	}
 	m.latest.cur.json[e.start+2] = 'C' // {"C":…
 	m.members[0], m.members[1] = m.members[1], m.members[0]
+	m.members[2].session = "suser-x" // found missing, looked up again
 	addLatest(s)
 	got, err := encodeRoomMemo(s, m)
 	if err != nil {
@@ -234,11 +240,19 @@ func FuzzRoomEncodeMemo(f *testing.F) {
 						ms[0] = name(k + i)
 					}
 				}
-			case 4: // a member and a reader added
-				s.Members[name(k)] = map[string]string{name(i): name(k)}
+			case 4: // a member with a session, or a session more, and a reader
+				if ss := s.Members[name(k)]; ss != nil && k%2 == 1 {
+					ss[name(i)] = name(k)
+				} else {
+					s.Members[name(k)] = map[string]string{name(i): name(k)}
+				}
 				s.Reads[name(k)] = &ReadMark{Cursor: int64(i)}
-			case 5: // a member removed
-				delete(s.Members, name(k))
+			case 5: // a member removed, or one of their sessions
+				if k%2 == 1 {
+					delete(s.Members[name(k)], name(k+i))
+				} else {
+					delete(s.Members, name(k))
+				}
 			case 6: // a reader removed
 				delete(s.Reads, name(k))
 			case 7: // a message's cursor changed in place
