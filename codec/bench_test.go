@@ -26,13 +26,30 @@ func benchMessage() *codec.Event {
 
 // benchRoom is a room of members users, one session each, that has seen
 // recent messages (its history marks are full from codec.HistoryLimit on).
-func benchRoom(members, recent int) *codec.RoomState {
+// With read state, every member reads the room and the row keeps its last
+// min(recent, codec.LatestKeep) messages, every fourth mentioning a member,
+// as the rooms group's rows do.
+func benchRoom(members, recent int, reads bool) *codec.RoomState {
 	r := codec.NewRoomState("lobby")
+	user := func(i int) string { return fmt.Sprintf("bench-1a2b3c4d-%d", i%members) }
 	for i := range members {
-		r.Members[fmt.Sprintf("bench-1a2b3c4d-%d", i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
+		r.Members[user(i)] = map[string]string{codec.NewID(): "server-1/" + codec.NewID()[:8]}
+		if reads {
+			if r.Reads == nil {
+				r.Reads = map[string]*codec.ReadMark{}
+			}
+			r.Reads[user(i)] = &codec.ReadMark{Cursor: 999_000 + int64(i), Count: int64(i), Mentions: int64(i % 3)}
+		}
 	}
 	for i := range recent {
 		r.AddMessage(int64(1_000_000 + 3*i))
+		if reads && recent-i <= codec.LatestKeep {
+			m := codec.LatestMessage{Cursor: int64(1_000_000 + 3*i), User: user(i)}
+			if i%4 == 0 {
+				m.Mentioned = []string{user(i + 1)}
+			}
+			r.Latest = append(r.Latest, m)
+		}
 	}
 	r.Cursor = 1_002_000
 	r.Created, r.Updated = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
@@ -90,12 +107,23 @@ func BenchmarkEventDecodeDistinct(b *testing.B) {
 	}
 }
 
-var roomShapes = []struct{ members, recent int }{{10, 0}, {10, codec.HistoryLimit}, {100, codec.HistoryLimit}}
+// roomShape is the shape of a benchRoom.
+type roomShape struct {
+	members, recent int
+	reads           bool
+}
+
+var roomShapes = []roomShape{{10, 0, false}, {10, codec.HistoryLimit, false}, {100, codec.HistoryLimit, false},
+	{10, codec.HistoryLimit, true}, {100, codec.HistoryLimit, true}}
+
+func (sh roomShape) String() string {
+	return fmt.Sprintf("members=%d/recent=%d/reads=%v", sh.members, sh.recent, sh.reads)
+}
 
 func BenchmarkRoomEncode(b *testing.B) {
 	for _, sh := range roomShapes {
-		b.Run(fmt.Sprintf("members=%d/recent=%d", sh.members, sh.recent), func(b *testing.B) {
-			r := benchRoom(sh.members, sh.recent)
+		b.Run(sh.String(), func(b *testing.B) {
+			r := benchRoom(sh.members, sh.recent, sh.reads)
 			b.ReportAllocs()
 			var n int
 			for range b.N {
@@ -112,8 +140,8 @@ func BenchmarkRoomEncode(b *testing.B) {
 
 func BenchmarkRoomDecode(b *testing.B) {
 	for _, sh := range roomShapes {
-		b.Run(fmt.Sprintf("members=%d/recent=%d", sh.members, sh.recent), func(b *testing.B) {
-			raw, err := codec.RoomCodec{}.Encode(benchRoom(sh.members, sh.recent))
+		b.Run(sh.String(), func(b *testing.B) {
+			raw, err := codec.RoomCodec{}.Encode(benchRoom(sh.members, sh.recent, sh.reads))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -202,5 +230,42 @@ func BenchmarkUserDecode(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkRoomEncodeEvolving encodes a row after each of its messages, as
+// the rooms group does: each message moves the latest window by one and
+// counts as unread for the readers. table is the group's codec, which
+// remembers what the row's last encode can spare the next one; plain is
+// RoomCodec.
+func BenchmarkRoomEncodeEvolving(b *testing.B) {
+	for _, members := range []int{10, 100} {
+		for _, c := range []struct {
+			name  string
+			codec interface{ Encode(any) ([]byte, error) }
+		}{{"plain", codec.RoomCodec{}}, {"table", codec.NewRoomTableCodec(8 << 20)}} {
+			b.Run(fmt.Sprintf("members=%d/%s", members, c.name), func(b *testing.B) {
+				r := benchRoom(members, codec.HistoryLimit, true)
+				b.ReportAllocs()
+				var n int
+				for i := range b.N {
+					off := r.Cursor + 1
+					u := fmt.Sprint("bench-1a2b3c4d-", i%members)
+					r.Latest = append(r.Latest[1:], codec.LatestMessage{Cursor: off, User: u})
+					for k, rm := range r.Reads {
+						if k != u {
+							rm.Count++
+						}
+					}
+					r.Cursor, r.Messages = off, r.Messages+1
+					v, err := c.codec.Encode(r)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(v)
+				}
+				b.ReportMetric(float64(n), "B/row")
+			})
+		}
 	}
 }

@@ -2,7 +2,7 @@ package codec
 
 // encodePresence returns what encode(p) returns: the rooms processor emits
 // a presence record per event, and writing it by hand takes the reflection
-// of json.Marshal off that path. See roomenc.go for the rules it follows.
+// of json.Marshal off that path. See appender.go for the rules it follows.
 func encodePresence(p *Presence) ([]byte, error) {
 	if p == nil {
 		return []byte("null"), nil

@@ -1,151 +1,21 @@
 package codec
 
-import (
-	"bytes"
-	"slices"
-	"strconv"
-	"sync"
+// encodeRoom returns what encode(s) returns, several times faster. See
+// appender.go for the rules it follows.
+func encodeRoom(s *RoomState) ([]byte, error) { return encodeRoomMemo(s, nil) }
 
-	"github.com/go-json-experiment/json/jsontext"
-)
-
-// The rooms processor encodes its room's row on every event, and a CPU
-// profile of its callback put about 45% of it in json.Marshal of the row,
-// most of that reflection over Members and sorting its keys. encodeRoom
-// writes the row by hand instead, as encodePresence and encodeUser do the
-// other records encoded once per event.
-//
-// Their contract: for every value, they return exactly what encode
-// (json.Marshal with encodeOptions) returns, byte for byte, and an error in
-// exactly the cases where it does. The rules of that output, read in the
-// library's source and held to by the differential tests and fuzz targets
-// of roomenc_test.go, presenceenc_test.go and userenc_test.go:
-//   - members in struct field order, no white space; omitempty leaves out
-//     a member whose value is "", {} or null (a nil map);
-//   - nil maps and slices are null, empty ones {} and [];
-//   - Deterministic sorts map keys with slices.Sort of the Go strings, that
-//     is by their raw bytes, neither by their escaped form nor by UTF-16
-//     code units as RFC 8785 would (so "\uffff" comes before "\U00010000");
-//   - strings are quoted by jsontext.AppendQuote, which is what Marshal
-//     calls with its flags, none of which encodeOptions sets: only '"', '\'
-//     and control characters are escaped; <, >, & and U+2028/9 are not;
-//   - a string with invalid UTF-8 makes Marshal fail, returning the output
-//     written so far along with an error naming the JSON pointer of the
-//     string. The encoders then call encode themselves, so that the bytes
-//     and the error are Marshal's own; such a record is rare.
-
-// appender accumulates one JSON value.
-type appender struct {
-	b    []byte
-	keys []string // a stack of sorted map keys, reused from call to call
-	bad  bool     // a string held invalid UTF-8, on which Marshal fails
-}
-
-// appenders recycles the encoders' buffers, so that the only
-// allocation of an encode is its result.
-var appenders = sync.Pool{New: func() any { return new(appender) }}
-
-// getAppender returns an empty appender of the pool.
-func getAppender() *appender {
-	a := appenders.Get().(*appender)
-	a.b, a.keys, a.bad = a.b[:0], a.keys[:0], false
-	return a
-}
-
-// result returns a copy of what a holds, or if a string was not valid
-// UTF-8 what encode returns for v, and gives a back to the pool.
-func (a *appender) result(v any) ([]byte, error) {
-	out, bad := bytes.Clone(a.b), a.bad
-	if cap(a.b) > 1<<16 || cap(a.keys) > 1<<10 {
-		a.b, a.keys = nil, nil // do not pin the memory of a rare huge row
-	}
-	appenders.Put(a)
-	if bad {
-		return encode(v)
-	}
-	return out, nil
-}
-
-func (a *appender) raw(s string) { a.b = append(a.b, s...) }
-
-func (a *appender) int(n int64) { a.b = strconv.AppendInt(a.b, n, 10) }
-
-// str quotes s with the library's own code, so that escaping is Marshal's.
-func (a *appender) str(s string) {
-	var err error
-	if a.b, err = jsontext.AppendQuote(a.b, s); err != nil {
-		a.bad = true
-	}
-}
-
-// ints appends a []int64 as FormatNilSliceAsNull does.
-func (a *appender) ints(v []int64) {
-	if v == nil {
-		a.raw("null")
-		return
-	}
-	a.raw("[")
-	for i, n := range v {
-		if i > 0 {
-			a.raw(",")
-		}
-		a.int(n)
-	}
-	a.raw("]")
-}
-
-// object appends m as FormatNilMapAsNull and Deterministic do, with val
-// appending each value. The sorted keys live on the stack a.keys, above
-// those of the objects that m is in.
-func object[V any](a *appender, m map[string]V, val func(*appender, V)) {
-	switch len(m) {
-	case 0:
-		if m == nil {
-			a.raw("null")
-		} else {
-			a.raw("{}")
-		}
-		return
-	case 1: // a user's one session, the common case: nothing to sort
-		for k, v := range m {
-			a.raw("{")
-			a.str(k)
-			a.raw(":")
-			val(a, v)
-			a.raw("}")
-		}
-		return
-	}
-	n := len(a.keys)
-	for k := range m {
-		a.keys = append(a.keys, k)
-	}
-	ks := a.keys[n:]
-	slices.Sort(ks)
-	for i, k := range ks {
-		if i == 0 {
-			a.raw("{")
-		} else {
-			a.raw(",")
-		}
-		a.str(k)
-		a.raw(":")
-		val(a, m[k])
-	}
-	a.raw("}")
-	// Pop the keys, clearing them so that the pool does not pin them. An
-	// inner object may have moved a.keys: ks may be a stale copy.
-	clear(a.keys[n:])
-	a.keys = a.keys[:n]
-}
-
-// strMap appends a map[string]string such as a user's sessions.
-func (a *appender) strMap(m map[string]string) { object(a, m, (*appender).str) }
-
-// encodeRoom returns what encode(s) returns, several times faster.
-func encodeRoom(s *RoomState) ([]byte, error) {
+// encodeRoomMemo is encodeRoom that takes from m, if not nil, what it
+// remembers of an earlier encode of the row, and leaves in m what the next
+// encode can take from this one (see roommemo.go). The output does not
+// depend on m: what m remembers is only used where it is checked to be the
+// same as the row's.
+func encodeRoomMemo(s *RoomState, m *roomMemo) ([]byte, error) {
 	if s == nil {
 		return []byte("null"), nil
+	}
+	var reads *[]string
+	if m != nil {
+		reads = &m.reads
 	}
 	a := getAppender()
 	a.raw(`{"v":`)
@@ -155,7 +25,11 @@ func encodeRoom(s *RoomState) ([]byte, error) {
 	a.raw(`,"cursor":`)
 	a.int(s.Cursor)
 	a.raw(`,"members":`)
-	object(a, s.Members, (*appender).strMap)
+	if m != nil {
+		a.members(s.Members, &m.members)
+	} else {
+		object(a, s.Members, (*appender).strMap, nil)
+	}
 	a.raw(`,"messages":`)
 	a.int(s.Messages)
 	a.raw(`,"created":`)
@@ -166,20 +40,27 @@ func encodeRoom(s *RoomState) ([]byte, error) {
 	a.ints(s.Marks)
 	if len(s.Reads) > 0 { // omitempty leaves out null and {}
 		a.raw(`,"reads":`)
-		object(a, s.Reads, (*appender).readMark)
+		object(a, s.Reads, (*appender).readMark, reads)
 	}
 	if len(s.Latest) > 0 {
 		a.raw(`,"latest":[`)
-		for i := range s.Latest {
-			if i > 0 {
-				a.raw(",")
+		if m != nil {
+			a.latestMemo(s.Latest, &m.latest)
+		} else {
+			for i := range s.Latest {
+				if i > 0 {
+					a.raw(",")
+				}
+				a.latest(&s.Latest[i])
 			}
-			a.latest(&s.Latest[i])
 		}
 		a.raw("]")
 	}
 	a.rules(s)
 	a.raw("}")
+	if a.bad && m != nil {
+		*m = roomMemo{} // it may hold an entry's JSON with U+FFFD for invalid UTF-8
+	}
 	return a.result(s)
 }
 

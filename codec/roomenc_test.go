@@ -100,7 +100,7 @@ func TestObjectClearsKeys(t *testing.T) {
 		m[u] = map[string]string{u + "1": "h", u + "2": "h", u + "3": "h"}
 	}
 	a := &appender{}
-	object(a, m, (*appender).strMap)
+	object(a, m, (*appender).strMap, nil)
 	if len(a.keys) != 0 || string(a.b) != `{"a":{"a1":"h","a2":"h","a3":"h"},"b":{"b1":"h","b2":"h","b3":"h"},"c":{"c1":"h","c2":"h","c3":"h"}}` {
 		t.Fatalf("object wrote %s and left %q", a.b, a.keys)
 	}
@@ -189,5 +189,12 @@ func FuzzRoomEncode(f *testing.F) {
 		}
 		got, err := RoomCodec{}.Encode(s)
 		sameAsMarshal(t, s, got, err)
+		// The table's codec, the second time with what it remembers of
+		// the first.
+		tc := NewRoomTableCodec(1 << 20)
+		for range 2 {
+			got, err := tc.Encode(s)
+			sameAsMarshal(t, s, got, err)
+		}
 	})
 }

@@ -3,7 +3,7 @@ package codec
 // encodeUser returns what encode(s) returns: the users processor writes its
 // user's row on every presence record, and writing it by hand takes the
 // reflection of json.Marshal, and its sorting of the rooms, off that path.
-// See roomenc.go for the rules it follows.
+// See appender.go for the rules it follows.
 func encodeUser(s *UserState) ([]byte, error) {
 	if s == nil {
 		return []byte("null"), nil
@@ -14,7 +14,7 @@ func encodeUser(s *UserState) ([]byte, error) {
 	a.raw(`,"user":`)
 	a.str(s.User)
 	a.raw(`,"rooms":`)
-	object(a, s.Rooms, (*appender).userRoom)
+	object(a, s.Rooms, (*appender).userRoom, nil)
 	a.raw(`,"last_seen":`)
 	a.str(s.LastSeen)
 	a.raw("}")

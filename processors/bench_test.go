@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/processors"
 	"github.com/klauspost/compress/zstd"
+	"github.com/lovoo/goka"
 )
 
 // The benchmarks of this file measure the fold functions and what the
@@ -106,12 +108,29 @@ func BenchmarkApplyUser(b *testing.B) {
 // the presence record. table-B/event is what it writes to Kafka per event
 // (row and presence record), amplification that over the event's record.
 func BenchmarkRoomsStep(b *testing.B) {
+	roomsStep(b, false, func() goka.Codec { return codec.RoomCodec{} })
+}
+
+// BenchmarkRoomsStepGroupCodec is BenchmarkRoomsStep with the codec the
+// rooms group persists its table with, as the callback meets it: goka
+// decodes the bytes the previous event's row was encoded to, which that
+// codec may remember. Each event folds into the row of the one before, so
+// that the window of a room that was not full fills up as the room's does.
+func BenchmarkRoomsStepGroupCodec(b *testing.B) {
+	roomsStep(b, true, func() goka.Codec { return processors.RoomsGraph(kafka.NewNames("bench"), 0).GroupTable().Codec() })
+}
+
+// roomsStep runs BenchmarkRoomsStep with the table codec that tableCodec
+// returns, on the row of the event before if chain, else on the first row
+// every time.
+func roomsStep(b *testing.B, chain bool, tableCodec func() goka.Codec) {
 	for _, sh := range []struct {
 		members int
 		full    bool
 	}{{10, false}, {10, true}, {100, true}} {
 		b.Run(fmt.Sprintf("members=%d/window-full=%v", sh.members, sh.full), func(b *testing.B) {
-			row, err := codec.RoomCodec{}.Encode(benchRoomState(sh.members, sh.full))
+			table := tableCodec()
+			row, err := table.Encode(benchRoomState(sh.members, sh.full))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -129,15 +148,18 @@ func BenchmarkRoomsStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				v, err := codec.RoomCodec{}.Decode(row)
+				v, err := table.Decode(row)
 				if err != nil {
 					b.Fatal(err)
 				}
 				s, effects, _ := processors.ApplyRoom(codec.AsRoom(v), e, off)
 				off++
-				out, err := codec.RoomCodec{}.Encode(s)
+				out, err := table.Encode(s)
 				if err != nil {
 					b.Fatal(err)
+				}
+				if chain {
+					row = out
 				}
 				written, last = len(out), [][]byte{out}
 				for i := range effects {
