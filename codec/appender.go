@@ -176,13 +176,7 @@ func object[V any](a *appender, m map[string]V, val func(*appender, V), sorted *
 		clear((*sorted)[len(ks):cap(*sorted)]) // do not pin keys gone
 	}
 	for i, k := range ks {
-		if i == 0 {
-			a.raw("{")
-		} else {
-			a.raw(",")
-		}
-		a.str(k)
-		a.raw(":")
+		a.key(i, k)
 		val(a, m[k])
 	}
 	a.raw("}")
@@ -203,17 +197,24 @@ func sortedObject[V any](a *appender, m map[string]V, val func(*appender, V), ke
 			a.b, a.bad = a.b[:start], bad
 			return false
 		}
-		if i == 0 {
-			a.raw("{")
-		} else {
-			a.raw(",")
-		}
-		a.str(k)
-		a.raw(":")
+		a.key(i, k)
 		val(a, v)
 	}
 	a.raw("}")
 	return true
+}
+
+// key appends what comes before the value of the i-th member of an
+// object: the "{" that opens the object or the "," after the member
+// before, the quoted key k and the colon.
+func (a *appender) key(i int, k string) {
+	if i == 0 {
+		a.raw("{")
+	} else {
+		a.raw(",")
+	}
+	a.str(k)
+	a.raw(":")
 }
 
 // strMap appends a map[string]string such as a user's sessions.

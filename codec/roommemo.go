@@ -73,13 +73,7 @@ func (a *appender) sortedMembers(m map[string]map[string]string, ms []memberMemo
 			a.b, a.bad = a.b[:start], bad
 			return false
 		}
-		if i == 0 {
-			a.raw("{")
-		} else {
-			a.raw(",")
-		}
-		a.str(e.user)
-		a.raw(":")
+		a.key(i, e.user)
 		if len(ss) != 1 {
 			a.strMap(ss)
 			continue
