@@ -109,24 +109,13 @@ func TestPollerEndsAfterItsConnections(t *testing.T) {
 	}
 	ran := make(chan error, 1)
 	go func() { ran <- p.Run() }()
-	deadline := time.Now().Add(time.Minute)
-	for !p.isRunning() {
-		if time.Now().After(deadline) {
-			t.Fatal("the poller did not start")
-		}
-		runtime.Gosched()
-	}
+	waitPollerRunning(t, p)
 	cfg := testConfig()
 	cfg.Poller = p
 	c, ws := socketConn(t, cfg)
 	ended := make(chan struct{})
 	go c.Serve(pinger{c}, func() { close(ended) })
-	for !c.isPolled() {
-		if time.Now().After(deadline) {
-			t.Fatal("the poller does not watch the connection")
-		}
-		runtime.Gosched()
-	}
+	waitPolled(t, c)
 	p.Close()
 	// The connection is still read after Close.
 	if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"op":"ping","ref":"x"}`)); err != nil {

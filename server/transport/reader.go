@@ -30,7 +30,7 @@ type Requests interface {
 // With cfg.Poller running and a TCP socket, Serve hands the socket to the
 // poller and returns at once: an idle connection then costs no goroutine,
 // and each frame is read by a goroutine started through cfg.Go when it
-// comes. Otherwise Serve reads on the calling goroutine (ReadLoop) and
+// comes. Otherwise Serve reads on the calling goroutine (readLoop) and
 // calls end before it returns.
 //
 // The client is dropped when it stays silent (no frame, pong included) for
@@ -46,20 +46,15 @@ func (c *Conn) Serve(reqs Requests, end func()) {
 	if p := c.cfg.Poller; p != nil && p.watch(c) {
 		return
 	}
-	c.ReadLoop(reqs)
+	c.readLoop()
 	end()
 }
 
-// ReadLoop reads frames on the calling goroutine, which it blocks, and
-// hands the messages to reqs until reading ends; it does not call an end.
-// Serve uses it where the poller cannot watch the socket. A panic in it is
-// contained as Isolate contains one.
-func (c *Conn) ReadLoop(reqs Requests) {
+// readLoop reads frames on the calling goroutine, which it blocks, until
+// reading ends: Serve's way where the poller cannot watch the socket. A
+// panic in it is contained as Isolate contains one.
+func (c *Conn) readLoop() {
 	defer c.recovered("reader", nil)
-	c.reqs = reqs
-	if c.lastRead.Load() == 0 {
-		c.lastRead.Store(time.Now().UnixNano())
-	}
 	for c.readOne() {
 	}
 }
@@ -82,11 +77,12 @@ func (c *Conn) readOne() bool {
 	}
 	c.inMsg = !h.fin
 	max := int64(c.cfg.MaxFrameBytes)
-	if !c.IsClosing() && int64(len(c.msg))+h.n > max {
-		c.msg = nil
+	closing := c.IsClosing()
+	if !closing && int64(len(c.msg))+h.n > max {
 		c.Close(websocket.CloseMessageTooBig, fmt.Sprintf("frame exceeds the limit of %d bytes", max))
+		closing = true
 	}
-	if c.IsClosing() {
+	if closing {
 		// Closing: what the client still sends is read and dropped,
 		// until its close comes or reading is ended.
 		c.msg = nil

@@ -3,11 +3,13 @@ package transport
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/gorilla/websocket"
 )
 
@@ -155,19 +157,14 @@ func TestFragmentsAndInterleavedControlFrames(t *testing.T) {
 			case <-time.After(time.Minute):
 				t.Fatal("no pong")
 			}
-			deadline := time.Now().Add(time.Minute)
-			for {
-				texts, notText := rec.got()
-				if len(texts) == 2 && notText == 1 {
-					if texts[0] != "hello, world" || texts[1] != "again" {
-						t.Fatalf("requests %q", texts)
-					}
-					break
+			testenv.WaitFor(t, time.Minute, func() error {
+				if texts, notText := rec.got(); len(texts) < 2 || notText < 1 {
+					return fmt.Errorf("requests %q and %d not text so far", texts, notText)
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("requests %q and %d not text, want 2 and 1", texts, notText)
-				}
-				time.Sleep(time.Millisecond)
+				return nil
+			})
+			if texts, notText := rec.got(); len(texts) != 2 || texts[0] != "hello, world" || texts[1] != "again" || notText != 1 {
+				t.Fatalf("requests %q and %d not text, want \"hello, world\", \"again\" and 1", texts, notText)
 			}
 		})
 	}

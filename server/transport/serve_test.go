@@ -2,10 +2,10 @@ package transport
 
 import (
 	"errors"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/gorilla/websocket"
 )
 
@@ -34,13 +34,7 @@ func withPoller(t *testing.T, cfg *Config) *Poller {
 			t.Error("the poller did not end after its connections")
 		}
 	})
-	deadline := time.Now().Add(time.Minute)
-	for !p.isRunning() {
-		if time.Now().After(deadline) {
-			t.Fatal("the poller did not start")
-		}
-		runtime.Gosched()
-	}
+	waitPollerRunning(t, p)
 	cfg.Poller = p
 	return p
 }
@@ -62,16 +56,32 @@ func served(t *testing.T, mode string, cfg *Config, reqs func(*Conn) Requests) (
 		<-ended
 	})
 	if mode == "poller" {
-		// Serve registers before it returns; polled is read after it.
-		deadline := time.Now().Add(time.Minute)
-		for !c.isPolled() {
-			if time.Now().After(deadline) {
-				t.Fatal("the poller does not watch the connection")
-			}
-			runtime.Gosched()
-		}
+		waitPolled(t, c)
 	}
 	return c, ws, ended
+}
+
+// waitPollerRunning waits until p's Run waits for sockets.
+func waitPollerRunning(t *testing.T, p *Poller) {
+	t.Helper()
+	testenv.WaitFor(t, time.Minute, func() error {
+		if !p.isRunning() {
+			return errors.New("the poller has not started")
+		}
+		return nil
+	})
+}
+
+// waitPolled waits until the poller watches c, which Serve, on a goroutine
+// of its own, registers.
+func waitPolled(t *testing.T, c *Conn) {
+	t.Helper()
+	testenv.WaitFor(t, time.Minute, func() error {
+		if !c.isPolled() {
+			return errors.New("the poller does not watch the connection")
+		}
+		return nil
+	})
 }
 
 // waitEnded waits, for a minute at most, until reading has ended.
