@@ -10,8 +10,9 @@
 // The data flow reads top-down, one package per step, and no package below
 // imports this one:
 //
-//   - server/transport: one WebSocket connection, its bounded queue, write
-//     loop, reads (one epoll poller for the idle sockets), pings;
+//   - server/transport: one WebSocket connection, its bounded queue, writes
+//     (a few workers for every connection, a write loop for a full socket),
+//     reads (one epoll poller for the idle sockets), pings;
 //   - server/protocol: client frames decoded and checked, server frames,
 //     error and close codes;
 //   - server (this package): a session's requests over a transport

@@ -80,7 +80,9 @@ type Server struct {
 	// poller watches idle connections' sockets (transport.Poller); nil
 	// where there is none. Run runs it until the connections have ended.
 	poller *transport.Poller
-	limits connLimits
+	// flusher writes what the connections queue (transport.Flusher).
+	flusher *transport.Flusher
+	limits  connLimits
 	// lock is held on the state directory from New until Run returns.
 	lock *stateLock
 }
@@ -147,6 +149,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
 	})
 	s.poller = transport.NewPoller()
+	s.flusher = transport.NewFlusher(0)
 	s.transport = s.transportConfig()
 	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
 	s.local = newLocalUsers()
@@ -230,6 +233,7 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		})
 	}
+	s.routines.Go(s.flusher.Run)
 	g, gctx := errgroup.WithContext(ctx)
 	// Every part's error is returned, not only the first: errgroup keeps
 	// one, and the part that failed first is not always the telling one.
@@ -272,10 +276,13 @@ func (s *Server) Run(ctx context.Context) error {
 	<-gctx.Done()
 	s.goodbye(owedDone)
 	_ = g.Wait()
-	// The poller ends once the last connection's reads have ended.
+	// The poller ends once the last connection's reads have ended; the
+	// flusher hands what is still to write, the goodbyes' close frames
+	// among it, to write loops.
 	if s.poller != nil {
 		s.poller.Close()
 	}
+	s.flusher.Close()
 	s.routines.Wait()
 	return errs.joined()
 }

@@ -72,6 +72,7 @@ func (s *Server) transportConfig() *transport.Config {
 		CheckOrigin: s.checkOrigin,
 		Go:          s.routines.Go,
 		Poller:      s.poller,
+		Flusher:     s.flusher,
 		Refuse: func(w http.ResponseWriter, status int, reason error) {
 			code := protocol.CodeBadRequest
 			if status == http.StatusForbidden {

@@ -4,6 +4,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -21,6 +22,9 @@ import (
 // progress. No hub, subscription or queue lock is held while taking it.
 type bufConn struct {
 	net.Conn
+	// raw writes to the socket without waiting (tryFlush); nil where that
+	// cannot be done (TLS, or a system without it).
+	raw syscall.RawConn
 
 	mu       sync.Mutex
 	batching bool
@@ -140,10 +144,47 @@ func (b *bufConn) flush(timeout time.Duration) error {
 			_, err = b.Conn.Write(buf)
 		}
 	}
+	b.release()
+	return err
+}
+
+// tryFlush writes the batch as far as the socket takes it without waiting,
+// and reports whether it took all of it. What it did not take stays
+// buffered, the batch open, for a flush to write. Only where raw is set.
+func (b *bufConn) tryFlush() (whole bool, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.batching {
+		return true, nil
+	}
+	if !b.sock.IsZero() {
+		// A deadline a flush set, long past maybe, would fail the write:
+		// this one does not wait, and needs none.
+		if err := b.Conn.SetWriteDeadline(time.Time{}); err != nil {
+			return false, err
+		}
+		b.sock = time.Time{}
+	}
+	buf := *b.buf
+	n, err := writeNow(b.raw, buf)
+	if err != nil {
+		return false, err
+	}
+	if n < len(buf) {
+		*b.buf = buf[:copy(buf, buf[n:])]
+		return false, nil
+	}
+	b.batching = false
+	b.release()
+	return true, nil
+}
+
+// release puts the batch's buffer back in the pool, unless it grew too
+// large to keep. mu held, the batch ended.
+func (b *bufConn) release() {
 	if cap(*b.buf) <= maxPooledBatch {
 		*b.buf = (*b.buf)[:0]
 		batchBuffers.Put(b.buf)
 	}
 	b.buf = nil
-	return err
 }

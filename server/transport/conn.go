@@ -53,6 +53,10 @@ type Config struct {
 	// connection costs no goroutine (see Serve). Nil means a read loop per
 	// connection.
 	Poller *Poller
+	// Flusher, running, writes what the connections queue (see Flusher).
+	// Nil, and for a socket it cannot write to without waiting (TLS), a
+	// write loop is started per connection whenever something is queued.
+	Flusher *Flusher
 }
 
 // start runs fn on a goroutine through cfg.Go, and reports whether it did.
@@ -70,14 +74,18 @@ func (cfg *Config) start(fn func()) bool {
 //
 // Its goroutines: the reads (Serve), on a goroutine per frame started when
 // the poller sees one come, or on one read loop where the poller cannot
-// watch the socket; the write loop, the only writer of data frames, which
-// runs only while there is something to write (an idle connection costs no
-// goroutine); the goroutines that queue frames (Enqueue); and the ping
-// timer's, which queues a ping. Its methods are safe for concurrent use.
+// watch the socket; the writes of data frames, one batch at a time, by a
+// worker of the flusher, or by a write loop of its own where the flusher
+// cannot write (a socket that does not take the batch whole, a closing
+// connection, no flusher), which runs only while there is something to
+// write (an idle connection costs no goroutine); the goroutines that queue
+// frames (Enqueue); and the ping timer's, which queues a ping. Its methods
+// are safe for concurrent use.
 type Conn struct {
 	cfg *Config
-	// out is the network connection: the reads read it, the write loop
-	// frames what is queued into it and flushes each batch with one write.
+	// out is the network connection: the reads read it, the writer (the
+	// flusher or the write loop) frames what is queued into it and flushes
+	// each batch with one write.
 	out     *bufConn
 	user    string
 	session string
@@ -106,8 +114,10 @@ type Conn struct {
 	// next batch leaves it as the queue, so that a busy connection fills two
 	// slices in turn instead of growing a new one per batch.
 	spare [][]byte
-	// writing: a write loop runs, or ran its last batch and will not start
-	// again (after closing). Enqueue starts one when it is not set.
+	// writing: the flusher holds the connection or a write loop runs, or
+	// the last write loop ran and none will start again (after closing).
+	// Enqueue hands the connection to the flusher, or starts a write loop,
+	// when it is not set.
 	writing     bool
 	pingDue     bool        // the ping timer fired: the write loop sends a ping
 	ping        *time.Timer // the next ping or liveness check; nil on connections that do not ping
@@ -191,11 +201,15 @@ func (c *Conn) slowLocked(reason string) {
 	c.closeLocked(protocol.CloseSlowClient, reason)
 }
 
-// startWriterLocked starts the write loop unless one runs: at most one runs
-// at a time, so frames go out in the order they were queued. qmu held.
+// startWriterLocked hands the connection to the flusher, or starts a write
+// loop, unless one of them writes it already: one writes at a time, so
+// frames go out in the order they were queued. qmu held.
 func (c *Conn) startWriterLocked() {
 	if !c.writing {
 		c.writing = true
+		if !c.closing && c.out.raw != nil && c.cfg.Flusher.add(c) {
+			return
+		}
 		if !c.cfg.start(c.runWriter) {
 			// The owner has stopped: its connections were closed and their
 			// writes ended, so this one writes nothing more either.

@@ -68,11 +68,26 @@ func (p pinger) Request(data []byte) {
 
 func (pinger) NotText() {}
 
-// TestWriteLoopFrames sends frames of every length class through the write
-// loop to a gorilla client, with the server's upgrade: each arrives whole,
+// TestWriteLoopFrames sends frames of every length class through the
+// flusher and through write loops to a gorilla client, with the server's upgrade: each arrives whole,
 // in order.
 func TestWriteLoopFrames(t *testing.T) {
-	c, ws := socketConn(t, testConfig())
+	for _, mode := range writeModes {
+		t.Run(mode, func(t *testing.T) { testWriteFrames(t, mode) })
+	}
+}
+
+// writing returns the server's configuration for mode, one of writeModes.
+func writing(t *testing.T, mode string) *Config {
+	cfg := testConfig()
+	if mode == "flusher" {
+		withFlusher(t, cfg)
+	}
+	return cfg
+}
+
+func testWriteFrames(t *testing.T, mode string) {
+	c, ws := socketConn(t, writing(t, mode))
 
 	var sent []string
 	for _, n := range []int{0, 1, 125, 126, 127, 65535, 65536, 200000} {
@@ -114,11 +129,17 @@ func TestWriteLoopFrames(t *testing.T) {
 	<-c.writerDone
 }
 
-// TestPingsGoThroughTheWriteLoop: the ping timer has the write loop send a
-// ping every PingInterval, among the data frames, until the connection
+// TestPingsGoThroughTheWriteLoop: the ping timer has the writes (the
+// flusher's, or a write loop) send a ping every PingInterval, among the data frames, until the connection
 // closes.
 func TestPingsGoThroughTheWriteLoop(t *testing.T) {
-	cfg := testConfig()
+	for _, mode := range writeModes {
+		t.Run(mode, func(t *testing.T) { testPings(t, mode) })
+	}
+}
+
+func testPings(t *testing.T, mode string) {
+	cfg := writing(t, mode)
 	cfg.PingInterval = 10 * time.Millisecond
 	c, ws := socketConn(t, cfg)
 	var pings atomic.Int64

@@ -1,8 +1,10 @@
 // Package transport is one WebSocket connection of the server, below the
 // protocol: its bounded outbound queue (QueueSize frames and QueueBytes
-// bytes; over either bound the client is closed with 4008), the write loop
-// that runs only while there is something to write and frames the queued
-// frames itself into one socket write per batch (bufConn, appendFrame), the
+// bytes; over either bound the client is closed with 4008), the writes that
+// frame the queued frames themselves into one socket write per batch
+// (bufConn, appendFrame), made by a few workers for every connection
+// (Flusher) and by a write loop of the connection's own only while its
+// socket is full (or it closes, or has no flusher), the
 // pings and the silence that drops a client, the reads of the client's
 // frames that hand its messages to the connection's owner (frames.go,
 // reader.go), the poller that watches idle sockets in one epoll instance so
@@ -21,5 +23,7 @@
 // own lock (bufConn.mu) is held while it writes; it is taken under no
 // other lock. The poller's lock (Poller.mu) is held while it registers,
 // rearms, unregisters or looks up a socket, never while a frame is read or
-// handled; it is taken under no other lock.
+// handled; it is taken under no other lock. The flusher's lock
+// (Flusher.mu) is held while a connection is handed to it or taken from
+// it; it may be taken under the queue lock, and nothing is taken under it.
 package transport

@@ -44,7 +44,10 @@ func withPoller(t *testing.T, cfg *Config) *Poller {
 func served(t *testing.T, mode string, cfg *Config, reqs func(*Conn) Requests) (*Conn, *websocket.Conn, <-chan struct{}) {
 	t.Helper()
 	if mode == "poller" {
+		// As the server runs: a poller for the reads, a flusher for the
+		// writes.
 		withPoller(t, cfg)
+		withFlusher(t, cfg)
 	}
 	c, ws := socketConn(t, cfg)
 	ended := make(chan struct{})

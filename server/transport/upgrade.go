@@ -60,7 +60,7 @@ func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.conn = &bufConn{Conn: nc}
+	w.conn = &bufConn{Conn: nc, raw: rawOf(nc)}
 	return w.conn, brw, nil
 }
 

@@ -19,6 +19,12 @@ func (c *Conn) writeLoop() {
 			c.endWrites()
 		}
 	}()
+	// A batch the flusher began and the socket did not take whole is
+	// written first.
+	if err := c.out.flush(c.cfg.WriteTimeout); err != nil {
+		c.writeFailed(err)
+		return
+	}
 	var batch [][]byte
 	for {
 		c.qmu.Lock()
@@ -39,12 +45,7 @@ func (c *Conn) writeLoop() {
 				c.out.bufferFrames(opPing, [][]byte{nil})
 			}
 			if err := c.out.flush(c.cfg.WriteTimeout); err != nil {
-				// The socket failed: let the reads end now, closing
-				// first, so that the silence is not taken for a
-				// missing pong.
-				c.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "reason", "write failed", "err", err)
-				c.Close(0, "")
-				c.endRead()
+				c.writeFailed(err)
 				return
 			}
 		}
@@ -58,6 +59,84 @@ func (c *Conn) writeLoop() {
 			}
 			return
 		}
+	}
+}
+
+// writeFailed drops the client whose socket failed a write: the reads end
+// now, closing first, so that the silence is not taken for a missing pong.
+// The writer then ends the writes.
+func (c *Conn) writeFailed(err error) {
+	c.cfg.Logger.Info("client dropped", "user", c.user, "session", c.session, "reason", "write failed", "err", err)
+	c.Close(0, "")
+	c.endRead()
+}
+
+// writeReady is the flusher's turn at c, whose writing it holds: it writes
+// the queued frames, and a ping if one is due, as far as the socket takes
+// them without waiting. It lets go of writing when nothing more is queued;
+// it hands c back to the flusher when more was queued meanwhile, and to a
+// write loop of c's own when the socket took less than the batch, or when
+// c is closing (the close frame and the end of the writes are the write
+// loop's). A panic is contained as Isolate contains one, and ends the
+// writes.
+func (c *Conn) writeReady() {
+	ended := true
+	defer func() {
+		if ended {
+			c.endWrites()
+		}
+	}()
+	defer c.recovered("writer", nil)
+	c.qmu.Lock()
+	if c.closing {
+		c.qmu.Unlock()
+		ended = false
+		c.handOff()
+		return
+	}
+	batch := c.takeLocked()
+	ping := c.pingDue
+	c.pingDue = false
+	if len(batch) == 0 && !ping {
+		c.writing = false
+		c.qmu.Unlock()
+		ended = false
+		return
+	}
+	c.qmu.Unlock()
+	c.out.bufferFrames(opText, batch)
+	if ping {
+		c.out.bufferFrames(opPing, [][]byte{nil})
+	}
+	c.qmu.Lock()
+	c.recycleLocked(batch) // its frames are in the batch's bytes now
+	c.qmu.Unlock()
+	whole, err := c.out.tryFlush()
+	if err != nil {
+		c.writeFailed(err)
+		return
+	}
+	ended = false
+	if !whole {
+		c.handOff()
+		return
+	}
+	c.qmu.Lock()
+	again := len(c.queue) > 0 || c.pingDue || c.closing
+	if !again {
+		c.writing = false
+	}
+	c.qmu.Unlock()
+	if again && !c.cfg.Flusher.add(c) {
+		c.handOff()
+	}
+}
+
+// handOff starts a write loop for c, whose writing the caller holds; once
+// the owner has stopped, the writes end.
+func (c *Conn) handOff() {
+	if !c.cfg.start(c.runWriter) {
+		c.endWrites()
 	}
 }
 
