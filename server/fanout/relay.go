@@ -9,7 +9,7 @@ func (h *Hub) Relay(room, user string, frame []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for c, s := range p.subs[room] {
-		if c.User() != user && s.isLive() {
+		if s.user != user && s.isLive() {
 			c.Enqueue(frame)
 		}
 	}
