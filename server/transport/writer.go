@@ -80,17 +80,16 @@ func (c *Conn) writeFailed(err error) {
 // loop's). A panic is contained as Isolate contains one, and ends the
 // writes.
 func (c *Conn) writeReady() {
-	ended := true
+	panicked := false
 	defer func() {
-		if ended {
+		if panicked {
 			c.endWrites()
 		}
 	}()
-	defer c.recovered("writer", nil)
+	defer c.recovered("writer", &panicked)
 	c.qmu.Lock()
 	if c.closing {
 		c.qmu.Unlock()
-		ended = false
 		c.handOff()
 		return
 	}
@@ -100,7 +99,6 @@ func (c *Conn) writeReady() {
 	if len(batch) == 0 && !ping {
 		c.writing = false
 		c.qmu.Unlock()
-		ended = false
 		return
 	}
 	c.qmu.Unlock()
@@ -112,12 +110,12 @@ func (c *Conn) writeReady() {
 	c.recycleLocked(batch) // its frames are in the batch's bytes now
 	c.qmu.Unlock()
 	whole, err := c.out.tryFlush()
-	if err != nil {
+	switch {
+	case err != nil:
 		c.writeFailed(err)
+		c.endWrites()
 		return
-	}
-	ended = false
-	if !whole {
+	case !whole:
 		c.handOff()
 		return
 	}
