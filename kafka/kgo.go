@@ -33,7 +33,7 @@ func (c Config) Producer(clientID string) []kgo.Opt {
 		kgo.ProducerLinger(0),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.AllowIdempotentProduceCancellation(),
-		kgo.ProduceRequestTimeout(10 * time.Second),
+		kgo.ProduceRequestTimeout(10*time.Second),
 		kgo.RecordPartitioner(kgo.BasicConsistentPartitioner(func(string) func(*kgo.Record, int) int {
 			return func(r *kgo.Record, n int) int { return int(Partition(string(r.Key), n)) }
 		})),
