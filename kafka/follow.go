@@ -65,6 +65,11 @@ func NewFollower(c Config, clientID string, offsets sarama.Client, topic string,
 		// A fetch returns with the first record written: the tail is on
 		// the delivery path. The wait bounds an idle fetch only.
 		kgo.FetchMaxWait(250*time.Millisecond),
+		// What a fetch may bring, as sarama's consumer fetched: 1 MiB a
+		// partition, and no more than 8 MiB at once (kgo's default is
+		// 50 MiB, held until dispatched, when a server catches up).
+		kgo.FetchMaxPartitionBytes(1<<20),
+		kgo.FetchMaxBytes(8<<20),
 	)
 	cl, err := kgo.NewClient(append(opts, extra...)...)
 	if err != nil {
