@@ -20,11 +20,17 @@
 // # Reading partitions
 //
 // Reader reads offset ranges of partitions through a sarama consumer, for
-// the server's tail, the log reads of requests and replay. It deals with
+// the log reads of requests and replay. It deals with
 // what sarama leaves to its user: when retention deletes records before a
 // read reaches them, sarama reports ErrOffsetOutOfRange and closes the
 // partition consumer's channels; Reader then tells its Handler which
 // offsets were skipped and reads on from the partition's earliest offset.
 // A Read ends with its context, and waits for its partition consumer to
 // close before it returns, so no goroutine of it outlives the call.
+//
+// Follower reads every partition of a topic as it is written, through one
+// franz-go (kgo) client: the server's tail, on the delivery path, where
+// sarama's consumer cost three goroutine hand-offs per fetch. Records
+// deleted under it, and a log shorter than what it read, are told to its
+// handler as Reader tells them, and it reads on from what is there.
 package kafka

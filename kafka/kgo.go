@@ -28,18 +28,26 @@ import (
 // sarama's p99 on Apache Kafka (BenchmarkProduceLatency). The metadata
 // settings let a write find a broker that came back within a second.
 func (c Config) Producer(clientID string) []kgo.Opt {
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(c.Brokers...),
-		kgo.ClientID(c.ClientID + "-" + clientID),
-		kgo.DialTimeout(5 * time.Second),
+	return append(c.kgoClient(clientID),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(0),
 		kgo.ProducerBatchCompression(kgo.NoCompression()),
 		kgo.AllowIdempotentProduceCancellation(),
-		kgo.ProduceRequestTimeout(10 * time.Second),
+		kgo.ProduceRequestTimeout(10*time.Second),
 		kgo.RecordPartitioner(kgo.BasicConsistentPartitioner(func(string) func(*kgo.Record, int) int {
 			return func(r *kgo.Record, n int) int { return int(Partition(string(r.Key), n)) }
 		})),
+	)
+}
+
+// kgoClient returns the options every kgo client of a deployment shares:
+// the brokers, the client id, how metadata is refreshed and retries back
+// off, TLS and SASL as c.Security says.
+func (c Config) kgoClient(clientID string) []kgo.Opt {
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(c.Brokers...),
+		kgo.ClientID(c.ClientID + "-" + clientID),
+		kgo.DialTimeout(5 * time.Second),
 		// kgo's defaults refresh metadata at most every 5 s and back off
 		// up to 2.5 s: after an outage the first write would wait for
 		// them longer than a write's bound.

@@ -154,7 +154,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
 	s.local = newLocalUsers()
 	s.hub.SetNotify(s.invited)
-	s.tail = fanout.NewTail(fanout.TailConfig{Client: client, Topic: string(kcfg.Names.Events), Partitions: kcfg.Partitions,
+	s.tail = fanout.NewTail(fanout.TailConfig{Kafka: kcfg, Client: client, Topic: string(kcfg.Names.Events), Partitions: kcfg.Partitions,
 		Hub: s.hub, Log: cfg.Logger, Invalid: s.metrics.Invalid, Latency: s.metrics.DeliverSeconds, Registerer: s.metrics.Registry,
 		Missed: func(c fanout.Subscriber) {
 			c.Close(protocol.CloseMissedEvents, "events of a joined room were deleted before the server read them: resume")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -13,16 +12,20 @@ import (
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Tail reads every partition of the events topic, without a consumer group,
 // from the end as it was at start, and dispatches each valid event to the
-// hub in offset order per partition. Records that do not decode or
+// hub in offset order per partition. It reads through one kgo client
+// (kafka.Follower) and dispatches on the goroutine that polls it. Records that do not decode or
 // validate are passed over, as the processors pass them over. Where
 // retention deleted records before the tail read them, it reads on from
 // what is left, and logs and counts the offsets it missed.
 type Tail struct {
 	client sarama.Client
+	kcfg   kafka.Config
+	opts   []kgo.Opt
 	topic  string
 	hub    *Hub
 	log    *slog.Logger
@@ -47,8 +50,14 @@ type Tail struct {
 
 // TailConfig is what a Tail reads and where it reports.
 type TailConfig struct {
-	// Client reads the events topic; the tail does not close it.
+	// Kafka is where the tail's own kgo client reads from, with its
+	// security.
+	Kafka kafka.Config
+	// Client lists the events topic's offsets; the tail does not close it.
 	Client sarama.Client
+	// Opts are more options of the tail's kgo client, after its own
+	// (tests fetch little at a time).
+	Opts []kgo.Opt
 	// Topic is the events topic, of Partitions partitions.
 	Topic      string
 	Partitions int
@@ -72,7 +81,7 @@ type TailConfig struct {
 
 // NewTail returns a tail as cfg says; Open it, then Run it.
 func NewTail(cfg TailConfig) *Tail {
-	return &Tail{client: cfg.Client, topic: cfg.Topic, hub: cfg.Hub, log: cfg.Log, partitions: cfg.Partitions,
+	return &Tail{client: cfg.Client, kcfg: cfg.Kafka, opts: cfg.Opts, topic: cfg.Topic, hub: cfg.Hub, log: cfg.Log, partitions: cfg.Partitions,
 		invalid: cfg.Invalid, latency: cfg.Latency, reg: cfg.Registerer, missed: cfg.Missed}
 }
 
@@ -96,58 +105,25 @@ func (t *Tail) Open() error {
 	return nil
 }
 
-// Run reads until ctx is done, each partition on a goroutine of its own,
-// and returns once they have all ended. Call it once, after Open.
+// Run reads until ctx is done, and returns once the reads have ended. Call
+// it once, after Open.
 func (t *Tail) Run(ctx context.Context) error {
-	r, err := kafka.NewReader(t.client)
+	f, err := kafka.NewFollower(t.kcfg, "tail", t.client, t.topic, t.start, t.opts...)
 	if err != nil {
 		return fmt.Errorf("fanout: tail: %w", err)
 	}
-	defer func() { _ = r.Close() }()
-	var wg sync.WaitGroup
-	for p, off := range t.start {
-		wg.Go(func() { t.partition(ctx, r, int32(p), off) })
-	}
-	wg.Wait()
-	return nil
-}
-
-// partition reads partition p from offset from until ctx is done. Errors of
-// Kafka are logged and the read goes on: sarama and the reader retry.
-func (t *Tail) partition(ctx context.Context, r *kafka.Reader, p int32, from int64) {
-	h := kafka.Handler{
+	f.Run(ctx, kafka.FollowHandler{
 		Record:  t.record,
-		Skipped: func(from, to int64) { t.skip(p, from, to) },
-		Error: func(err error) bool {
-			t.log.Warn("tail read error", "partition", p, "err", err)
-			return true
+		Skipped: t.skip,
+		PastEnd: func(p int32, next, end int64) {
+			// The log lost records the tail has read. What is written
+			// from now on is still to be delivered.
+			t.log.Error("tail: the partition is shorter than what the tail has read; reading on from its end",
+				"partition", p, "next", next, "end", end)
 		},
-	}
-	next := from
-	for {
-		var err error
-		next, err = r.Read(ctx, t.topic, p, next, kafka.NoEnd, h)
-		if ctx.Err() != nil {
-			return
-		}
-		// Only a position past the partition's end ends a read that goes
-		// on after every error: the log lost records the tail has read.
-		// What is written from now on is still to be delivered.
-		t.log.Error("tail: the partition is shorter than what the tail has read; reading on from its end", "partition", p, "err", err)
-		for {
-			end, gerr := t.client.GetOffset(t.topic, p, sarama.OffsetNewest)
-			if gerr == nil {
-				next = end
-				break
-			}
-			t.log.Warn("tail read error", "partition", p, "err", gerr)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
-	}
+		Error: func(err error) { t.log.Warn("tail read error", "err", err) },
+	})
+	return nil
 }
 
 // Start returns the offset each partition is read from, as Open resolved
@@ -174,11 +150,11 @@ func (t *Tail) skip(p int32, from, to int64) {
 // record passes over what the processors send to the dead-letter topic
 // (what does not decode, and what sits in the wrong partition) and
 // dispatches the rest.
-func (t *Tail) record(m *sarama.ConsumerMessage) bool {
+func (t *Tail) record(m *kgo.Record) {
 	e, err := codec.DecodeEvent(m.Value)
 	if err != nil || string(m.Key) != e.Room || kafka.Partition(e.Room, t.partitions) != m.Partition {
 		t.invalid.Inc()
-		return true
+		return
 	}
 	// Observed before the hand-off, so that a client never sees an event
 	// the histogram does not count yet.
@@ -186,7 +162,6 @@ func (t *Tail) record(m *sarama.ConsumerMessage) bool {
 		t.latency.Observe(time.Since(m.Timestamp).Seconds())
 	}
 	t.dispatch(e, m.Offset)
-	return true
 }
 
 // dispatch hands one event to the hub; a panic there is logged with its

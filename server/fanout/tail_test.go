@@ -13,6 +13,7 @@ import (
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // counter returns the value of the counter name in reg, or -1.
@@ -39,8 +40,8 @@ func (s *stubSubscriber) User() string        { return "u-" + s.session }
 func (s *stubSubscriber) Close(int, string)   {}
 
 // TestTailRetentionUnderRead: retention deletes records that a running tail
-// has not read yet (sarama reports ErrOffsetOutOfRange and closes its
-// partition consumer's channels). The tail does not crash: it logs and
+// has not read yet (kgo finds its position out of range and stops the
+// partition). The tail does not crash: it logs and
 // counts the offsets it missed, dispatches what is left and what is
 // written next, and ends with its context, leaving no goroutine behind.
 func TestTailRetentionUnderRead(t *testing.T) {
@@ -63,20 +64,17 @@ func TestTailRetentionUnderRead(t *testing.T) {
 	}
 	send(40)
 
-	// One record per fetch and a channel of one, so that the tail fetches
-	// only a few records ahead of its dispatch; the first dispatch waits
-	// until retention has deleted below 30.
-	sc := kcfg.Sarama("test-tail")
-	sc.ChannelBufferSize = 1
-	sc.Consumer.Fetch.Default = 64
-	client := testenv.KafkaClient(t, kcfg.Brokers, sc)
+	// One record per fetch, and kgo buffers one fetch ahead of the poll,
+	// so that the tail fetches only a few records ahead of its dispatch;
+	// the first dispatch waits until retention has deleted below 30.
+	client := testenv.KafkaClient(t, kcfg.Brokers, kcfg.Sarama("test-tail"))
 	held, release := make(chan struct{}), make(chan struct{})
 	observed := 0
 	var logs testenv.SyncBuffer
 	reg := prometheus.NewRegistry()
 	invalid := prometheus.NewCounter(prometheus.CounterOpts{Name: "invalid"})
 	reg.MustRegister(invalid)
-	tl := NewTail(TailConfig{Client: client, Topic: topic, Hub: NewHub(1, 1024, prometheus.NewCounter(prometheus.CounterOpts{Name: "deliveries"})),
+	tl := NewTail(TailConfig{Kafka: kcfg, Client: client, Opts: []kgo.Opt{kgo.FetchMaxBytes(64), kgo.FetchMaxPartitionBytes(64)}, Topic: topic, Hub: NewHub(1, 1024, prometheus.NewCounter(prometheus.CounterOpts{Name: "deliveries"})),
 		Log: slog.New(slog.NewTextHandler(&logs, nil)), Partitions: 1, Invalid: invalid, Registerer: reg,
 		Latency: prometheus.ObserverFunc(func(float64) {
 			if observed++; observed == 1 {
