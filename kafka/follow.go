@@ -43,7 +43,8 @@ type FollowHandler struct {
 // deleted under it are Skipped, a log shorter than what was read is
 // PastEnd; either way it reads on from what is there.
 type Follower struct {
-	cl      *kgo.Client
+	opts    []kgo.Opt
+	cl      *kgo.Client // made by Run
 	offsets sarama.Client
 	topic   string
 	next    []int64 // the offset to read next, per partition; Run's own
@@ -55,12 +56,7 @@ type Follower struct {
 // them to fetch little at a time). It connects lazily: a broker that is
 // down is an error of Run's, told to FollowHandler.Error.
 func NewFollower(c Config, clientID string, offsets sarama.Client, topic string, start []int64, extra ...kgo.Opt) (*Follower, error) {
-	parts := make(map[int32]kgo.Offset, len(start))
-	for p, off := range start {
-		parts[int32(p)] = kgo.NewOffset().At(off)
-	}
 	opts := append(c.kgoClient(clientID),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: parts}),
 		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
 		// A fetch returns with the first record written: the tail is on
 		// the delivery path. The wait bounds an idle fetch only.
@@ -71,17 +67,39 @@ func NewFollower(c Config, clientID string, offsets sarama.Client, topic string,
 		kgo.FetchMaxPartitionBytes(1<<20),
 		kgo.FetchMaxBytes(8<<20),
 	)
-	cl, err := kgo.NewClient(append(opts, extra...)...)
+	f := &Follower{opts: append(opts, extra...), offsets: offsets, topic: topic, next: append([]int64(nil), start...)}
+	// The options are checked now, so that a bad one is NewFollower's
+	// error; the client that reads is Run's, from where the partitions
+	// are then.
+	cl, err := kgo.NewClient(f.opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: follow %s: %w", topic, err)
 	}
-	return &Follower{cl: cl, offsets: offsets, topic: topic, next: append([]int64(nil), start...)}, nil
+	cl.Close()
+	return f, nil
 }
 
 // Run reads until ctx is done, hands h what it reads, and closes the
 // client: it returns once every goroutine of the client has ended. Call it
 // once.
 func (f *Follower) Run(ctx context.Context, h FollowHandler) {
+	// Where the log no longer holds a start offset, it is told before
+	// anything is read, as sarama's consumer tells it when a partition is
+	// opened: a client that joins meanwhile is not sent to resume for
+	// records deleted before it came.
+	for p := range f.next {
+		f.locate(int32(p), h)
+	}
+	parts := make(map[int32]kgo.Offset, len(f.next))
+	for p, off := range f.next {
+		parts[int32(p)] = kgo.NewOffset().At(off)
+	}
+	cl, err := kgo.NewClient(append(f.opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{f.topic: parts}))...)
+	if err != nil {
+		h.Error(fmt.Errorf("kafka: follow %s: %w", f.topic, err))
+		return
+	}
+	f.cl = cl
 	defer f.cl.Close()
 	for {
 		fs := f.cl.PollFetches(ctx)
@@ -113,36 +131,44 @@ func (f *Follower) Run(ctx context.Context, h FollowHandler) {
 	}
 }
 
+// locate tells h if partition p no longer holds f.next[p] (Skipped or
+// PastEnd) and moves f.next[p] to what is there. An error listing the
+// offsets is told to h.Error and leaves f.next[p]: kgo will find it out of
+// range, and relocate will.
+func (f *Follower) locate(p int32, h FollowHandler) (ok bool) {
+	next := f.next[p]
+	start, err := f.offsets.GetOffset(f.topic, p, sarama.OffsetOldest)
+	var end int64
+	if err == nil {
+		end, err = f.offsets.GetOffset(f.topic, p, sarama.OffsetNewest)
+	}
+	if err != nil {
+		h.Error(fmt.Errorf("kafka: follow %s/%d: the offsets at %d: %w", f.topic, p, next, err))
+		return false
+	}
+	switch {
+	case start > next:
+		h.Skipped(p, next, start)
+		next = start
+	case next > end:
+		h.PastEnd(p, next, end)
+		next = end
+	}
+	f.next[p] = next
+	return true
+}
+
 // relocate finds where partition p, which kgo found out of range at
 // f.next[p], begins and ends now, tells h, and has kgo read on from there.
 // Until the offsets can be listed it tells h.Error and tries again, as
 // long as ctx lasts.
 func (f *Follower) relocate(ctx context.Context, p int32, h FollowHandler) {
-	next := f.next[p]
-	for {
-		start, err := f.offsets.GetOffset(f.topic, p, sarama.OffsetOldest)
-		var end int64
-		if err == nil {
-			end, err = f.offsets.GetOffset(f.topic, p, sarama.OffsetNewest)
-		}
-		if err == nil {
-			switch {
-			case start > next:
-				h.Skipped(p, next, start)
-				next = start
-			case next > end:
-				h.PastEnd(p, next, end)
-				next = end
-			}
-			f.next[p] = next
-			f.cl.SetOffsets(map[string]map[int32]kgo.EpochOffset{f.topic: {p: {Epoch: -1, Offset: next}}})
-			return
-		}
-		h.Error(fmt.Errorf("kafka: follow %s/%d: out of range at %d, and its offsets: %w", f.topic, p, next, err))
+	for !f.locate(p, h) {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(defaultBackoff):
 		}
 	}
+	f.cl.SetOffsets(map[string]map[int32]kgo.EpochOffset{f.topic: {p: {Epoch: -1, Offset: f.next[p]}}})
 }
