@@ -53,9 +53,9 @@ type Follower struct {
 // NewFollower returns a follower of topic, whose partition p is read from
 // start[p], with c's brokers and security; offsets lists the partitions'
 // ends when they are out of range. extra options come last (tests use
-// them to fetch little at a time). It connects lazily: a broker that is
-// down is an error of Run's, told to FollowHandler.Error.
-func NewFollower(c Config, clientID string, offsets sarama.Client, topic string, start []int64, extra ...kgo.Opt) (*Follower, error) {
+// them to fetch little at a time). It connects nothing: Run makes the
+// client, from where the partitions are then.
+func NewFollower(c Config, clientID string, offsets sarama.Client, topic string, start []int64, extra ...kgo.Opt) *Follower {
 	opts := append(c.kgoClient(clientID),
 		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
 		// A fetch returns with the first record written: the tail is on
@@ -67,22 +67,14 @@ func NewFollower(c Config, clientID string, offsets sarama.Client, topic string,
 		kgo.FetchMaxPartitionBytes(1<<20),
 		kgo.FetchMaxBytes(8<<20),
 	)
-	f := &Follower{opts: append(opts, extra...), offsets: offsets, topic: topic, next: append([]int64(nil), start...)}
-	// The options are checked now, so that a bad one is NewFollower's
-	// error; the client that reads is Run's, from where the partitions
-	// are then.
-	cl, err := kgo.NewClient(f.opts...)
-	if err != nil {
-		return nil, fmt.Errorf("kafka: follow %s: %w", topic, err)
-	}
-	cl.Close()
-	return f, nil
+	return &Follower{opts: append(opts, extra...), offsets: offsets, topic: topic, next: append([]int64(nil), start...)}
 }
 
 // Run reads until ctx is done, hands h what it reads, and closes the
-// client: it returns once every goroutine of the client has ended. Call it
+// client: it returns once every goroutine of the client has ended, nil
+// after ctx ended, or at once the error of options kgo refuses. Call it
 // once.
-func (f *Follower) Run(ctx context.Context, h FollowHandler) {
+func (f *Follower) Run(ctx context.Context, h FollowHandler) error {
 	// Where the log no longer holds a start offset, it is told before
 	// anything is read, as sarama's consumer tells it when a partition is
 	// opened: a client that joins meanwhile is not sent to resume for
@@ -96,15 +88,14 @@ func (f *Follower) Run(ctx context.Context, h FollowHandler) {
 	}
 	cl, err := kgo.NewClient(append(f.opts, kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{f.topic: parts}))...)
 	if err != nil {
-		h.Error(fmt.Errorf("kafka: follow %s: %w", f.topic, err))
-		return
+		return fmt.Errorf("kafka: follow %s: %w", f.topic, err)
 	}
 	f.cl = cl
 	defer f.cl.Close()
 	for {
 		fs := f.cl.PollFetches(ctx)
 		if ctx.Err() != nil || fs.IsClientClosed() {
-			return
+			return nil
 		}
 		fs.EachError(func(_ string, p int32, err error) {
 			switch {

@@ -66,14 +66,16 @@ func follow(t *testing.T, e *readerEnv, start int64) *followed {
 		t.Fatal(err)
 	}
 	base := runtime.NumGoroutine()
-	f, err := kafka.NewFollower(e.cfg, "test-follower", e.client, e.topic, []int64{start})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := kafka.NewFollower(e.cfg, "test-follower", e.client, e.topic, []int64{start})
 	got := &followed{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); f.Run(ctx, got.handler(t)) }()
+	go func() {
+		defer close(done)
+		if err := f.Run(ctx, got.handler(t)); err != nil {
+			t.Errorf("follow: %v", err)
+		}
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {

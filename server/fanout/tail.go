@@ -108,11 +108,8 @@ func (t *Tail) Open() error {
 // Run reads until ctx is done, and returns once the reads have ended. Call
 // it once, after Open.
 func (t *Tail) Run(ctx context.Context) error {
-	f, err := kafka.NewFollower(t.kcfg, "tail", t.client, t.topic, t.start, t.opts...)
-	if err != nil {
-		return fmt.Errorf("fanout: tail: %w", err)
-	}
-	f.Run(ctx, kafka.FollowHandler{
+	f := kafka.NewFollower(t.kcfg, "tail", t.client, t.topic, t.start, t.opts...)
+	err := f.Run(ctx, kafka.FollowHandler{
 		Record:  t.record,
 		Skipped: t.skip,
 		PastEnd: func(p int32, next, end int64) {
@@ -123,6 +120,9 @@ func (t *Tail) Run(ctx context.Context) error {
 		},
 		Error: func(err error) { t.log.Warn("tail read error", "err", err) },
 	})
+	if err != nil {
+		return fmt.Errorf("fanout: tail: %w", err)
+	}
 	return nil
 }
 

@@ -106,9 +106,6 @@ func (c *Conn) writeReady() {
 	if ping {
 		c.out.bufferFrames(opPing, [][]byte{nil})
 	}
-	c.qmu.Lock()
-	c.recycleLocked(batch) // its frames are in the batch's bytes now
-	c.qmu.Unlock()
 	whole, err := c.out.tryFlush()
 	switch {
 	case err != nil:
@@ -120,6 +117,7 @@ func (c *Conn) writeReady() {
 		return
 	}
 	c.qmu.Lock()
+	c.recycleLocked(batch) // its frames went out in the batch's bytes
 	again := len(c.queue) > 0 || c.pingDue || c.closing
 	if !again {
 		c.writing = false
