@@ -72,6 +72,15 @@ type Config struct {
 	// WriteTimeouts (the socket's deadline is moved once per half timeout,
 	// not per batch). Zero value means 10 seconds.
 	WriteTimeout time.Duration
+	// PresenceDelay bounds how long the event of another session's join,
+	// leave or expiry may wait for more frames to the same connection
+	// before it is written (transport.Conn.EnqueueLater): where members of
+	// large rooms come and go, a member gets such an event every few tens
+	// of milliseconds, and a write for each was most of what a join cost.
+	// Messages, and every answer to the session's own requests, are
+	// written at once and take what waits along; events keep their order.
+	// Zero value: nothing waits. At most MaxPresenceDelay.
+	PresenceDelay time.Duration
 	// ReadTimeout bounds each Kafka read made for a request (history, resume,
 	// the events API). Zero value means 10 seconds.
 	ReadTimeout time.Duration
@@ -144,6 +153,10 @@ const MaxServerID = 55
 // beat is a moment late.
 const MinSessionTTL = time.Second
 
+// MaxPresenceDelay is the longest PresenceDelay: a join told a second late
+// is as late as a member list may be.
+const MaxPresenceDelay = time.Second
+
 // ConfigError is the error of Validate: the field of Config that is wrong,
 // what it must be, and what it is.
 type ConfigError struct {
@@ -165,7 +178,7 @@ func (e *ConfigError) Error() string {
 //     MaxConnsPerAddr, SendBurst and JoinBurst positive, SendRate and
 //     JoinRate positive and finite;
 //   - PingInterval, WriteTimeout and ReadTimeout positive, SessionTTL at
-//     least MinSessionTTL.
+//     least MinSessionTTL, PresenceDelay from 0 to MaxPresenceDelay.
 //
 // Negative values are never defaults. New calls Validate; a command line
 // calls it too, to refuse a configuration before anything starts.
@@ -209,6 +222,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < MinSessionTTL {
 		return &ConfigError{"SessionTTL", "at least " + MinSessionTTL.String(), c.SessionTTL.String()}
+	}
+	if c.PresenceDelay < 0 || c.PresenceDelay > MaxPresenceDelay {
+		return &ConfigError{"PresenceDelay", "from 0 to " + MaxPresenceDelay.String(), c.PresenceDelay.String()}
 	}
 	return nil
 }

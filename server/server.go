@@ -149,7 +149,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 		"servers": func() bool { return s.servers != nil && s.servers.Ready() },
 	})
 	s.poller = transport.NewPoller()
-	s.flusher = transport.NewFlusher(0)
+	s.flusher = transport.NewFlusher(0, cfg.PresenceDelay)
 	s.transport = s.transportConfig()
 	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
 	s.local = newLocalUsers()

@@ -70,6 +70,7 @@ func serverFlags() []cli.Flag {
 		&cli.IntFlag{Name: "queue-size", Value: 1024, EnvVars: env("queue-size"), Usage: "frames queued for a slow client before it is dropped (4008)"},
 		&cli.IntFlag{Name: "queue-bytes", Value: 1 << 20, EnvVars: env("queue-bytes"), Usage: "bytes queued for a slow client, answers included, before it is dropped (4008)"},
 		&cli.DurationFlag{Name: "ping-interval", Value: 25 * time.Second, EnvVars: env("ping-interval"), Usage: "how often each connection is pinged"},
+		&cli.DurationFlag{Name: "presence-delay", Value: 100 * time.Millisecond, EnvVars: env("presence-delay"), Usage: "how long another session's join, leave or expiry may wait to go out with more to the same client (0 to 1s)"},
 		&cli.DurationFlag{Name: "session-ttl", Value: 30 * time.Second, EnvVars: env("session-ttl"), Usage: "how long the sessions of a server that died without a goodbye stay"},
 	}
 }
@@ -79,7 +80,7 @@ var serverFlagOf = map[string]string{
 	"ServerID": "server-id", "AllowedOrigins": "allowed-origins", "MaxRooms": "max-rooms",
 	"MaxConnsPerUser": "max-conns-per-user", "MaxConnsPerAddr": "max-conns-per-addr", "SendRate": "send-rate",
 	"SendBurst": "send-burst", "QueueSize": "queue-size", "PingInterval": "ping-interval", "SessionTTL": "session-ttl",
-	"JoinRate": "join-rate", "JoinBurst": "join-burst", "QueueBytes": "queue-bytes",
+	"JoinRate": "join-rate", "JoinBurst": "join-burst", "QueueBytes": "queue-bytes", "PresenceDelay": "presence-delay",
 }
 
 // serverConfig is the server's configuration from its flags, checked
@@ -110,6 +111,7 @@ func serverConfig(c *cli.Context) (server.Config, error) {
 		QueueBytes:      c.Int("queue-bytes"),
 		PingInterval:    c.Duration("ping-interval"),
 		SessionTTL:      c.Duration("session-ttl"),
+		PresenceDelay:   c.Duration("presence-delay"),
 		Logger:          logger,
 		GokaLogger:      gokaLogger(),
 	}

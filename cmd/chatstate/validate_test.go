@@ -24,6 +24,8 @@ func TestConfigRefusedAtStart(t *testing.T) {
 		{[]string{"server", "--session-ttl", "0s"}, "--session-ttl must be positive, got 0s"},
 		{[]string{"server", "--session-ttl", "10ms"}, "--session-ttl must be at least 1s, got 10ms"},
 		{[]string{"server", "--ping-interval", "-1s"}, "--ping-interval must be positive, got -1s"},
+		{[]string{"server", "--presence-delay", "-1ms"}, "--presence-delay must be from 0 to 1s, got -1ms"},
+		{[]string{"dev", "--presence-delay", "2s"}, "--presence-delay must be from 0 to 1s, got 2s"},
 		{[]string{"server", "--queue-size", "-1"}, "--queue-size must be positive, got -1"},
 		{[]string{"server", "--queue-size", "0"}, "--queue-size must be positive, got 0"},
 		{[]string{"server", "--max-rooms", "0"}, "--max-rooms must be positive, got 0"},

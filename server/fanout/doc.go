@@ -32,7 +32,7 @@
 //
 // Hub, Subscription and Tail are safe for concurrent use; the tail calls
 // Dispatch in cursor order per partition. Dispatch never blocks:
-// Subscriber.Enqueue must not either. Lock order: hub partition lock →
+// Subscriber.Enqueue and LaterEnqueuer.EnqueueLater must not either. Lock order: hub partition lock →
 // subscription lock → the subscriber's own (the connection's queue lock).
 // Neither is held while writing to a socket or to Kafka, and the prune's
 // known function and the tail's Missed are called without the hub's locks.

@@ -26,6 +26,17 @@ type Subscriber interface {
 	Close(code int, reason string)
 }
 
+// LaterEnqueuer is what a Subscriber also implements to queue a frame that
+// may wait a little for others (transport.Conn.EnqueueLater). The hub
+// queues so the joins, leaves and expiries of other sessions: in a room
+// of a hundred where members come and go, each member gets such an event
+// every few tens of milliseconds, and a write of its own for each cost
+// more than all else a join does; a message, and anything that answers
+// the session's own doing, is queued at once, and takes along what waits.
+type LaterEnqueuer interface {
+	EnqueueLater(frame []byte) bool
+}
+
 // Hub fans events of the tail out to the subscriptions of their room. It
 // keeps, per partition, the subscriptions of each room and the last cursor of
 // each room it dispatched, so that a join knows how far the live stream has
@@ -113,6 +124,9 @@ func (h *Hub) Subscribe(c Subscriber, room string) (s *Subscription, last int64,
 		existed = true
 	} else {
 		s = &Subscription{hub: h, conn: c, user: c.User(), session: c.Session(), room: room, since: -1, last: -1}
+		if l, ok := c.(LaterEnqueuer); ok {
+			s.later = l
+		}
 		set[c] = s
 	}
 	last = -1
@@ -166,6 +180,12 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	case e.Type == codec.Kick || e.Type == codec.Ban && e.On:
 		end.user = e.Target
 	}
+	// The session whose join, leave or expiry this is: its other members
+	// may get the event a little later (LaterEnqueuer).
+	var presence string
+	if e.Type == codec.Join || e.Type == codec.Leave || e.Type == codec.Expire {
+		presence = e.Session
+	}
 	p := h.part(room)
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -204,7 +224,7 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 		if e.Type == codec.Read && s.user != e.User {
 			continue // a read marker is its user's own business
 		}
-		done, ok := s.deliver(cursor, end, frame, unread.forSubscription(s.user, s.session, s))
+		done, ok := s.deliver(cursor, end, presence, frame, unread.forSubscription(s.user, s.session, s))
 		if ok {
 			queued++
 		}
@@ -230,8 +250,9 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 // nothing of the room follows it, however the leave and the tail race. Its
 // methods are safe for concurrent use.
 type Subscription struct {
-	hub  *Hub
-	conn Subscriber
+	hub   *Hub
+	conn  Subscriber
+	later LaterEnqueuer // conn, if it is one
 	// user and session are conn's, kept here: the dispatch of every event
 	// asks every member for them, and asking the connection cost a cache
 	// miss each (2 % of the server's CPU at 50,000 deliveries a second).
@@ -272,8 +293,9 @@ func (e ender) ends(session, user string) bool {
 // deliver hands one event to the subscription, with the unread frame that
 // follows it if extra is not nil, and reports whether the subscription is
 // over and should be removed, and whether the frame was queued to the
-// connection (a delivery). Hub partition lock held.
-func (s *Subscription) deliver(cursor int64, end ender, frame, extra []byte) (done, queued bool) {
+// connection (a delivery). presence names the session whose join, leave or
+// expiry the event is, if it is one. Hub partition lock held.
+func (s *Subscription) deliver(cursor int64, end ender, presence string, frame, extra []byte) (done, queued bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.live {
@@ -284,15 +306,17 @@ func (s *Subscription) deliver(cursor int64, end ender, frame, extra []byte) (do
 		s.buffer = append(s.buffer, pending{cursor, end, frame, extra})
 		return false, false
 	}
-	return s.deliverLocked(cursor, end, frame, extra)
+	return s.deliverLocked(cursor, end, frame, extra, presence != "" && presence != s.session)
 }
 
-// deliverLocked queues what is above the floor and reports whether this was
-// the session's own leave, or its user's kick or ban. s.mu held.
-func (s *Subscription) deliverLocked(cursor int64, end ender, frame, extra []byte) (done, queued bool) {
+// deliverLocked queues what is above the floor, later if it may wait (see
+// LaterEnqueuer), and reports whether this was the session's own leave, or
+// its user's kick or ban. s.mu held.
+func (s *Subscription) deliverLocked(cursor int64, end ender, frame, extra []byte, later bool) (done, queued bool) {
 	if cursor > s.floor {
-		queued = s.conn.Enqueue(frame)
-		if queued && extra != nil {
+		if later && extra == nil && s.later != nil {
+			queued = s.later.EnqueueLater(frame)
+		} else if queued = s.conn.Enqueue(frame); queued && extra != nil {
 			s.conn.Enqueue(extra)
 		}
 		s.last = cursor
@@ -348,7 +372,7 @@ func (s *Subscription) GoLive(floor int64) (ended bool) {
 	s.floor = floor
 	queued := 0
 	for _, p := range s.buffer {
-		done, ok := s.deliverLocked(p.cursor, p.end, p.frame, p.extra)
+		done, ok := s.deliverLocked(p.cursor, p.end, p.frame, p.extra, false)
 		if ok {
 			queued++
 		}

@@ -118,7 +118,11 @@ type Conn struct {
 	// the last write loop ran and none will start again (after closing).
 	// Enqueue hands the connection to the flusher, or starts a write loop,
 	// when it is not set.
-	writing     bool
+	writing bool
+	// held: the flusher holds the connection's frames queued with
+	// EnqueueLater for a while (Flusher.hold); it releases them within its
+	// delay, unless a writer takes them first.
+	held        bool
 	pingDue     bool        // the ping timer fired: the write loop sends a ping
 	ping        *time.Timer // the next ping or liveness check; nil on connections that do not ping
 	nextPing    int64       // when the next ping is due, in Unix nanoseconds
@@ -185,13 +189,22 @@ func (c *Conn) EnqueueAlways(frame []byte) {
 // and one large answer (a snapshot with its history) always fits. qmu
 // held, not closing.
 func (c *Conn) queueLocked(frame []byte) bool {
+	if !c.appendLocked(frame) {
+		return false
+	}
+	c.startWriterLocked()
+	return true
+}
+
+// appendLocked is queueLocked without starting a writer. qmu held, not
+// closing.
+func (c *Conn) appendLocked(frame []byte) bool {
 	if c.qbytes >= c.cfg.QueueBytes {
 		c.slowLocked(fmt.Sprintf("client too slow: more than %d bytes queued", c.cfg.QueueBytes))
 		return false
 	}
 	c.queue = append(c.queue, frame)
 	c.qbytes += len(frame)
-	c.startWriterLocked()
 	return true
 }
 

@@ -23,9 +23,15 @@ var writeModes = []string{"flusher", "write loops"}
 // the connections' own cleanups.
 func withFlusher(t *testing.T, cfg *Config) *Flusher {
 	t.Helper()
+	return withDelayingFlusher(t, cfg, 0)
+}
+
+// withDelayingFlusher is withFlusher with a delay for EnqueueLater.
+func withDelayingFlusher(t *testing.T, cfg *Config, delay time.Duration) *Flusher {
+	t.Helper()
 	// One worker: a worker that waited on a socket would hold up every
 	// other connection, which the tests would see.
-	f := NewFlusher(1)
+	f := NewFlusher(1, delay)
 	ran := make(chan struct{})
 	go func() { defer close(ran); f.Run() }()
 	t.Cleanup(func() {
