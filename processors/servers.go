@@ -91,7 +91,9 @@ func ServersGraph(names kafka.Names, partitions int) *goka.GroupGraph {
 			s, gone := ApplyHeartbeat(row, h)
 			store(ctx, s, gone)
 		}),
-		goka.Persist(codec.ServerCodec{}),
+		// Every join and leave reads and writes its session's bucket row:
+		// the row cache spares the decode of what was just encoded.
+		goka.Persist(newRowCache(codec.ServerCodec{}, rowCacheBytes)),
 		goka.Output(names.DeadLetter, codec.DeadLetterCodec{}),
 	)
 }
