@@ -160,6 +160,13 @@ func (c *Conn) Session() string { return c.session }
 func (c *Conn) Enqueue(frame []byte) bool {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
+	return c.admitLocked() && c.queueLocked(frame)
+}
+
+// admitLocked reports whether one more frame, not an answer, may be
+// queued: not to a closing connection, nor past QueueSize frames, which
+// closes the client with 4008. qmu held.
+func (c *Conn) admitLocked() bool {
 	if c.closing {
 		return false
 	}
@@ -167,7 +174,7 @@ func (c *Conn) Enqueue(frame []byte) bool {
 		c.slowLocked("client too slow: its queue is full")
 		return false
 	}
-	return c.queueLocked(frame)
+	return true
 }
 
 // EnqueueAlways queues a frame that answers a request, whatever the count

@@ -9,11 +9,7 @@ package transport
 func (c *Conn) EnqueueLater(frame []byte) bool {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
-	if c.closing {
-		return false
-	}
-	if len(c.queue) >= c.cfg.QueueSize {
-		c.slowLocked("client too slow: its queue is full")
+	if !c.admitLocked() {
 		return false
 	}
 	if !c.writing && !c.held && c.out != nil && c.out.raw != nil {
