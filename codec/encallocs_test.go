@@ -36,6 +36,20 @@ func TestEncodeUserAllocs(t *testing.T) {
 	}
 }
 
+// TestEncodeServerAllocs holds the encoder to its one allocation, the
+// result.
+func TestEncodeServerAllocs(t *testing.T) {
+	s := NewBucketState("instance-1", 7)
+	for i := range 80 {
+		h := Held{Room: fmt.Sprint("room-", i%50), User: fmt.Sprint("user-", i), Session: fmt.Sprint("session-", i)}
+		s.Held[h.Key()] = h
+	}
+	encodeServer(s) // fill the pool
+	if n := testing.AllocsPerRun(100, func() { _, _ = encodeServer(s) }); n > 1 {
+		t.Fatalf("encodeServer makes %v allocations, want 1", n)
+	}
+}
+
 // TestEncodePresenceAllocs holds the encoder to its one allocation, the
 // result.
 func TestEncodePresenceAllocs(t *testing.T) {

@@ -167,10 +167,13 @@ func (s *ServerState) LastSign() string { return max(s.Beat, s.Since) }
 // ServerCodec is the goka codec of *ServerState.
 type ServerCodec struct{}
 
-// Encode implements goka.Codec.
+// Encode implements goka.Codec. Rows are written as encode writes them
+// (json v2, as the other tables): rows written by json.Marshal of
+// encoding/json, as builds before did, differ only in how they escape
+// characters that names never hold, and decode the same.
 func (ServerCodec) Encode(v interface{}) ([]byte, error) {
 	if s, ok := v.(*ServerState); ok {
-		return json.Marshal(s)
+		return encodeServer(s)
 	}
 	return nil, fmt.Errorf("codec: ServerCodec cannot encode %T", v)
 }
