@@ -40,6 +40,8 @@ type Server struct {
 	// long poll of that quiet topic on the tail's connections would hold
 	// up the tail's fetches.
 	typingClient sarama.Client
+	// viewConsumer is what the three views read through (views.WithConsumer).
+	viewConsumer sarama.Consumer
 	prod         *producer
 	reader       *logread.Reader
 	rooms        *views.Rooms
@@ -162,7 +164,12 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	if err := s.tail.Open(); err != nil {
 		return nil, err
 	}
-	var vopts []views.Option
+	// One consumer for the three views: one fetch per broker where each
+	// view made its own.
+	if s.viewConsumer, err = sarama.NewConsumer(kcfg.Brokers, kcfg.SaramaBulk("server-"+cfg.ServerID+"-views")); err != nil {
+		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
+	}
+	vopts := []views.Option{views.WithConsumer(s.viewConsumer)}
 	if cfg.GokaLogger != nil {
 		vopts = append(vopts, views.WithGokaOptions(goka.WithViewLogger(cfg.GokaLogger)))
 	}
@@ -426,6 +433,9 @@ func (s *Server) release() {
 	}
 	if s.typingClient != nil {
 		_ = s.typingClient.Close()
+	}
+	if s.viewConsumer != nil { // the views have returned from Run, or never ran
+		_ = s.viewConsumer.Close()
 	}
 	_ = s.client.Close()
 	s.lock.release()

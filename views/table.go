@@ -103,7 +103,19 @@ type Option func(*options)
 
 type options struct {
 	onChange func(key string)
+	consumer sarama.Consumer
 	extra    []goka.ViewOption
+}
+
+// WithConsumer makes the view read its table through c instead of a
+// consumer of its own. Views of different tables may share one: sarama
+// fetches all the partitions it reads from a broker in one request, so
+// three views make one fetch where they made three. The caller owns c and
+// closes it after every view reading through it returned from Run (or was
+// never run); c should be made with kafka.Config.SaramaBulk, as a view's
+// own is.
+func WithConsumer(c sarama.Consumer) Option {
+	return func(o *options) { o.consumer = c }
 }
 
 // WithOnChange calls fn with the key of every row the view receives, during
@@ -170,6 +182,9 @@ func newTable[T any](cfg kafka.Config, table goka.Table, c goka.Codec, stateDir 
 		goka.WithViewCallback(update),
 		goka.WithViewStorageBuilder(t.offsets.builder(tablestore.Builder(filepath.Join(stateDir, "views")))),
 		goka.WithViewConsumerSaramaBuilder(func(brokers []string, _ string) (sarama.Consumer, error) {
+			if o.consumer != nil {
+				return o.consumer, nil
+			}
 			c, err := sarama.NewConsumer(brokers, cfg.SaramaBulk("view"))
 			if err == nil {
 				t.clients.add(c)
