@@ -138,13 +138,15 @@ func (c Config) SaramaBulk(clientID string) *sarama.Config {
 
 // BulkBytes and BulkWait are the fetch settings of SaramaBulk. BulkFlush is
 // how long the producers off the delivery path (the processors') gather
-// records before they send them: at most that much more lag, for a few
-// hundred produce requests a second per producer instead of one per
-// record.
+// records before they send them: at most that much more lag, for fifty
+// produce requests a second per producer instead of one per record. It is
+// BulkWait, since the readers of what they write wait that long anyway: at
+// 5 ms, the processor and Apache Kafka spent 6 % more CPU at 1,000
+// messages/s, and `chatstate dev` 3.5 % more.
 const (
 	BulkBytes = 64 << 10
 	BulkWait  = 20 * time.Millisecond
-	BulkFlush = 5 * time.Millisecond
+	BulkFlush = 20 * time.Millisecond
 )
 
 // Partition returns the partition of key in a topic of n partitions, the same
