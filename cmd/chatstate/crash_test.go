@@ -1,8 +1,10 @@
 package main_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -136,7 +138,10 @@ func roomEvents(t *testing.T, base, room string) []event {
 			Events []event
 			Next   int64
 		}
-		getJSON(t, fmt.Sprintf("%s/api/rooms/%s/events?after=%d&limit=1000", base, room, after), &page)
+		// A server may answer 503 for a moment after a broker came back
+		// (a connection to it found broken): that is a "not yet".
+		url := fmt.Sprintf("%s/api/rooms/%s/events?after=%d&limit=1000", base, room, after)
+		testenv.WaitFor(t, 30*time.Second, func() error { return fetchJSON(url, &page) })
 		out = append(out, page.Events...)
 		if page.Next == after {
 			return out
@@ -177,7 +182,8 @@ func fetchJSON(url string, into any) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 {
-		return fmt.Errorf("GET %s: %d", url, resp.StatusCode)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, bytes.TrimSpace(body))
 	}
 	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
 		return fmt.Errorf("GET %s: %w", url, err)
