@@ -44,8 +44,8 @@ func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorO
 			// cost 9 % of the groups' CPU for a few percent less.
 			pc.Producer.Compression = sarama.CompressionZSTD
 			pc.Producer.CompressionLevel = 1
-			// Off the delivery path, a group's writes may wait a few
-			// milliseconds for each other: sending each record as soon
+			// Off the delivery path, a group's writes may wait for each
+			// other up to kafka.BulkFlush: sending each record as soon
 			// as the request before it returns made about three produce
 			// requests per chat message (row, presence, users row), and
 			// gathering them cost the processor process a fifth less CPU

@@ -15,10 +15,10 @@ func (c *Conn) EnqueueLater(frame []byte) bool {
 	if !c.writing && !c.held && c.out != nil && c.out.raw != nil {
 		c.held = c.cfg.Flusher.hold(c)
 	}
-	if !c.held || c.writing {
-		return c.queueLocked(frame)
+	if c.held && !c.writing {
+		return c.appendLocked(frame) // the flusher releases it within its delay
 	}
-	return c.appendLocked(frame)
+	return c.queueLocked(frame)
 }
 
 // releaseHeld is the flusher's release of c's held frames: they go to a
