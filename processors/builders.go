@@ -23,8 +23,8 @@ import (
 // group got through slog's default logger.
 //
 // The groups are off the path of a chat message (the server's tail delivers
-// it), so they read with kafka.Config.SaramaBulk: a fetch waits a few
-// milliseconds for more records rather than returning each one alone; and
+// it), so they read with kafka.Config.SaramaBulk: a fetch waits up to
+// kafka.BulkWait for more records rather than returning each one alone; and
 // their producers gather what they write for kafka.BulkFlush.
 func Options(cfg kafka.Config, stateDir string, client string) []goka.ProcessorOption {
 	return []goka.ProcessorOption{
