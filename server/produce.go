@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/server/protocol"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -74,4 +77,30 @@ func (p *producer) close() error {
 	p.client.Close()
 	p.inflight.Wait()
 	return nil
+}
+
+// write produces events to the events topic and returns their offsets once
+// Kafka acknowledged them all (acks=all). A failure is unavailable and
+// acknowledges nothing; a record cut off by ctx may still have been
+// written (the producer cannot tell before Kafka answers).
+func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, error) {
+	recs := make([]*kgo.Record, len(events))
+	for i := range events {
+		b, err := codec.EventCodec{}.Encode(&events[i])
+		if err != nil {
+			return nil, err
+		}
+		recs[i] = &kgo.Record{Topic: string(s.kcfg.Names.Events), Key: []byte(events[i].Room), Value: b}
+	}
+	var err error
+	start := time.Now()
+	defer func() { s.metrics.ProduceSeconds.Observe(time.Since(start).Seconds()) }()
+	if err = s.prod.send(ctx, recs...); err != nil {
+		return nil, protocol.Errorf(protocol.CodeUnavailable, "kafka did not take the write: %v", err)
+	}
+	offs := make([]int64, len(recs))
+	for i, r := range recs {
+		offs[i] = r.Offset
+	}
+	return offs, nil
 }
