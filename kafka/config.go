@@ -145,7 +145,7 @@ func (c Config) SaramaBulk(clientID string) *sarama.Config {
 // three BulkWaits and two BulkFlushes. At 100 ms rather than 20, the
 // groups' and the views' readers fetch ten times a second instead of fifty: at 1,000 messages/s
 // `chatstate dev` spent 14 % less CPU per delivery, and on Apache Kafka
-// the processor 37 % and the broker 12 % less, which took 2 to 4 ms off
+// the processor 38 % and the broker 14 % less, which took 2 to 4 ms off
 // the server's publish p99 (BENCHMARKS.md).
 //
 // BulkFlush is how long the producers off the delivery path (the
