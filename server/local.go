@@ -3,9 +3,6 @@ package server
 import (
 	"slices"
 	"sync"
-
-	"github.com/chatstate/chatstate/codec"
-	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // localUsers indexes the server's connections by user, for the frames that
@@ -44,6 +41,13 @@ func (l *localUsers) remove(c *conn) {
 	l.conns[c.User()] = slices.Delete(set, i, i+1)
 }
 
+// has reports whether user holds a connection here.
+func (l *localUsers) has(user string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns[user]) > 0
+}
+
 // send queues frame to every connection of user here.
 func (l *localUsers) send(user string, frame []byte) {
 	l.mu.Lock()
@@ -51,11 +55,4 @@ func (l *localUsers) send(user string, frame []byte) {
 	for _, c := range l.conns[user] {
 		c.Enqueue(frame)
 	}
-}
-
-// invited tells the invited user's sessions on this server of an invite
-// the tail dispatched (an invite, or the one that opens a direct room).
-// Every server's tail reads every invite, so each tells its own sessions.
-func (s *Server) invited(e *codec.Event) {
-	s.local.send(e.Target, protocol.MustJSON(protocol.InvitedFrame{Op: "invited", Room: e.Room, By: e.User}))
 }

@@ -43,6 +43,7 @@ func (s *Server) Run(ctx context.Context) error {
 	part(func() error { ops.WatchLag(gctx, s.client, s.kcfg, s.metrics.Kafka); return nil })
 	part(func() error { s.pruneLoop(gctx); return nil })
 	part(func() error { return s.typingLoop(gctx) })
+	part(func() error { s.inviteLoop(gctx); return nil })
 	owedDone := make(chan struct{})
 	part(func() error { defer close(owedDone); s.owedLoop(gctx); return nil })
 	g.Go(func() error {

@@ -70,6 +70,9 @@ type Server struct {
 	conns     map[*conn]struct{}
 	// local indexes conns by user (see localUsers).
 	local *localUsers
+	// invites are the invites to check before local's sessions are told
+	// (see invites.go).
+	invites *inviteChecks
 	// typingGate throttles the typing notices relayed (see typing.go).
 	typingGate typingGate
 	shutdown   bool
@@ -153,6 +156,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.transport = s.transportConfig()
 	s.hub = fanout.NewHub(kcfg.Partitions, cfg.QueueSize, s.metrics.Deliveries)
 	s.local = newLocalUsers()
+	s.invites = newInviteChecks()
 	s.hub.SetNotify(s.invited)
 	s.tail = fanout.NewTail(fanout.TailConfig{Kafka: kcfg, Client: client, Topic: string(kcfg.Names.Events), Partitions: kcfg.Partitions,
 		Hub: s.hub, Log: cfg.Logger, Invalid: s.metrics.Invalid, Latency: s.metrics.DeliverSeconds, Registerer: s.metrics.Registry,

@@ -51,7 +51,7 @@ type Hub struct {
 	deliveries prometheus.Counter
 	// notify, if set, is told of every invite the tail dispatches (see
 	// SetNotify).
-	notify func(e *codec.Event)
+	notify func(e *codec.Event, cursor int64, checked bool)
 }
 
 // Remover is what a Subscriber also implements to be told that the rules
@@ -64,12 +64,14 @@ type Remover interface {
 }
 
 // SetNotify makes the hub call fn with every invite event it dispatches
-// that the room's rules do not refuse (as far as the hub knows: it knows
-// for the rooms it keeps a copy of), whether or not the room has a
-// subscription here: the invited user may have sessions on this server
-// in other rooms. fn runs under the hub partition's lock: it must not
-// block or call the hub. Call it before the tail starts.
-func (h *Hub) SetNotify(fn func(e *codec.Event)) { h.notify = fn }
+// (and its cursor) that the room's rules do not refuse as far as the hub
+// knows, whether or not the room has a subscription here: the invited user
+// may have sessions on this server in other rooms. checked is true when the
+// hub keeps a copy of the room and its rules allowed the invite; false when
+// it keeps none and so could not tell (the caller checks). fn runs under
+// the hub partition's lock: it must not block or call the hub. Call it
+// before the tail starts.
+func (h *Hub) SetNotify(fn func(e *codec.Event, cursor int64, checked bool)) { h.notify = fn }
 
 type hubPartition struct {
 	mu   sync.Mutex
@@ -190,9 +192,9 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var unread *unreadFrames
-	refused := false
+	refused, checked := false, false
 	if c := p.copies[room]; c != nil {
-		refused = c.apply(e, cursor)
+		refused, checked = c.apply(e, cursor), true
 		unread = unreadOf(c.row, e)
 	} else if w := p.waiting[room]; w != nil {
 		w.add(e, cursor)
@@ -212,7 +214,7 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 		return
 	}
 	if e.Type == codec.Invite && h.notify != nil {
-		h.notify(e)
+		h.notify(e, cursor, checked)
 	}
 	set := p.subs[room]
 	if len(set) == 0 {
