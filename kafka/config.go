@@ -143,10 +143,10 @@ func (c Config) SaramaBulk(clientID string) *sarama.Config {
 // waits is the lists: a join shows in GET /api/users after the rooms
 // group, the users group and the server's view have each fetched, about
 // three BulkWaits and two BulkFlushes. At 100 ms rather than 20, the
-// groups' and the views' readers fetch ten times a second instead of fifty: at 1,000 messages/s
-// `chatstate dev` spent 14 % less CPU per delivery, and on Apache Kafka
-// the processor 38 % and the broker 14 % less, which took 2 to 4 ms off
-// the server's publish p99 (BENCHMARKS.md).
+// groups' and the views' readers fetch ten times a second instead of
+// fifty: at 1,000 messages/s `chatstate dev` spent 14 % less CPU per
+// delivery, and on Apache Kafka the processor 38 % and the broker 14 %
+// less, which took 2 to 4 ms off the server's publish p99 (BENCHMARKS.md).
 //
 // BulkFlush is how long the producers off the delivery path (the
 // processors') gather records before they send them: fifty produce

@@ -52,7 +52,7 @@ func (s *Server) inviteLoop(ctx context.Context) {
 }
 
 func (s *Server) checkInvite(ctx context.Context, p pendingInvite) {
-	rctx, cancel := context.WithTimeout(ctx, s.cfg.WriteTimeout)
+	rctx, cancel := context.WithTimeout(ctx, s.cfg.ReadTimeout)
 	defer cancel()
 	row, err := s.roomAt(rctx, p.e.Room, p.cursor-1)
 	if err != nil {

@@ -3,9 +3,7 @@ package server_test
 import (
 	"testing"
 
-	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
-	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/server"
 )
 
@@ -20,18 +18,7 @@ func TestForgedInviteTellsNobody(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, server.Config{})
 	bob := s.dial("bob")
-	p := testenv.Producer(t, s.kcfg.Brokers, s.kcfg.Sarama("test-forger"))
-	write := func(e codec.Event) {
-		t.Helper()
-		b, err := codec.EventCodec{}.Encode(&e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: string(s.kcfg.Names.Events),
-			Key: sarama.StringEncoder(e.Room), Value: sarama.ByteEncoder(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(e codec.Event) { produce(t, s.kcfg, string(s.kcfg.Names.Events), e.Room, &e) }
 	join := codec.NewEvent(codec.Join, "vault", "alice")
 	join.Session, join.Server = codec.NewID(), "s1"
 	write(join)

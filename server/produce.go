@@ -92,10 +92,9 @@ func (s *Server) write(ctx context.Context, events ...codec.Event) ([]int64, err
 		}
 		recs[i] = &kgo.Record{Topic: string(s.kcfg.Names.Events), Key: []byte(events[i].Room), Value: b}
 	}
-	var err error
 	start := time.Now()
 	defer func() { s.metrics.ProduceSeconds.Observe(time.Since(start).Seconds()) }()
-	if err = s.prod.send(ctx, recs...); err != nil {
+	if err := s.prod.send(ctx, recs...); err != nil {
 		return nil, protocol.Errorf(protocol.CodeUnavailable, "kafka did not take the write: %v", err)
 	}
 	offs := make([]int64, len(recs))
