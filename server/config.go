@@ -82,7 +82,8 @@ type Config struct {
 	// Zero value: nothing waits. At most MaxPresenceDelay.
 	PresenceDelay time.Duration
 	// ReadTimeout bounds each Kafka read made for a request (history, resume,
-	// the events API). Zero value means 10 seconds.
+	// the events API) and for the check of an invite to a room this server
+	// keeps no copy of. Zero value means 10 seconds.
 	ReadTimeout time.Duration
 	// Logger receives the server's logs. Zero value means slog.Default().
 	Logger *slog.Logger
