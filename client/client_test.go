@@ -161,6 +161,9 @@ func TestCursorStoreResumesAcrossClients(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// The server writes alice's leave when it sees her connection end,
+	// which may come after bob's join unless bob waits for it.
+	waitInLog(t, s, "r", pos.Cursor, "leave", "alice")
 	bob := dial(t, s, "bob", client.Options{})
 	br := join(t, bob, "r")
 	for i := range 3 {

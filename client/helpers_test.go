@@ -300,6 +300,32 @@ func logOf(t *testing.T, s *stack, room string, after, upto int64) []client.Entr
 
 // sameAsLog fails unless got is exactly the log's events of room in
 // (after, last cursor of got]: every one, once, in order.
+// waitInLog waits until the room's log holds, after the cursor after, an
+// event of type typ by user: what a server writes by itself (a leave when a
+// connection ends) is then ordered before whatever the test writes next.
+func waitInLog(t *testing.T, s *stack, room string, after int64, typ, user string) {
+	t.Helper()
+	testenv.WaitFor(t, wait, func() error {
+		resp, err := http.Get(fmt.Sprintf("%s/api/rooms/%s/events?after=%d&limit=1000", s.url, room, after))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		var page struct {
+			Events []client.Entry `json:"events"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+			return fmt.Errorf("events of %s: %d %w", room, resp.StatusCode, err)
+		}
+		for _, e := range page.Events {
+			if e.Event.Type == typ && e.Event.User == user {
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s of %s in %s after %d yet: %s", typ, user, room, after, describe(page.Events))
+	})
+}
+
 func sameAsLog(t *testing.T, s *stack, room string, after int64, got []client.Entry) {
 	t.Helper()
 	if len(got) == 0 {
