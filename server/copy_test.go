@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/server"
 	"github.com/chatstate/chatstate/server/fanout"
 )
@@ -177,4 +179,55 @@ func toFloat(v any) float64 {
 		return float64(x)
 	}
 	return v.(float64)
+}
+
+// A copy made by a join holds the events its join read, no more: a resume
+// from a later cursor, or a history that starts at a late message, read the
+// log only from there. A later join that resumes from further back, on the
+// same server, gets every event since its cursor all the same (from the
+// log, since the copy lacks them), not the copy's events alone.
+func TestCopyCoversOnlyWhatItsJoinRead(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, server.Config{SendRate: 10000, SendBurst: 10000})
+	alice := s.dial("alice")
+	alice.Send(frame{"op": "join", "room": "m"})
+	alice.Expect("snapshot", frame{})
+	first, _ := alice.ExpectEvent("m", "join", "alice")
+	var cursors []int64
+	for i := range 6 {
+		alice.Send(frame{"op": "send", "room": "m", "text": fmt.Sprint("m", i), "ref": i})
+		cursors = append(cursors, alice.AckAndEcho(i))
+	}
+	last := cursors[len(cursors)-1]
+	for i, firstJoin := range []frame{
+		{"after": cursors[4]}, // a resume from the fifth message
+		{"history": 1},        // the last message only
+	} {
+		// A server of its own, which serves no room yet: the first join
+		// below makes its copy of m. It waits until its view has m as
+		// alice left it, so that the resume is one.
+		_, hs, _ := startServer(t, s.kcfg, t.TempDir(), server.Config{ServerID: fmt.Sprint("copy-", i)})
+		testenv.WaitFor(t, 30*time.Second, func() error {
+			var room struct{ Cursor int64 }
+			if code := getJSON(t, hs.URL+"/api/rooms/m", &room); code != 200 || room.Cursor < last {
+				return fmt.Errorf("%s: room m at %d (%d), want %d", hs.URL, room.Cursor, code, last)
+			}
+			return nil
+		})
+		u1, u2 := fmt.Sprint("first-", i), fmt.Sprint("second-", i)
+		c1 := testenv.Dial(t, hs.URL, u1)
+		j := frame{"op": "join", "room": "m"}
+		for k, v := range firstJoin {
+			j[k] = v
+		}
+		c1.Send(j)
+		c1.Expect("snapshot", frame{"truncated": false})
+		c1.ExpectEvent("m", "join", u1)
+
+		c2 := testenv.Dial(t, hs.URL, u2)
+		c2.Send(frame{"op": "join", "room": "m", "after": first})
+		snap := c2.Expect("snapshot", frame{"resumed": true, "truncated": false})
+		sameEntries(t, fmt.Sprint(firstJoin, ", then a resume from the first"), snap,
+			after(roomLog(t, s.http.URL, "m", int64(snap["cursor"].(float64))), first))
+	}
 }

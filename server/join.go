@@ -200,7 +200,9 @@ func (s *Server) history(ctx context.Context, snap *protocol.SnapshotFrame, room
 	// The mark may precede the first message wanted by up to MarkEvery-1.
 	snap.Events = append(snap.Events, got[max(0, len(got)-n):]...)
 	snap.Truncated = start > from || !whole
-	return all, start, nil
+	// What was read begins at from, or later where retention cut the log
+	// (Scan returns the log's first retained offset, which may be lower).
+	return all, max(start, from), nil
 }
 
 // resume fills in every event after the client's cursor up to the
@@ -228,7 +230,10 @@ func (s *Server) resume(ctx context.Context, snap *protocol.SnapshotFrame, after
 	snap.Truncated = dropped || start > after+1
 	snap.Events = protocol.Current(got)
 	snap.Resumed = !snap.Truncated
-	cover := start
+	// What was read begins after the client's cursor, or later where
+	// retention cut the log (Scan returns the log's first retained offset,
+	// which may be lower), or at the first event kept of a long scan.
+	cover := max(start, after+1)
 	if dropped {
 		cover = got[0].Cursor
 	}
