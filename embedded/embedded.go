@@ -42,6 +42,7 @@ type Config struct {
 type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
+	ln      *dualListener
 	log     *logAdapter
 
 	closeOnce sync.Once
@@ -67,7 +68,7 @@ func Start(cfg Config) (*Broker, error) {
 	if log.log == nil {
 		log.log = slog.Default()
 	}
-	var ln net.Listener
+	var ln *dualListener
 	opts := []kfake.Opt{
 		kfake.WithLogger(log),
 		kfake.NumBrokers(1),
@@ -76,8 +77,11 @@ func Start(cfg Config) (*Broker, error) {
 		// and keep the listener to learn the port that was chosen.
 		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
 			l, err := net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
-			ln = l
-			return l, err
+			if err != nil {
+				return nil, err
+			}
+			ln = newDualListener(l)
+			return ln, nil
 		}),
 		// A persisted cluster id overrides this one: it only names a new log.
 		kfake.ClusterID("chatstate-" + codec.NewID()),
@@ -89,7 +93,16 @@ func Start(cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded: start broker on %s: %w", net.JoinHostPort(host, strconv.Itoa(port)), err)
 	}
-	return &Broker{cluster: c, addr: ln.Addr().String(), log: log}, nil
+	return &Broker{cluster: c, addr: ln.Addr().String(), ln: ln, log: log}, nil
+}
+
+// Dial returns a new in-memory connection to the broker, whatever network
+// and address it is given: for the clients of the broker's own process
+// (kafka.Config.Dial), which then reach it with no socket in between. It
+// fails with net.ErrClosed once the broker is closed, or with ctx's error
+// if ctx ends before the broker takes the connection.
+func (b *Broker) Dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	return b.ln.dial(ctx)
 }
 
 // Addr returns the address the broker listens on, for clients to bootstrap.

@@ -1,9 +1,11 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash"
+	"net"
 	"strings"
 	"time"
 
@@ -45,6 +47,10 @@ type Config struct {
 	// Security is TLS and SASL towards the brokers. Zero value means
 	// plaintext without authentication.
 	Security Security
+	// Dial, if set, makes every connection of every client to the brokers,
+	// whatever address it names (the embedded broker's in-memory
+	// connections). Zero value means TCP.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // WithDefaults returns c with its zero values filled in, or an error wrapping
@@ -91,7 +97,8 @@ func (c Config) WithDefaults() (Config, error) {
 //     delay, retries with backoff, FNV-1a hash partitioning as goka does;
 //   - consumer: streams start at the oldest offset, errors returned;
 //   - protocol version 2.8, which the embedded broker and Kafka 4 both speak;
-//   - TLS and SASL as c.Security says.
+//   - TLS and SASL as c.Security says;
+//   - connections made by c.Dial, if set.
 func (c Config) Sarama(clientID string) *sarama.Config {
 	s := goka.DefaultConfig()
 	s.ClientID = c.ClientID + "-" + clientID
@@ -119,7 +126,19 @@ func (c Config) Sarama(clientID string) *sarama.Config {
 	s.Consumer.Group.Heartbeat.Interval = time.Second
 	s.Consumer.Group.Rebalance.Timeout = 10 * time.Second
 	c.Security.apply(s)
+	if c.Dial != nil {
+		s.Net.Proxy.Enable = true
+		s.Net.Proxy.Dialer = dialFunc(c.Dial)
+	}
 	return s
+}
+
+// dialFunc is a Config.Dial as sarama's proxy dialer.
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// Dial implements proxy.Dialer.
+func (f dialFunc) Dial(network, addr string) (net.Conn, error) {
+	return f(context.Background(), network, addr)
 }
 
 // SaramaBulk is Sarama for a reader off the delivery path (the processors

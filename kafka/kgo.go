@@ -42,7 +42,7 @@ func (c Config) Producer(clientID string) []kgo.Opt {
 
 // kgoClient returns the options every kgo client of a deployment shares:
 // the brokers, the client id, how metadata is refreshed and retries back
-// off, TLS and SASL as c.Security says.
+// off, TLS and SASL as c.Security says, and c.Dial if set.
 func (c Config) kgoClient(clientID string) []kgo.Opt {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
@@ -55,6 +55,9 @@ func (c Config) kgoClient(clientID string) []kgo.Opt {
 		kgo.RetryBackoffFn(func(tries int) time.Duration {
 			return min(50*time.Millisecond<<min(tries, 4), 500*time.Millisecond)
 		}),
+	}
+	if c.Dial != nil {
+		opts = append(opts, kgo.Dialer(c.Dial))
 	}
 	s := c.Security
 	if r, err := s.resolve(); err == nil {

@@ -30,6 +30,7 @@ func devCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			kcfg.Dial = b.Dial
 			if err := kafka.EnsureTopics(kcfg); err != nil {
 				return err
 			}
