@@ -22,6 +22,9 @@ import (
 // waits for a full buffer to drain.
 const pipeLimit = 1 << 20
 
+// keepCap is the largest buffer a drained pipe keeps for its next writes.
+const keepCap = 64 << 10
+
 // pipe is one direction of an in-memory connection: the bytes written and
 // not yet read. Its fields are guarded by mu; ready and space carry wakeups
 // (a value in ready: something may be readable; in space: something may
@@ -98,7 +101,12 @@ func (c *memConn) Read(b []byte) (int, error) {
 			p.off += n
 			more := p.off < len(p.buf)
 			if !more {
+				// Drained: keep the array for the next write, unless a
+				// rare large one (a fetch of a lagging reader) grew it.
 				p.buf, p.off = p.buf[:0], 0
+				if cap(p.buf) > keepCap {
+					p.buf = nil
+				}
 			}
 			p.mu.Unlock()
 			if full {
