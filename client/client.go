@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Client is one user's connection to a chatstate server that comes back by
@@ -23,9 +24,9 @@ type Client struct {
 	rooms   map[string]*Room
 	pending map[uint64]*pending
 	seq     uint64
-	// retryJoin: the frame being handled refused a rejoin for now; the
-	// connection is to be replaced.
-	retryJoin bool
+	// retryWake tells the live connection's keeper that a room's rejoin
+	// was refused for now and is due again (Room.retryAt). Capacity 1.
+	retryWake chan struct{}
 	// changed is closed and replaced whenever something a waiting request
 	// looks at changed: the connection, a room's join.
 	changed chan struct{}
@@ -45,11 +46,12 @@ func Dial(ctx context.Context, opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		opts:     opts,
-		endpoint: endpoint,
-		rooms:    make(map[string]*Room),
-		pending:  make(map[uint64]*pending),
-		changed:  make(chan struct{}),
+		opts:      opts,
+		endpoint:  endpoint,
+		rooms:     make(map[string]*Room),
+		pending:   make(map[uint64]*pending),
+		changed:   make(chan struct{}),
+		retryWake: make(chan struct{}, 1),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	stop := context.AfterFunc(ctx, c.cancel)
@@ -213,6 +215,7 @@ func (c *Client) lost(cn *conn) bool {
 func (c *Client) joinFrameLocked(r *Room) joinFrame {
 	r.joinRef = c.nextRefLocked()
 	r.stale = false
+	r.retryAt = time.Time{}
 	f := joinFrame{Op: "join", Room: r.name, History: r.history, Ref: r.joinRef}
 	if r.synced || r.resume {
 		cur := r.cursor

@@ -151,10 +151,14 @@ func (c *Client) serve(cn *conn) {
 }
 
 // keep pings cn every PingInterval until stop, so that a healthy server
-// always has something to answer within StaleTimeout.
+// always has something to answer within StaleTimeout, and sends the
+// rejoins refused for now on cn once they are due (rejoinDue).
 func (c *Client) keep(cn *conn, stop <-chan struct{}) {
 	t := time.NewTicker(c.opts.PingInterval)
 	defer t.Stop()
+	retry := time.NewTimer(0)
+	retry.Stop()
+	defer retry.Stop()
 	for {
 		select {
 		case <-stop:
@@ -163,6 +167,45 @@ func (c *Client) keep(cn *conn, stop <-chan struct{}) {
 			if err := cn.write(roomFrame{Op: "ping"}); err != nil {
 				return
 			}
+			continue
+		case <-c.retryWake:
+		case <-retry.C:
+		}
+		if next, ok := c.rejoinDue(cn); ok {
+			retry.Reset(time.Until(next))
 		}
 	}
+}
+
+// rejoinDue sends on cn, if it is still the live connection, the rejoins
+// refused for now whose backoff has passed, and returns when the next of
+// those still waiting is due (false if none is).
+func (c *Client) rejoinDue(cn *conn) (next time.Time, ok bool) {
+	c.mu.Lock()
+	if c.conn != cn {
+		c.mu.Unlock()
+		return next, false // the next connection joins every stale room
+	}
+	now := time.Now()
+	var joins []joinFrame
+	for _, r := range c.rooms {
+		if r.ended || !r.stale || r.joinRef != 0 || r.retryAt.IsZero() {
+			continue
+		}
+		if !now.Before(r.retryAt) {
+			joins = append(joins, c.joinFrameLocked(r))
+		} else if !ok || r.retryAt.Before(next) {
+			next, ok = r.retryAt, true
+		}
+	}
+	if len(joins) > 0 {
+		c.changedLocked()
+	}
+	c.mu.Unlock()
+	for _, f := range joins {
+		if cn.write(f) != nil {
+			break // the connection ends; the next one joins them again
+		}
+	}
+	return next, ok
 }

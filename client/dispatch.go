@@ -1,6 +1,9 @@
 package client
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // handle applies one frame of cn. It runs on the read loop and never
 // waits for the application: updates go to the rooms' queues.
@@ -32,17 +35,7 @@ func (c *Client) handle(cn *conn, data []byte) {
 	default:
 		handled = false
 	}
-	var retry bool
-	if f.Op == "error" && handled {
-		retry = c.retryJoin
-		c.retryJoin = false
-	}
 	c.mu.Unlock()
-	if retry {
-		// A rejoin refused for now: a new connection, after the backoff,
-		// joins every room that needs it again.
-		_ = cn.ws.Close()
-	}
 	if !handled && c.opts.OnFrame != nil {
 		c.opts.OnFrame(f.Op, data)
 	}
@@ -68,6 +61,7 @@ func (c *Client) onSnapshot(f *inFrame) bool {
 	}
 	first := !r.synced
 	r.synced = true
+	r.retries = 0
 	// A resume over the server's cap, or one that retention cut, says
 	// truncated and not resumed, with the newest events after the cursor:
 	// in the same epoch they go on from it. Plain history (another epoch)
@@ -157,8 +151,16 @@ func (c *Client) onAnswer(f *inFrame, err *Error) bool {
 		case !r.synced:
 			r.endLocked(err)
 		case retriable(err.Code):
+			// Refused for now: the room alone tries again on this
+			// connection after its backoff (keep sends it), and the
+			// other rooms stay as they are.
 			r.stale = true
-			c.retryJoin = true
+			r.retryAt = time.Now().Add(c.opts.backoff(r.retries))
+			r.retries++
+			select {
+			case c.retryWake <- struct{}{}:
+			default:
+			}
 		default:
 			r.endLocked(err)
 		}

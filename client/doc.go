@@ -38,7 +38,9 @@
 //
 // Updates is closed when the room ends: after Leave, once the own leave
 // event was handed over; at Close; or when a rejoin is refused for good
-// (Room.Err says why).
+// (Room.Err says why). A rejoin refused for now (unavailable, internal,
+// rate_limited) is tried again on the same connection after a backoff,
+// for that room alone: the connection and the other rooms go on.
 //
 // # Backpressure
 //

@@ -62,8 +62,10 @@ var (
 	ErrLeft = errors.New("client: room left")
 )
 
-// retriable reports whether a refused rejoin is worth trying again on a new
-// connection rather than ending the room.
+// retriable reports whether a refused rejoin is worth trying again rather
+// than ending the room: the room alone tries again on the same connection,
+// after a backoff that grows with each refusal as a reconnect's does
+// (Options.BackoffMin, BackoffMax), until its snapshot comes.
 func retriable(code string) bool {
 	switch code {
 	case CodeUnavailable, CodeInternal, CodeRateLimited:

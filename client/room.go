@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
 
 // JoinOptions configure a join.
@@ -29,6 +30,11 @@ type Room struct {
 	resume  bool   // the first join resumes from a stored position
 	joinRef uint64 // the join in flight; events wait for its snapshot
 	stale   bool   // a rejoin is due; events are ignored until its snapshot
+	// retryAt is when a rejoin refused for now is sent again on the live
+	// connection (zero: none waits); retries counts the refusals since
+	// the room's last snapshot, for the backoff.
+	retryAt time.Time
+	retries int
 	leaving bool
 	ended   bool
 	err     error
