@@ -460,8 +460,9 @@ export class Room extends Emitter {
     if (p.kind === 'join') {
       if (!current || p.ref !== this._joinRef) return;
       this._joinRef = null;
-      if (this._st.synced && (err.code === 'unavailable' || err.code === 'internal')) {
-        // A rejoin after a reconnect: keep the room and try again.
+      if (this._st.synced && (err.code === 'unavailable' || err.code === 'internal' || err.code === 'rate_limited')) {
+        // A rejoin after a reconnect refused for now: keep the room and
+        // try again, this room alone, on the same connection.
         err.retrying = true;
         this._retryTimer = setTimeout(() => {
           if (c.live && c._rooms.get(this.name) === this && this._state === 'joining' && !this._joinRef) this._sendJoin();
