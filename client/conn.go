@@ -189,7 +189,7 @@ func (c *Client) rejoinDue(cn *conn) (next time.Time, ok bool) {
 	now := time.Now()
 	var joins []joinFrame
 	for _, r := range c.rooms {
-		if r.ended || !r.stale || r.joinRef != 0 || r.retryAt.IsZero() {
+		if r.ended || r.leaving || !r.stale || r.joinRef != 0 || r.retryAt.IsZero() {
 			continue
 		}
 		if !now.Before(r.retryAt) {
