@@ -71,6 +71,7 @@ type memConn struct {
 	local, remote net.Addr
 	done          chan struct{}
 	closeOnce     sync.Once
+	wmu           sync.Mutex // held by a Write throughout
 }
 
 // memPair returns the two ends of a new in-memory connection to addr.
@@ -137,7 +138,11 @@ func (c *memConn) Read(b []byte) (int, error) {
 
 // Write implements net.Conn. It returns once all of b is in the other
 // end's buffer, or with the error that stopped it and how much was.
+// Concurrent writes go one after the other, as a socket's do, so that the
+// bytes of one are never split by another's.
 func (c *memConn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	p := c.w
 	n := 0
 	for {

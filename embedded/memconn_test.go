@@ -83,3 +83,40 @@ func TestMemConnBoundsWhatIsUnread(t *testing.T) {
 		t.Fatal("read bytes differ from those written")
 	}
 }
+
+// TestMemConnConcurrentWriters: writers that wait at a full buffer all go
+// on as the reader drains it, one after the other: the bytes of each write
+// come whole, never split by another's.
+func TestMemConnConcurrentWriters(t *testing.T) {
+	a, b := memPair("broker:9092")
+	defer a.Close()
+	defer b.Close()
+	const writers, size = 3, pipeLimit * 3 / 2 // each write waits for the reader midway
+	done := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			_, err := a.Write(bytes.Repeat([]byte{byte('a' + w)}, size))
+			done <- err
+		}()
+	}
+	got := make([]byte, writers*size)
+	if err := b.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(b, got); err != nil {
+		t.Fatalf("read %v: the writers did not all go on", err)
+	}
+	for range writers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[byte]bool{}
+	for i := 0; i < len(got); i += size {
+		w := got[i]
+		if seen[w] || !bytes.Equal(got[i:i+size], bytes.Repeat([]byte{w}, size)) {
+			t.Fatalf("bytes %d to %d are not one whole write of a writer not seen before", i, i+size)
+		}
+		seen[w] = true
+	}
+}
