@@ -160,6 +160,14 @@ func (c *memConn) Write(b []byte) (int, error) {
 		}
 		if room := pipeLimit - (len(p.buf) - p.off); room > 0 {
 			k := min(room, len(b)-n)
+			if p.off > 0 && len(p.buf)+k > cap(p.buf) {
+				// Slide the unread bytes to the front rather than grow
+				// the array under bytes already read: a pipe that never
+				// drains whole (responses pipelined behind each other)
+				// would otherwise grow without end.
+				u := copy(p.buf, p.buf[p.off:])
+				p.buf, p.off = p.buf[:u], 0
+			}
 			p.buf = append(p.buf, b[n:n+k]...)
 			n += k
 			p.mu.Unlock()

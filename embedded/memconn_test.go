@@ -120,3 +120,31 @@ func TestMemConnConcurrentWriters(t *testing.T) {
 		seen[w] = true
 	}
 }
+
+// TestMemConnNeverDrainedStaysBounded: a pipe whose reader always leaves
+// some bytes unread keeps an array the size of what is unread, not of
+// everything written through it.
+func TestMemConnNeverDrainedStaysBounded(t *testing.T) {
+	a, b := memPair("broker:9092")
+	defer a.Close()
+	defer b.Close()
+	chunk := bytes.Repeat([]byte("x"), 100)
+	if _, err := a.Write(chunk); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(chunk))
+	for range 20000 { // 2 MB through a pipe that always holds 100 bytes
+		if _, err := a.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(b, got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := a.w
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if unread, c := len(p.buf)-p.off, cap(p.buf); unread != 100 || c > 4<<10 {
+		t.Fatalf("unread %d bytes in an array of %d, want 100 in at most 4 KiB", unread, c)
+	}
+}
