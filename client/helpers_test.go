@@ -272,30 +272,40 @@ func logOf(t *testing.T, s *stack, room string, after, upto int64) []client.Entr
 	t.Helper()
 	var out []client.Entry
 	for after < upto {
-		resp, err := http.Get(fmt.Sprintf("%s/api/rooms/%s/events?after=%d&limit=1000", s.url, room, after))
+		events, next, err := eventsPage(s, room, after)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var page struct {
-			Events []client.Entry `json:"events"`
-			Next   int64          `json:"next"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range page.Events {
+		for _, e := range events {
 			if e.Cursor <= upto {
 				out = append(out, e)
 			}
 		}
-		if page.Next <= after {
+		if next <= after {
 			t.Fatalf("events after %d: no progress", after)
 		}
-		after = page.Next
+		after = next
 	}
 	return out
+}
+
+// eventsPage reads one page of room's events after the cursor after
+// through GET /api/rooms/{room}/events, and the cursor its next page
+// starts after.
+func eventsPage(s *stack, room string, after int64) ([]client.Entry, int64, error) {
+	resp, err := http.Get(fmt.Sprintf("%s/api/rooms/%s/events?after=%d&limit=1000", s.url, room, after))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Events []client.Entry `json:"events"`
+		Next   int64          `json:"next"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return nil, 0, fmt.Errorf("events of %s: %d %w", room, resp.StatusCode, err)
+	}
+	return page.Events, page.Next, nil
 }
 
 // sameAsLog fails unless got is exactly the log's events of room in
@@ -306,23 +316,16 @@ func logOf(t *testing.T, s *stack, room string, after, upto int64) []client.Entr
 func waitInLog(t *testing.T, s *stack, room string, after int64, typ, user string) {
 	t.Helper()
 	testenv.WaitFor(t, wait, func() error {
-		resp, err := http.Get(fmt.Sprintf("%s/api/rooms/%s/events?after=%d&limit=1000", s.url, room, after))
+		events, _, err := eventsPage(s, room, after)
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
-		var page struct {
-			Events []client.Entry `json:"events"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-			return fmt.Errorf("events of %s: %d %w", room, resp.StatusCode, err)
-		}
-		for _, e := range page.Events {
+		for _, e := range events {
 			if e.Event.Type == typ && e.Event.User == user {
 				return nil
 			}
 		}
-		return fmt.Errorf("no %s of %s in %s after %d yet: %s", typ, user, room, after, describe(page.Events))
+		return fmt.Errorf("no %s of %s in %s after %d yet: %s", typ, user, room, after, describe(events))
 	})
 }
 

@@ -128,17 +128,24 @@ func (c Config) Sarama(clientID string) *sarama.Config {
 	c.Security.apply(s)
 	if c.Dial != nil {
 		s.Net.Proxy.Enable = true
-		s.Net.Proxy.Dialer = dialFunc(c.Dial)
+		s.Net.Proxy.Dialer = dialer{dial: c.Dial, timeout: s.Net.DialTimeout}
 	}
 	return s
 }
 
-// dialFunc is a Config.Dial as sarama's proxy dialer.
-type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+// dialer is a Config.Dial as sarama's proxy dialer, which sarama calls
+// without a context: each dial is bounded by timeout (Net.DialTimeout), as
+// sarama's own dialer bounds it.
+type dialer struct {
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+	timeout time.Duration
+}
 
 // Dial implements proxy.Dialer.
-func (f dialFunc) Dial(network, addr string) (net.Conn, error) {
-	return f(context.Background(), network, addr)
+func (d dialer) Dial(network, addr string) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
+	defer cancel()
+	return d.dial(ctx, network, addr)
 }
 
 // SaramaBulk is Sarama for a reader off the delivery path (the processors
