@@ -10,17 +10,15 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// The rooms processor encodes its room's row on every event, and a CPU
-// profile of its callback put about 45% of it in json.Marshal of the row,
-// most of that reflection over Members and sorting its keys. encodeRoom
-// writes the row by hand instead, as encodePresence and encodeUser do the
-// other records encoded once per event.
+// The records encoded once per event (presence records, user rows, server
+// buckets) are written by hand rather than by json.Marshal, whose
+// reflection over their maps and sorting of keys was most of their encode.
 //
 // Their contract: for every value, they return exactly what encode
 // (json.Marshal with encodeOptions) returns, byte for byte, and an error in
 // exactly the cases where it does. The rules of that output, read in the
 // library's source and held to by the differential tests and fuzz targets
-// of roomenc_test.go, quote_test.go, presenceenc_test.go and
+// of quote_test.go, presenceenc_test.go, serverenc_test.go and
 // userenc_test.go:
 //   - members in struct field order, no white space; omitempty leaves out
 //     a member whose value is "", {} or null (a nil map);

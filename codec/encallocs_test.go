@@ -18,9 +18,9 @@ func TestEncodeRoomAllocs(t *testing.T) {
 		s.Members[fmt.Sprintf("user-%03d", i)] = map[string]string{"s1": "h", "s2": "h"}
 	}
 	s.Marks = []int64{1, 2, 3}
-	encodeRoom(s) // fill the pool
-	if n := testing.AllocsPerRun(100, func() { _, _ = encodeRoom(s) }); n > 1 {
-		t.Fatalf("encodeRoom makes %v allocations, want 1", n)
+	encodeRoomBinary(s) // fill the pool
+	if n := testing.AllocsPerRun(100, func() { _, _ = encodeRoomBinary(s) }); n > 1 {
+		t.Fatalf("encodeRoomBinary makes %v allocations, want 1", n)
 	}
 }
 

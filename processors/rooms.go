@@ -15,21 +15,16 @@ import (
 func RoomsGraph(names kafka.Names, partitions int) *goka.GroupGraph {
 	return goka.DefineGroup(names.RoomsGroup,
 		goka.Input(names.Events, codec.Raw{}, roomsCallback(names, partitions)),
-		goka.Persist(newRowCache(codec.NewRoomTableCodec(memoBytes), rowCacheBytes)),
+		goka.Persist(newRowCache(codec.RoomCodec{}, rowCacheBytes)),
 		goka.Output(names.Presence, codec.PresenceCodec{}),
 		goka.Output(names.DeadLetter, codec.DeadLetterCodec{}),
 	)
 }
 
 // rowCacheBytes bounds the encoded rows each group's row cache keeps: about
-// 2,700 rows of a room of ten with a full latest window (10,000 before read
-// state), and a few times that in memory decoded.
+// 13,000 rows of a room of ten with a full latest window, and a few times
+// that in memory decoded.
 const rowCacheBytes = 8 << 20
-
-// memoBytes bounds what the rooms table's codec remembers of the rows it
-// encoded, to spare their next encode: about 8 KB for a room of ten with a
-// full latest window, so about as many rooms as the row cache holds rows.
-const memoBytes = 20 << 20
 
 func roomsCallback(names kafka.Names, partitions int) goka.ProcessCallback {
 	return func(ctx goka.Context, msg interface{}) {

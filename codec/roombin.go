@@ -1,0 +1,210 @@
+package codec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// A room row of version 3 is binary: the rooms group writes the whole row
+// to its table on every event of the room, and in JSON (version 2) a room of
+// ten with its latest 64 messages took about 3 KB, most of it the names and
+// cursors of those messages written out again on every event. Here a cursor
+// is a varint delta from the one before it and a name of the row's readers
+// is its index among them, which makes the row about a fifth of that; and
+// the bytes take no quoting or escaping checks either way.
+//
+// The layout, every integer a varint (signed ones zig-zag, counts and
+// indexes unsigned), every string its length then its bytes, which must be
+// valid UTF-8:
+//
+//	0x00 0x03                      marker (no JSON row starts with 0x00) and version
+//	room, cursor, messages, created, updated
+//	reads:   count+1 (0 for nil), then per user (ascending, no two alike)
+//	         user, cursor, count and mentions
+//	members: count, then per user (ascending) the user as a name and a
+//	         count of sessions, then per session (ascending) session and server
+//	marks:   count+1 (0 for nil), then the first mark and each next one's delta
+//	latest:  count, then per message its cursor's delta from the one before
+//	         (the first's from 0), its user as a name, a count of mentioned
+//	         and each of them as a name
+//	owner, moderators, private (a byte, 0 or 1), topic, invited, banned,
+//	muted, dm: each list a count then its strings
+//
+// A name is 0 followed by the string, or i+1 for the i-th user of reads.
+// Every row has exactly one encoding, so equal rows are equal bytes (the
+// rooms group's row cache relies on that), and the decoder takes nothing
+// else: no trailing bytes, no unsorted or repeated keys, no index out of
+// range. Empty lists of the rules and of latest read back as nil, as
+// omitempty made them in JSON; a nil inner map of members reads back empty.
+
+// binaryMark starts every binary row; a JSON row starts with '{'.
+const binaryMark = 0x00
+
+// errNilReadMark refuses a row whose read state holds a nil entry: the
+// folds would fail on it, and no decode ever makes one.
+var errNilReadMark = errors.New("codec: a room row's read state holds a nil entry")
+
+// binBuffers recycles encode buffers, so that an encode allocates only its
+// result.
+var binBuffers = sync.Pool{New: func() any { return new(binEncoder) }}
+
+// binEncoder is one encode in progress.
+type binEncoder struct {
+	b     []byte
+	keys  []string // sorted keys of the map being written
+	users []string // sorted users of the members
+	reads []string // sorted keys of the row's reads, names' indexes into it
+	bad   bool     // a string was not valid UTF-8
+}
+
+// encodeRoomBinary encodes s in version 3. It fails on a string that is not
+// valid UTF-8 and on a nil read mark.
+func encodeRoomBinary(s *RoomState) ([]byte, error) {
+	e := binBuffers.Get().(*binEncoder)
+	defer func() {
+		// Clear the names, which would pin the row's strings.
+		clear(e.keys[:cap(e.keys)])
+		clear(e.users[:cap(e.users)])
+		clear(e.reads[:cap(e.reads)])
+		e.b, e.keys, e.users, e.reads, e.bad = e.b[:0], e.keys[:0], e.users[:0], e.reads[:0], false
+		binBuffers.Put(e)
+	}()
+	e.b = append(e.b, binaryMark, RoomVersion)
+	e.str(s.Room)
+	e.b = binary.AppendVarint(e.b, s.Cursor)
+	e.b = binary.AppendVarint(e.b, s.Messages)
+	e.str(s.Created)
+	e.str(s.Updated)
+	if err := e.readMarks(s.Reads); err != nil {
+		return nil, err
+	}
+	e.members(s.Members)
+	e.optLen(s.Marks == nil, len(s.Marks))
+	prev := int64(0)
+	for _, m := range s.Marks {
+		e.b = binary.AppendVarint(e.b, m-prev)
+		prev = m
+	}
+	e.uint(len(s.Latest))
+	prev = 0
+	for i := range s.Latest {
+		m := &s.Latest[i]
+		e.b = binary.AppendVarint(e.b, m.Cursor-prev)
+		prev = m.Cursor
+		e.name(m.User)
+		e.uint(len(m.Mentioned))
+		for _, u := range m.Mentioned {
+			e.name(u)
+		}
+	}
+	e.str(s.Owner)
+	e.list(s.Moderators)
+	e.b = append(e.b, boolByte(s.Private))
+	e.str(s.Topic)
+	e.list(s.Invited)
+	e.list(s.Banned)
+	e.list(s.Muted)
+	e.list(s.DM)
+	if e.bad {
+		return nil, fmt.Errorf("codec: room row %q holds a string that is not valid UTF-8", strings.ToValidUTF8(s.Room, "\uFFFD"))
+	}
+	return slices.Clone(e.b), nil
+}
+
+func (e *binEncoder) uint(n int) { e.b = binary.AppendUvarint(e.b, uint64(n)) }
+
+// optLen writes a count of a list or map that may be nil: count+1, or 0.
+func (e *binEncoder) optLen(isNil bool, n int) {
+	if isNil {
+		e.b = append(e.b, 0)
+		return
+	}
+	e.uint(n + 1)
+}
+
+func (e *binEncoder) str(s string) {
+	if !utf8.ValidString(s) {
+		e.bad = true
+	}
+	e.uint(len(s))
+	e.b = append(e.b, s...)
+}
+
+func (e *binEncoder) list(v []string) {
+	e.uint(len(v))
+	for _, s := range v {
+		e.str(s)
+	}
+}
+
+// name writes u as its index among the readers, or as itself.
+func (e *binEncoder) name(u string) {
+	if i, ok := slices.BinarySearch(e.reads, u); ok {
+		e.uint(i + 1)
+		return
+	}
+	e.b = append(e.b, 0)
+	e.str(u)
+}
+
+// sortedKeys leaves the keys of m, sorted, in e.keys.
+func sortedKeys[V any](e *binEncoder, m map[string]V) []string {
+	e.keys = e.keys[:0]
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	slices.Sort(e.keys)
+	return e.keys
+}
+
+func (e *binEncoder) members(m map[string]map[string]string) {
+	e.uint(len(m))
+	if len(m) == 0 {
+		return
+	}
+	e.users = append(e.users[:0], sortedKeys(e, m)...) // the sessions' keys reuse e.keys
+	for _, u := range e.users {
+		e.name(u)
+		ss := m[u]
+		e.uint(len(ss))
+		if len(ss) == 1 {
+			for id, srv := range ss {
+				e.str(id)
+				e.str(srv)
+			}
+			continue
+		}
+		for _, id := range sortedKeys(e, ss) {
+			e.str(id)
+			e.str(ss[id])
+		}
+	}
+}
+
+func (e *binEncoder) readMarks(m map[string]*ReadMark) error {
+	e.optLen(m == nil, len(m))
+	e.reads = append(e.reads[:0], sortedKeys(e, m)...)
+	for _, u := range e.reads {
+		r := m[u]
+		if r == nil {
+			return errNilReadMark
+		}
+		e.str(u)
+		e.b = binary.AppendVarint(e.b, r.Cursor)
+		e.b = binary.AppendVarint(e.b, r.Count)
+		e.b = binary.AppendVarint(e.b, r.Mentions)
+	}
+	return nil
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
