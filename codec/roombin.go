@@ -144,12 +144,36 @@ func (e *binEncoder) list(v []string) {
 
 // name writes u as its index among the readers, or as itself.
 func (e *binEncoder) name(u string) {
-	if i, ok := slices.BinarySearch(e.reads, u); ok {
+	if i := e.reader(u); i >= 0 {
 		e.uint(i + 1)
 		return
 	}
 	e.b = append(e.b, 0)
 	e.str(u)
+}
+
+// linearMax is the most readers reader scans one by one: names of one
+// room differ mostly at their end, where each comparison of a binary
+// search reads every byte before it, and an equality test of two strings
+// of different lengths costs nothing.
+const linearMax = 16
+
+// reader returns the index of u among the readers, or -1.
+func (e *binEncoder) reader(u string) int {
+	if len(e.reads) > linearMax {
+		if i, ok := slices.BinarySearch(e.reads, u); ok {
+			return i
+		}
+		return -1
+	}
+	n := len(u)
+	for i, r := range e.reads {
+		// The last bytes first: names of one length share most of theirs.
+		if len(r) == n && (n == 0 || r[n-1] == u[n-1]) && r == u {
+			return i
+		}
+	}
+	return -1
 }
 
 // sortedKeys leaves the keys of m, sorted, in e.keys.
