@@ -5,11 +5,13 @@
 //
 // # Versioning
 //
-// Every record carries a "v" field. Decoders are strict: unknown fields, a
-// missing or unknown version, or a value of the wrong JSON type are rejected
-// with an error wrapping ErrDecode, so that a record written by another
-// producer never enters the fold half-understood. A future format bumps the
-// version and teaches the decoders to read both.
+// Every JSON record carries a "v" field. Decoders are strict: unknown
+// fields, a missing or unknown version, or a value of the wrong JSON type
+// are rejected with an error wrapping ErrDecode, so that a record written by
+// another producer never enters the fold half-understood. A future format
+// bumps the version and teaches the decoders to read both. Room rows are
+// the exception to JSON: since version 3 they are binary (roombin.go), with
+// the version in their second byte, and versions 1 and 2 are still read.
 //
 // # Dependencies
 //
