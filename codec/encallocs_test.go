@@ -72,3 +72,22 @@ func TestDecodeEventAllocs(t *testing.T) {
 		t.Fatalf("DecodeEvent makes %v allocations, want 3", n)
 	}
 }
+
+// TestEncodeRoomDropsHugeBuffers: the encoder of a row of 20,000 members
+// does not go back to the pool, where it would pin its buffers.
+func TestEncodeRoomDropsHugeBuffers(t *testing.T) {
+	s := NewRoomState("big")
+	for i := range 20000 {
+		s.Members[fmt.Sprintf("user-%05d", i)] = map[string]string{"s": "h"}
+	}
+	for range 3 {
+		if _, err := encodeRoomBinary(s); err != nil {
+			t.Fatal(err)
+		}
+		e := binBuffers.Get().(*binEncoder)
+		if cap(e.b) > keepBytes || cap(e.keys)+cap(e.users)+cap(e.reads) > keepNames {
+			t.Fatalf("the pool kept an encoder of %d bytes and %d names", cap(e.b), cap(e.keys)+cap(e.users)+cap(e.reads))
+		}
+		binBuffers.Put(e)
+	}
+}

@@ -39,7 +39,7 @@ import (
 // Every row has exactly one encoding, so equal rows are equal bytes (the
 // rooms group's row cache relies on that), and the decoder takes nothing
 // else: no trailing bytes, no unsorted or repeated keys, no index out of
-// range. Empty lists of the rules and of latest read back as nil, as
+// range, no varint longer than its value needs. Empty lists of the rules and of latest read back as nil, as
 // omitempty made them in JSON; a nil inner map of members reads back empty.
 
 // binaryMark starts every binary row; a JSON row starts with '{'.
@@ -52,6 +52,13 @@ var errNilReadMark = errors.New("codec: a room row's read state holds a nil entr
 // binBuffers recycles encode buffers, so that an encode allocates only its
 // result.
 var binBuffers = sync.Pool{New: func() any { return new(binEncoder) }}
+
+// keepBytes and keepNames bound what an encoder keeps for the next one:
+// the buffers of a row of a few thousand members.
+const (
+	keepBytes = 256 << 10
+	keepNames = 3 * 4096
+)
 
 // binEncoder is one encode in progress.
 type binEncoder struct {
@@ -67,6 +74,9 @@ type binEncoder struct {
 func encodeRoomBinary(s *RoomState) ([]byte, error) {
 	e := binBuffers.Get().(*binEncoder)
 	defer func() {
+		if cap(e.b) > keepBytes || cap(e.keys)+cap(e.users)+cap(e.reads) > keepNames {
+			return // do not pin the memory of a rare huge row
+		}
 		// Clear the names, which would pin the row's strings.
 		clear(e.keys[:cap(e.keys)])
 		clear(e.users[:cap(e.users)])
