@@ -101,36 +101,42 @@ func (d *binDecoder) byte() byte {
 // encoding only.
 func minimal(b []byte, n int) bool { return n == 1 || b[n-1] != 0 }
 
-func (d *binDecoder) int() int64 {
-	v, n := binary.Varint(d.b)
+// took consumes the varint of n bytes that binary.Varint or Uvarint read
+// at the front, or fails on none or one longer than its value needs.
+func (d *binDecoder) took(n int) bool {
 	if n <= 0 || !minimal(d.b, n) {
 		d.fail()
-		return 0
+		return false
 	}
 	d.b = d.b[n:]
+	return true
+}
+
+func (d *binDecoder) int() int64 {
+	v, n := binary.Varint(d.b)
+	if !d.took(n) {
+		return 0
+	}
 	return v
 }
 
 // index reads an unsigned varint that counts nothing (a name's index).
 func (d *binDecoder) index() uint64 {
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 || !minimal(d.b, n) {
-		d.fail()
+	if !d.took(n) {
 		return 0
 	}
-	d.b = d.b[n:]
 	return v
 }
 
 // count reads a count of items of at least a byte each: never more than
 // the bytes left, so that a corrupt row cannot make a huge allocation.
 func (d *binDecoder) count() int {
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 || !minimal(d.b, n) || v > uint64(len(d.b)-n) {
+	v := d.index()
+	if v > uint64(len(d.b)) {
 		d.fail()
 		return 0
 	}
-	d.b = d.b[n:]
 	return int(v)
 }
 
