@@ -1,18 +1,16 @@
 // One WebSocket session of the chatstate protocol that comes back by itself:
 // any number of rooms, each resumed from its cursor after a lost connection,
-// so that a room's listeners see every event once and in order.
+// so that a room's listeners see every event once and in order. What it does
+// with each frame the server sends is in frames.js.
 
-import { Emitter } from './emitter.js';
 import { ChatError } from './errors.js';
+import { ClientFrames } from './frames.js';
 import { backoffDelay, DEFAULTS, wsURL } from './options.js';
 import { Room } from './room.js';
 import { dmRoomName } from './sha256.js';
 
 /** Sends whose answer was lost that are still looked for in the events. */
 const MAX_UNCONFIRMED = 50;
-
-/** Frames of other ops that belong to a room and are emitted on it by op. */
-const ROOM_OPS = new Set(['typing']);
 
 /**
  * Opens a client and starts connecting.
@@ -39,7 +37,7 @@ export function connect(options = {}) {
  * - `frame`: every frame of an op the client does not handle itself
  *   (`unread`, `typing`, `invited`, and whatever later servers send)
  */
-export class Client extends Emitter {
+export class Client extends ClientFrames {
   /** @param {object} [options] */
   constructor(options = {}) {
     super();
@@ -361,94 +359,6 @@ export class Client extends Emitter {
       }
       this.ping().catch(() => { /* the next tick or the close tells */ });
     }, this.options.pingMs);
-  }
-
-  _handleFrame(f) {
-    const p = f.ref !== undefined ? this._refs.get(f.ref) : undefined;
-    if (p && p.kind === 'request' && f.op !== 'error') {
-      this._refs.delete(f.ref);
-      clearTimeout(p.timer);
-      p.resolve(f);
-      if (f.op !== 'snapshot') return;
-    }
-    switch (f.op) {
-      case 'hello': return this._onHello(f);
-      case 'snapshot': return this._rooms.get(f.room)?._onSnapshot(f);
-      case 'event': return this._rooms.get(f.room)?._applyEvent(f.cursor, f.event || {});
-      case 'ack': return this._onAck(f, p);
-      case 'error': return this._onError(f, p);
-      case 'pong': return this._onPong(f, p);
-      default: return this._onOther(f);
-    }
-  }
-
-  _onHello(f) {
-    this.user = String(f.user || this.user);
-    this.session = String(f.session || '');
-    this.epoch = String(f.epoch || '');
-    this._everLive = true;
-    this._liveSince = Date.now();
-    clearTimeout(this._connectTimer);
-    this.emit('hello', { user: this.user, session: this.session, server: String(f.server || ''), epoch: this.epoch });
-    this._setState('live');
-    this._startHeartbeat();
-    for (const room of this._rooms.values()) {
-      if (room.state === 'joining' && !room._joinRef) room._sendJoin();
-    }
-  }
-
-  _onAck(f, p) {
-    if (!p) return;
-    this._refs.delete(f.ref);
-    clearTimeout(p.timer);
-    if (p.kind === 'send') {
-      p.resolve({ ref: String(f.ref), room: String(f.room ?? p.room.name), cursor: f.cursor });
-    } else if (p.kind === 'leave' && this._rooms.get(p.room.name) === p.room) {
-      this._removeRoom(p.room, true);
-    }
-  }
-
-  _onPong(f, p) {
-    if (!p || p.kind !== 'ping') return;
-    this._refs.delete(f.ref);
-    clearTimeout(p.timer);
-    p.resolve();
-  }
-
-  _onError(f, p) {
-    const err = new ChatError(String(f.code || ''), String(f.message || ''), f.ref !== undefined ? String(f.ref) : undefined);
-    if (!p) {
-      this.emit('error', err);
-      return;
-    }
-    this._refs.delete(f.ref);
-    clearTimeout(p.timer);
-    if (p.kind === 'join' || p.kind === 'leave') p.room._onRequestError(p, err);
-    else p.reject(err);
-  }
-
-  _onOther(f) {
-    this.emit('frame', f);
-    if (f.op === 'invited') {
-      this.emit('invited', { room: String(f.room ?? ''), by: String(f.by ?? '') });
-      return;
-    }
-    const room = typeof f.room === 'string' ? this._rooms.get(f.room) : undefined;
-    if (!room) return;
-    room.emit('frame', f);
-    if (f.op === 'unread') room._onUnread(f);
-    else if (ROOM_OPS.has(f.op)) room.emit(f.op, f);
-  }
-
-  /** A message event of this user's own session settles a send whose answer was lost. */
-  _confirmByEvent(room, cursor, ev) {
-    if (ev.user !== this.user || !this._unconfirmed.length) return;
-    const text = String(ev.text ?? '');
-    const session = String(ev.session ?? '');
-    const i = this._unconfirmed.findIndex((p) => p.room === room && p.session && p.session === session && p.text === text);
-    if (i < 0) return;
-    const [p] = this._unconfirmed.splice(i, 1);
-    room.emit('confirmed', { ref: p.ref, text: p.raw, cursor });
   }
 
   /**

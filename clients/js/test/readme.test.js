@@ -27,7 +27,7 @@ test('npm pack holds the module, its types and README only', () => {
   const [packed] = JSON.parse(npm(['pack', '--dry-run', '--json'], pkgDir));
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, ['README.md', 'index.d.ts', 'package.json', 'src/changes.js', 'src/client.js', 'src/emitter.js',
-    'src/errors.js', 'src/index.js', 'src/options.js', 'src/room.js', 'src/rules.js', 'src/sha256.js', 'src/state.js',
+    'src/errors.js', 'src/frames.js', 'src/index.js', 'src/options.js', 'src/room.js', 'src/rules.js', 'src/sha256.js', 'src/state.js',
     'src/store.js']);
   assert.equal(packed.name, 'chatstate-client');
 });
