@@ -195,7 +195,7 @@ func (RoomCodec) Encode(v interface{}) ([]byte, error) {
 		if s == nil {
 			return []byte("null"), nil
 		}
-		return encodeRoomBinary(s)
+		return encodeRoomBinary(s, nil)
 	}
 	return nil, fmt.Errorf("codec: RoomCodec cannot encode %T", v)
 }

@@ -57,31 +57,30 @@ var binBuffers = sync.Pool{New: func() any { return new(binEncoder) }}
 // the buffers of a row of a few thousand members.
 const (
 	keepBytes = 256 << 10
-	keepNames = 3 * 4096
+	keepNames = 4096
 )
 
 // binEncoder is one encode in progress.
 type binEncoder struct {
 	b     []byte
-	keys  []string // sorted keys of the map being written
-	users []string // sorted users of the members
-	reads []string // sorted keys of the row's reads, names' indexes into it
-	bad   bool     // a string was not valid UTF-8
+	keys  []string       // sorted keys of the map being written
+	reads []string       // the row's sorted readers (rowKeys.reads), names' indexes into it
+	index map[string]int // the readers' indexes, when more than linearMax (rowKeys.index)
+	bad   bool           // a string was not valid UTF-8
 }
 
-// encodeRoomBinary encodes s in version 3. It fails on a string that is not
-// valid UTF-8 and on a nil read mark.
-func encodeRoomBinary(s *RoomState) ([]byte, error) {
+// encodeRoomBinary encodes s in version 3, in the order of k, the sorted
+// users of its Members and Reads (sorted here when nil). It fails on a
+// string that is not valid UTF-8 and on a nil read mark.
+func encodeRoomBinary(s *RoomState, k *rowKeys) ([]byte, error) {
 	e := binBuffers.Get().(*binEncoder)
 	defer func() {
-		if cap(e.b) > keepBytes || cap(e.keys)+cap(e.users)+cap(e.reads) > keepNames {
+		if cap(e.b) > keepBytes || cap(e.keys) > keepNames {
 			return // do not pin the memory of a rare huge row
 		}
 		// Clear the names, which would pin the row's strings.
 		clear(e.keys[:cap(e.keys)])
-		clear(e.users[:cap(e.users)])
-		clear(e.reads[:cap(e.reads)])
-		e.b, e.keys, e.users, e.reads, e.bad = e.b[:0], e.keys[:0], e.users[:0], e.reads[:0], false
+		e.b, e.keys, e.reads, e.index, e.bad = e.b[:0], e.keys[:0], nil, nil, false
 		binBuffers.Put(e)
 	}()
 	e.b = append(e.b, binaryMark, RoomVersion)
@@ -90,10 +89,14 @@ func encodeRoomBinary(s *RoomState) ([]byte, error) {
 	e.b = binary.AppendVarint(e.b, s.Messages)
 	e.str(s.Created)
 	e.str(s.Updated)
+	if k == nil {
+		k = newRowKeys(sortedOf(s.Members), sortedOf(s.Reads))
+	}
+	e.reads, e.index = k.reads, k.index
 	if err := e.readMarks(s.Reads); err != nil {
 		return nil, err
 	}
-	e.members(s.Members)
+	e.members(s.Members, k.members)
 	e.optLen(s.Marks == nil, len(s.Marks))
 	prev := int64(0)
 	for _, m := range s.Marks {
@@ -162,16 +165,16 @@ func (e *binEncoder) name(u string) {
 	e.str(u)
 }
 
-// linearMax is the most readers reader scans one by one: names of one
-// room differ mostly at their end, where each comparison of a binary
-// search reads every byte before it, and an equality test of two strings
-// of different lengths costs nothing.
+// linearMax is the most readers reader scans one by one, rather than look
+// up in rowKeys.index: names of one room differ mostly at their end, an
+// equality test of two strings of different lengths costs nothing, and
+// few readers are not worth a map.
 const linearMax = 16
 
 // reader returns the index of u among the readers, or -1.
 func (e *binEncoder) reader(u string) int {
-	if len(e.reads) > linearMax {
-		if i, ok := slices.BinarySearch(e.reads, u); ok {
+	if e.index != nil {
+		if i, ok := e.index[u]; ok {
 			return i
 		}
 		return -1
@@ -196,13 +199,10 @@ func sortedKeys[V any](e *binEncoder, m map[string]V) []string {
 	return e.keys
 }
 
-func (e *binEncoder) members(m map[string]map[string]string) {
+// members writes m, whose users sorted are users.
+func (e *binEncoder) members(m map[string]map[string]string, users []string) {
 	e.uint(len(m))
-	if len(m) == 0 {
-		return
-	}
-	e.users = append(e.users[:0], sortedKeys(e, m)...) // the sessions' keys reuse e.keys
-	for _, u := range e.users {
+	for _, u := range users {
 		e.name(u)
 		ss := m[u]
 		e.uint(len(ss))
@@ -220,9 +220,9 @@ func (e *binEncoder) members(m map[string]map[string]string) {
 	}
 }
 
+// readMarks writes m, whose users sorted are e.reads.
 func (e *binEncoder) readMarks(m map[string]*ReadMark) error {
 	e.optLen(m == nil, len(m))
-	e.reads = append(e.reads[:0], sortedKeys(e, m)...)
 	for _, u := range e.reads {
 		r := m[u]
 		if r == nil {

@@ -306,6 +306,15 @@ func FuzzRoomEncode(f *testing.F) {
 		if err == nil {
 			roundTrip(t, s)
 		}
+		// The table's codec, the second time with what it remembers of
+		// the first.
+		tc := NewRoomTableCodec(1 << 20)
+		for range 2 {
+			got, gerr := tc.Encode(s)
+			if !bytes.Equal(got, b) || (gerr == nil) != (err == nil) {
+				t.Fatalf("table codec %x, %v; RoomCodec %x, %v", got, gerr, b, err)
+			}
+		}
 	})
 }
 
@@ -358,4 +367,94 @@ func FuzzRoomDecode(f *testing.F) {
 			t.Fatalf("decoded %x as %+v, which encodes as %x, %v", b, v, again, err)
 		}
 	})
+}
+
+// TestRoomTableCodec encodes a room through a life of changes with the
+// table's codec, which remembers its sorted users, and with RoomCodec: the
+// bytes are the same at every step, also when a user is swapped for another
+// and the maps keep their sizes.
+func TestRoomTableCodec(t *testing.T) {
+	c := NewRoomTableCodec(1 << 10)
+	s := NewRoomState("lobby")
+	s.Reads = map[string]*ReadMark{}
+	step := func(what string) {
+		t.Helper()
+		for range 2 { // the second time with what the first left
+			got, err := c.Encode(s)
+			want, werr := RoomCodec{}.Encode(s)
+			if err != nil || werr != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s: table codec %x, %v; RoomCodec %x, %v", what, got, err, want, werr)
+			}
+		}
+	}
+	step("new")
+	for i := range 12 {
+		u := fmt.Sprint("user-", i)
+		s.Members[u] = map[string]string{"s": "h"}
+		s.Reads[u] = &ReadMark{Cursor: int64(i)}
+		step("join " + u)
+	}
+	delete(s.Members, "user-3")
+	s.Members["user-30"] = map[string]string{"s": "h"}
+	step("a member swapped, as many members")
+	delete(s.Reads, "user-5")
+	s.Reads["user-50"] = &ReadMark{}
+	step("a reader swapped, as many readers")
+	s.Latest = append(s.Latest, LatestMessage{Cursor: 7, User: "user-50", Mentioned: []string{"user-7", "nobody"}})
+	step("a message")
+	clear(s.Members)
+	step("everyone left")
+	s.Reads = nil
+	step("no read state")
+}
+
+// TestRoomTableCodecBounded: the codec holds at most its bound, and
+// nothing of a row over a sixteenth of it.
+func TestRoomTableCodecBounded(t *testing.T) {
+	c := NewRoomTableCodec(64)
+	for r := range 100 {
+		s := NewRoomState(fmt.Sprint("room-", r))
+		for i := range r % 6 {
+			s.Members[fmt.Sprint("user-", i)] = map[string]string{"s": "h"}
+		}
+		if _, err := c.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		c.mu.Lock()
+		n, held := c.n, 0
+		for _, k := range c.keys {
+			held += k.size()
+			if k.size() > 64/16 {
+				t.Errorf("room-%d: holds %d users of one room, over a sixteenth of 64", r, k.size())
+			}
+		}
+		c.mu.Unlock()
+		if n != held || n > 64 {
+			t.Fatalf("room-%d: counts %d, holds %d, bound 64", r, n, held)
+		}
+	}
+}
+
+// TestRoomTableCodecConcurrent encodes rooms from several goroutines, for
+// -race, each row checked against RoomCodec's.
+func TestRoomTableCodecConcurrent(t *testing.T) {
+	c := NewRoomTableCodec(1 << 8)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 300 {
+				s := NewRoomState(fmt.Sprint("room-", (g+i)%5))
+				for j := range i % 9 {
+					s.Members[fmt.Sprint("u", j, "-", g)] = map[string]string{"s": "h"}
+				}
+				got, err := c.Encode(s)
+				want, _ := RoomCodec{}.Encode(s)
+				if err != nil || !bytes.Equal(got, want) {
+					t.Errorf("concurrent encode differs: %x, %v", got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -15,7 +15,7 @@ import (
 func RoomsGraph(names kafka.Names, partitions int) *goka.GroupGraph {
 	return goka.DefineGroup(names.RoomsGroup,
 		goka.Input(names.Events, codec.Raw{}, roomsCallback(names, partitions)),
-		goka.Persist(newRowCache(codec.RoomCodec{}, rowCacheBytes)),
+		goka.Persist(newRowCache(codec.NewRoomTableCodec(roomKeysMax), rowCacheBytes)),
 		goka.Output(names.Presence, codec.PresenceCodec{}),
 		goka.Output(names.DeadLetter, codec.DeadLetterCodec{}),
 	)
@@ -25,6 +25,12 @@ func RoomsGraph(names kafka.Names, partitions int) *goka.GroupGraph {
 // 13,000 rows of a room of ten with a full latest window, and a few times
 // that in memory decoded.
 const rowCacheBytes = 8 << 20
+
+// roomKeysMax bounds the sorted users the rooms table's codec remembers
+// (codec.RoomTableCodec): about 13,000 rooms of ten, as many as the row
+// cache holds rows, in about 9 MB with the names they keep alive (a large
+// room's index of readers counts too).
+const roomKeysMax = 1 << 18
 
 func roomsCallback(names kafka.Names, partitions int) goka.ProcessCallback {
 	return func(ctx goka.Context, msg interface{}) {
