@@ -189,16 +189,6 @@ func (e *binEncoder) reader(u string) int {
 	return -1
 }
 
-// sortedKeys leaves the keys of m, sorted, in e.keys.
-func sortedKeys[V any](e *binEncoder, m map[string]V) []string {
-	e.keys = e.keys[:0]
-	for k := range m {
-		e.keys = append(e.keys, k)
-	}
-	slices.Sort(e.keys)
-	return e.keys
-}
-
 // members writes m, whose users sorted are users.
 func (e *binEncoder) members(m map[string]map[string]string, users []string) {
 	e.uint(len(m))
@@ -213,7 +203,8 @@ func (e *binEncoder) members(m map[string]map[string]string, users []string) {
 			}
 			continue
 		}
-		for _, id := range sortedKeys(e, ss) {
+		e.keys = appendSorted(e.keys[:0], ss)
+		for _, id := range e.keys {
 			e.str(id)
 			e.str(ss[id])
 		}

@@ -161,9 +161,9 @@ func (d *binDecoder) str() string {
 	return string(s)
 }
 
-// key reads a string that must sort after prev (any string when first).
-func (d *binDecoder) key(prev string, first bool) string {
-	k := d.str()
+// after returns k, which must sort after prev unless it is the first of
+// its map: a row's keys are written in ascending order, each once.
+func (d *binDecoder) after(k, prev string, first bool) string {
 	if !first && k <= prev {
 		d.fail()
 	}
@@ -203,15 +203,12 @@ func (d *binDecoder) members() map[string]map[string]string {
 	m := make(map[string]map[string]string, n)
 	u := ""
 	for i := range n {
-		prev := u
-		if u = d.name(); i > 0 && u <= prev {
-			d.fail()
-		}
+		u = d.after(d.name(), u, i == 0)
 		k := d.count()
 		ss := make(map[string]string, k)
 		id := ""
 		for j := range k {
-			id = d.key(id, j == 0)
+			id = d.after(d.str(), id, j == 0)
 			ss[id] = d.str()
 		}
 		if d.err != nil {
@@ -231,7 +228,7 @@ func (d *binDecoder) readMarks() (map[string]*ReadMark, []string) {
 	users := make([]string, 0, n)
 	u := ""
 	for i := range n {
-		u = d.key(u, i == 0)
+		u = d.after(d.str(), u, i == 0)
 		r := &ReadMark{Cursor: d.int(), Count: d.int(), Mentions: d.int()}
 		if d.err != nil {
 			return m, users

@@ -89,18 +89,17 @@ func keysOf(s *RoomState, old *rowKeys) *rowKeys {
 	if old == nil {
 		return newRowKeys(sortedOf(s.Members), sortedOf(s.Reads))
 	}
-	sameMembers, sameReads := sameKeys(old.members, s.Members), sameKeys(old.reads, s.Reads)
-	switch {
-	case sameMembers && sameReads:
-		return old
-	case sameReads:
-		return &rowKeys{members: sortedOf(s.Members), reads: old.reads, index: old.index}
-	}
-	members := old.members
+	members, sameMembers := old.members, sameKeys(old.members, s.Members)
 	if !sameMembers {
 		members = sortedOf(s.Members)
 	}
-	return newRowKeys(members, sortedOf(s.Reads))
+	if !sameKeys(old.reads, s.Reads) {
+		return newRowKeys(members, sortedOf(s.Reads))
+	}
+	if sameMembers {
+		return old
+	}
+	return &rowKeys{members: members, reads: old.reads, index: old.index}
 }
 
 // sameKeys reports whether m's keys are exactly keys, which are distinct:
@@ -122,10 +121,15 @@ func sortedOf[V any](m map[string]V) []string {
 	if len(m) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(m))
+	return appendSorted(make([]string, 0, len(m)), m)
+}
+
+// appendSorted appends m's keys to dst, which it returns with them sorted
+// (dst is expected empty).
+func appendSorted[V any](dst []string, m map[string]V) []string {
 	for k := range m {
-		keys = append(keys, k)
+		dst = append(dst, k)
 	}
-	slices.Sort(keys)
-	return keys
+	slices.Sort(dst)
+	return dst
 }
