@@ -315,6 +315,18 @@ func FuzzRoomEncode(f *testing.F) {
 				t.Fatalf("table codec %x, %v; RoomCodec %x, %v", got, gerr, b, err)
 			}
 		}
+		// And after one more message by the owner, whose name may or may
+		// not be among the remembered readers.
+		next := int64(0)
+		if n := len(s.Latest); n > 0 {
+			next = s.Latest[n-1].Cursor + 1
+		}
+		s.Latest = append(s.Latest, LatestMessage{Cursor: next, User: s.Owner})
+		got, gerr := tc.Encode(s)
+		want, werr := RoomCodec{}.Encode(s)
+		if !bytes.Equal(got, want) || (gerr == nil) != (werr == nil) {
+			t.Fatalf("after a message: table codec %x, %v; RoomCodec %x, %v", got, gerr, want, werr)
+		}
 	})
 }
 
