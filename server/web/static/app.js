@@ -2,9 +2,9 @@
 // through client.js), several rooms, resume on reconnect, unread counts from
 // the server with read markers moved as the user reads, and the edits,
 // deletes and reactions of messages, and rooms with rules (rules-page.js).
-// This module wires the client, the
-// identity and the views together; every piece of user data goes in through
-// textContent.
+// This module owns the page's state and wires the client, the identity and
+// the views together; page-render.js shows the state. Every piece of user
+// data goes in through textContent.
 
 import { Outbox, startClient as openClient } from './client.js';
 import { elements } from './dom.js';
@@ -12,15 +12,13 @@ import { ErrorBar, errorSentence } from './errors.js';
 import { foldEvent, foldSnapshot, messageActions } from './feed.js';
 import { RoomListPoller } from './http.js';
 import { readIdentity, rememberRoom, rememberUser } from './identity.js';
-import { isDMName, peerOf } from './dms.js';
+import { isDMName } from './dms.js';
+import { PageRender } from './page-render.js';
 import { isName } from './protocol.js';
 import { Reader } from './reading.js';
 import { RulesPage, ruleElements } from './rules-page.js';
 import { MessageList } from './view-messages.js';
-import { renderMembers } from './view-members.js';
-import { renderComposer, renderRoomHead, roomViewOf } from './view-room.js';
-import { markJoined, renderJoined, renderRoomList, roomListFailed } from './view-rooms.js';
-import { renderRules } from './view-rules.js';
+import { renderRoomList, roomListFailed } from './view-rooms.js';
 
 const ROOMS_POLL_MS = 4000;
 const ERROR_SHOW_MS = 15000;
@@ -86,8 +84,8 @@ const reader = new Reader({
   send: (name, cursor) => (views.has(name) ? views.get(name).room.read(cursor) : Promise.reject(new Error('left'))),
   canSee: () => document.visibilityState === 'visible' && document.hasFocus() && messageList.nearBottom(),
   marked: () => {
-    renderJoinedRooms();
-    renderTitle();
+    render.joinedRooms();
+    render.title();
   },
 });
 
@@ -147,7 +145,7 @@ function watch(v) {
   });
   room.on('snapshot', (s) => {
     if (!mine()) return;
-    showFold(v, foldSnapshot(v.messages, s));
+    render.fold(v, foldSnapshot(v.messages, s));
     renderAll();
     poller.soon();
   });
@@ -157,19 +155,19 @@ function watch(v) {
     if (ev.type === 'message') rules.typing.stopped(v.name, ev.user);
     if (ev.type === 'mute' && ev.target === me()) v.mutedHint = !!ev.on;
     const fold = foldEvent(v.messages, entry);
-    showFold(v, fold);
-    if (fold.added.length) renderJoinedRooms();
-    if (v.name === current) renderHead();
+    render.fold(v, fold);
+    if (fold.added.length) render.joinedRooms();
+    if (v.name === current) render.head();
     poller.soon();
   });
   room.on('unread', () => {
     if (!mine()) return;
-    renderJoinedRooms();
-    renderTitle();
+    render.joinedRooms();
+    render.title();
     if (v.name === current) markRead();
   });
   room.on('members', () => {
-    if (mine() && v.name === current) renderMemberList();
+    if (mine() && v.name === current) render.members();
   });
   room.on('rules', () => {
     if (mine()) renderAll();
@@ -219,9 +217,6 @@ function openDM(user, focus) {
   if (focus) el.messageInput.focus();
 }
 
-/** What the page calls a room: a direct room by its other user. */
-const labelOf = (v) => (isDMName(v.name) ? peerOf(v, me()) || 'direct message' : v.name);
-
 /** A send refused by the server: a muted user learns it so. */
 function onRefused(roomName, code) {
   const v = views.get(roomName);
@@ -251,7 +246,7 @@ function removeView(name) {
     const next = order[Math.min(i, order.length - 1)];
     el.messageInput.value = '';
     if (next) switchTo(next);
-    else renderMessages(false);
+    else render.messages(false);
   }
   renderAll();
 }
@@ -265,7 +260,7 @@ function switchTo(name) {
     current = name;
     el.messageInput.value = v.draft;
   }
-  renderMessages(true);
+  render.messages(true);
   rules.typing.show(name);
   renderAll();
   markRead();
@@ -287,7 +282,7 @@ function confirmSent(roomName, raw) {
   } else if (v && v.draft === raw) {
     v.draft = '';
   }
-  renderComposerState();
+  render.composer();
 }
 
 function sendMessage() {
@@ -309,79 +304,18 @@ function sendMessage() {
 // ------------------------------------------------------------ rendering
 
 const currentView = () => (current ? views.get(current) || null : null);
-
-/** The room shown as the views read it, a direct room by its other user. */
-function shownView() {
-  const v = currentView();
-  const rv = roomViewOf(v);
-  if (rv) Object.assign(rv, { name: labelOf(v), muted: isMuted(v) });
-  return rv;
-}
-
-const isMuted = (v) => !!v && v.room.state === 'joined' && (v.room.muted || v.mutedHint);
-
-function renderHead() {
-  const v = currentView();
-  renderRoomHead(el, shownView(), order.length > 0, conn());
-  renderRules(rel, v, me(), isMuted(v));
-  if (!v) rules.typing.show(null);
-}
-
-function renderComposerState() {
-  renderComposer(el, shownView(), conn());
-}
-
-function renderMemberList() {
-  const v = currentView();
-  renderMembers(el, v ? v.name : null, v && v.room.synced ? v.room.members() : null, me(),
-    v ? v.room.rules : null, (action, user) => rules.act(action, user));
-}
-
-function renderJoinedRooms() {
-  const entry = (name) => {
-    const v = views.get(name);
-    const u = reader.unreadOf(v, me());
-    const priv = isDMName(name) ? false : !!v.room.rules?.private;
-    return { name, label: labelOf(v), private: priv, state: v.room.state, unread: u.count, mentions: u.mentions };
-  };
-  renderJoined(el, order.filter((n) => !isDMName(n)).map(entry), current, switchTo);
-  renderJoined({ joined: rel.dms, joinedEmpty: rel.dmsEmpty }, order.filter(isDMName).map(entry), current, switchTo);
-}
-
-function renderTitle() {
-  const unread = order.reduce((n, name) => n + reader.unreadOf(views.get(name), me()).count, 0);
-  const v = currentView();
-  document.title = unread > 0 ? `(${unread}) chatstate` : v ? `${labelOf(v)} · chatstate` : 'chatstate';
-}
-
-function renderAll() {
-  renderJoinedRooms();
-  renderHead();
-  renderMemberList();
-  renderComposerState();
-  markJoined(el, isJoined);
-  renderTitle();
-}
-
-/** Rebuilds the message list of the current room. */
-function renderMessages(toBottom) {
-  const v = currentView();
-  messageList.render(v ? v.name : null, v ? v.messages : [], me(), toBottom);
-  renderHead();
-}
-
-/** Shows what a fold changed in the room's messages, if it is shown. */
-function showFold(v, fold) {
-  if (v.name !== current) return;
-  if (fold.rebuilt) {
-    renderMessages(true);
-  } else {
-    for (const m of fold.changed) messageList.update(m, me());
-    for (const m of fold.added) messageList.append(m, me(), v.messages.length);
-    if (fold.added.length) el.emptyHint.hidden = true;
-  }
-  markRead();
-}
+const render = new PageRender(el, rel, messageList, reader, () => rules, {
+  views,
+  order,
+  current: () => current,
+  currentView,
+  me,
+  conn,
+  switchTo,
+  markRead,
+});
+const renderAll = () => render.all();
+const labelOf = (v) => render.labelOf(v);
 
 /** Marks the room shown as read as far as the user sees it (see reading.js). */
 function markRead() {
@@ -411,12 +345,12 @@ function startIdentity() {
   rememberUser(name);
   if (!client) {
     startClient(name);
-    renderMessages(false); // "own" marks follow the name
+    render.messages(false); // "own" marks follow the name
   } else if (name !== client.user) {
     client.setIdentity({ user: name });
     outbox.clear();
     reader.markers.clear();
-    renderMessages(false);
+    render.messages(false);
   }
   return true;
 }
