@@ -1,13 +1,14 @@
 // chatstate operator page: a read-only view of the room and user tables and of
-// the server's readiness, refreshed every 2 seconds. Plain DOM; every piece of
-// data goes in through textContent.
+// the server's readiness, refreshed every 2 seconds. This module owns the
+// state and the polling; ops-tables.js shows the lists. Plain DOM; every
+// piece of data goes in through textContent.
 
-import { cell, elements, reconcile, setText, setWhen, showText } from './dom.js';
+import { elements, setText, showText } from './dom.js';
 import { errorText, getJSON } from './http.js';
+import { ROOM_LIMIT, renderRoom, renderRooms, renderUsers } from './ops-tables.js';
 import { NAME_RE } from './protocol.js';
 
 const REFRESH_MS = 2000;
-const ROOM_LIMIT = 1000;
 const FILTER_DELAY_MS = 250;
 
 const el = elements({
@@ -112,73 +113,8 @@ async function loadRooms() {
     st.rooms = Array.isArray(r.body && r.body.rooms) ? r.body.rooms.filter((x) => x && typeof x.room === 'string') : [];
   }
   // Rendered on a 304 too: the last activity reads "… ago".
-  renderRooms();
+  renderRooms(el, st, selectRoom);
   return true;
-}
-
-function sortValue(room, key) {
-  switch (key) {
-    case 'members':
-    case 'messages':
-    case 'cursor':
-      return Number(room[key]) || 0;
-    case 'updated': {
-      const t = Date.parse(room.updated || '');
-      return Number.isNaN(t) ? -Infinity : t;
-    }
-    default:
-      return String(room.room);
-  }
-}
-
-function sortedRooms() {
-  const key = st.sortKey;
-  const dir = st.sortDir;
-  return [...st.rooms].sort((a, b) => {
-    const x = sortValue(a, key);
-    const y = sortValue(b, key);
-    if (x < y) return -dir;
-    if (x > y) return dir;
-    return a.room < b.room ? -1 : a.room > b.room ? 1 : 0;
-  });
-}
-
-function renderRooms() {
-  reconcile(el.roomsBody, sortedRooms(), (r) => r.room, (r) => {
-    const tr = document.createElement('tr');
-    tr.dataset.room = r.room;
-    const nameCell = cell(tr, 'room-cell');
-    const btn = document.createElement('button');
-    btn.type = 'button';
-    btn.className = 'link-btn';
-    btn.textContent = r.room;
-    btn.setAttribute('aria-label', `Show room ${r.room}`);
-    btn.addEventListener('click', () => selectRoom(r.room));
-    nameCell.append(btn);
-    cell(tr, 'num members');
-    cell(tr, 'num messages');
-    cell(tr, 'updated');
-    cell(tr, 'num cursor');
-    return tr;
-  }, (tr, r) => {
-    setText(tr.querySelector('.members'), Number(r.members) || 0);
-    setText(tr.querySelector('.messages'), Number(r.messages) || 0);
-    setWhen(tr.querySelector('.updated'), r.updated);
-    setText(tr.querySelector('.cursor'), r.cursor ?? '');
-    const sel = r.room === st.selected;
-    tr.classList.toggle('is-selected', sel);
-    if (sel) tr.setAttribute('aria-current', 'true');
-    else tr.removeAttribute('aria-current');
-  });
-  setText(el.roomsCount, `(${st.rooms.length})`);
-  el.roomsEmpty.hidden = st.rooms.length > 0;
-  setText(el.roomsEmpty, st.prefix ? `No room starts with “${st.prefix}”.` : 'No rooms yet.');
-  el.roomsMore.hidden = st.rooms.length < ROOM_LIMIT;
-  setText(el.roomsMore, `Showing the first ${ROOM_LIMIT} rooms by name — narrow them with the filter.`);
-  for (const th of el.roomsTable.querySelectorAll('th[data-sort]')) {
-    if (th.dataset.sort === st.sortKey) th.setAttribute('aria-sort', st.sortDir > 0 ? 'ascending' : 'descending');
-    else th.removeAttribute('aria-sort');
-  }
 }
 
 for (const th of el.roomsTable.querySelectorAll('th[data-sort]')) {
@@ -190,7 +126,7 @@ for (const th of el.roomsTable.querySelectorAll('th[data-sort]')) {
       // Names read best A→Z; numbers and times biggest or newest first.
       st.sortDir = key === 'room' ? 1 : -1;
     }
-    renderRooms();
+    renderRooms(el, st, selectRoom);
   });
 }
 
@@ -217,7 +153,7 @@ function selectRoom(name) {
   if (name) url.searchParams.set('room', name);
   else url.searchParams.delete('room');
   history.replaceState(null, '', url);
-  renderRooms();
+  renderRooms(el, st, selectRoom);
   refreshNow();
 }
 
@@ -258,32 +194,8 @@ async function loadRoom() {
     return true;
   }
   showText(el.roomError, '');
-  renderRoom(r.body);
+  renderRoom(el, r.body);
   return true;
-}
-
-function renderRoom(room) {
-  el.roomEmpty.hidden = true;
-  el.roomBody.hidden = false;
-  setText(el.roomName, room.room);
-  setText(el.roomCursor, room.cursor ?? '');
-  setText(el.roomEpoch, room.epoch || '');
-  setText(el.roomMessages, Number(room.messages) || 0);
-  setWhen(el.roomCreated, room.created);
-  setWhen(el.roomUpdated, room.updated);
-  el.roomOpen.href = `/?room=${encodeURIComponent(room.room)}`;
-  const members = Array.isArray(room.members) ? room.members.filter((m) => m && typeof m.user === 'string') : [];
-  reconcile(el.roomMembers, members, (m) => m.user, (m) => {
-    const tr = document.createElement('tr');
-    tr.dataset.user = m.user;
-    cell(tr, 'user').textContent = m.user;
-    cell(tr, 'num sessions');
-    return tr;
-  }, (tr, m) => {
-    setText(tr.querySelector('.sessions'), Number(m.sessions) || 0);
-  });
-  setText(el.roomMemberCount, `(${members.length})`);
-  el.roomMembersEmpty.hidden = members.length > 0;
 }
 
 // ------------------------------------------------------------------ users
@@ -306,44 +218,8 @@ async function loadUsers() {
     st.users = Array.isArray(r.body && r.body.users) ? r.body.users.filter((u) => u && typeof u.user === 'string') : [];
   }
   // Rendered on a 304 too: "seen" reads "… ago".
-  renderUsers();
+  renderUsers(el, st.users, selectRoom);
   return true;
-}
-
-function renderUsers() {
-  const users = st.users;
-  reconcile(el.usersBody, users, (u) => u.user, (u) => {
-    const tr = document.createElement('tr');
-    tr.dataset.user = u.user;
-    cell(tr, 'user').textContent = u.user;
-    cell(tr, 'rooms');
-    cell(tr, 'num sessions');
-    cell(tr, 'seen');
-    return tr;
-  }, (tr, u) => {
-    const rooms = Array.isArray(u.rooms) ? u.rooms.map(String) : [];
-    const td = tr.querySelector('.rooms');
-    const key = rooms.join('\n');
-    if (td.dataset.rooms !== key) {
-      td.dataset.rooms = key;
-      td.replaceChildren();
-      rooms.forEach((name, i) => {
-        if (i > 0) td.append(', ');
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.className = 'link-btn';
-        b.textContent = name;
-        b.setAttribute('aria-label', `Show room ${name}`);
-        b.addEventListener('click', () => selectRoom(name));
-        td.append(b);
-      });
-    }
-    setText(tr.querySelector('.sessions'), Number(u.sessions) || 0);
-    setWhen(tr.querySelector('.seen'), u.last_seen);
-  });
-  setText(el.usersCount, `(${users.length})`);
-  el.usersEmpty.hidden = users.length > 0;
-  setText(el.usersEmpty, 'Nobody is online.');
 }
 
 // ------------------------------------------------------------------ refresh
