@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/internal/testenv"
 	"github.com/chatstate/chatstate/server"
 )
 
@@ -36,4 +38,31 @@ func TestForgedInviteTellsNobody(t *testing.T) {
 	bob.Expect("invited", frame{"room": "vault", "by": "alice"})
 	bob.Send(frame{"op": "join", "room": "vault", "ref": 1})
 	bob.Expect("snapshot", frame{"ref": 1, "room": "vault", "private": true})
+}
+
+// TestInviteToldWhenTheRoomCannotBeRead: where the room's row at the
+// invite cannot be read in time (here no processor folds the room and every
+// read of the log is given a nanosecond), the server tells the invited user
+// unchecked rather than lose the invitation, even one the rules would have
+// refused: mallory's invite to alice's private room reaches bob.
+func TestInviteToldWhenTheRoomCannotBeRead(t *testing.T) {
+	t.Parallel()
+	kcfg, dir := testenv.Kafka(t, 4), t.TempDir()
+	// No processor: the stop's wait for them to fold the leaves (bounded
+	// by WriteTimeout) ends at its bound.
+	_, srv, _ := startServer(t, kcfg, dir, server.Config{ServerID: "s1", ReadTimeout: time.Nanosecond, WriteTimeout: 2 * time.Second})
+	bob := testenv.Dial(t, srv.URL, "bob")
+	write := func(e codec.Event) { produce(t, kcfg, string(kcfg.Names.Events), e.Room, &e) }
+	join := codec.NewEvent(codec.Join, "vault", "alice")
+	join.Session, join.Server = codec.NewID(), "s0"
+	write(join)
+	private := true
+	settings := codec.NewEvent(codec.Settings, "vault", "alice")
+	settings.Private = &private
+	write(settings)
+	forged := codec.NewEvent(codec.Invite, "vault", "mallory")
+	forged.Target = "bob"
+	write(forged)
+
+	bob.Expect("invited", frame{"room": "vault", "by": "mallory"})
 }
