@@ -6,6 +6,7 @@ import (
 
 	"github.com/chatstate/chatstate/codec"
 	"github.com/chatstate/chatstate/internal/testenv"
+	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/server"
 )
 
@@ -20,20 +21,7 @@ func TestForgedInviteTellsNobody(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, server.Config{})
 	bob := s.dial("bob")
-	write := func(e codec.Event) { produce(t, s.kcfg, string(s.kcfg.Names.Events), e.Room, &e) }
-	join := codec.NewEvent(codec.Join, "vault", "alice")
-	join.Session, join.Server = codec.NewID(), "s1"
-	write(join)
-	private := true
-	settings := codec.NewEvent(codec.Settings, "vault", "alice")
-	settings.Private = &private
-	write(settings)
-	forged := codec.NewEvent(codec.Invite, "vault", "mallory")
-	forged.Target = "bob"
-	write(forged)
-	invite := codec.NewEvent(codec.Invite, "vault", "alice")
-	invite.Target = "bob"
-	write(invite)
+	writeVault(t, s.kcfg, "mallory", "alice")
 
 	bob.Expect("invited", frame{"room": "vault", "by": "alice"})
 	bob.Send(frame{"op": "join", "room": "vault", "ref": 1})
@@ -52,6 +40,16 @@ func TestInviteToldWhenTheRoomCannotBeRead(t *testing.T) {
 	// by WriteTimeout) ends at its bound.
 	_, srv, _ := startServer(t, kcfg, dir, server.Config{ServerID: "s1", ReadTimeout: time.Nanosecond, WriteTimeout: 2 * time.Second})
 	bob := testenv.Dial(t, srv.URL, "bob")
+	writeVault(t, kcfg, "mallory")
+
+	bob.Expect("invited", frame{"room": "vault", "by": "mallory"})
+}
+
+// writeVault writes, as another producer would, alice's join of the room
+// vault (she owns it), her settings making it private, and an invite of bob
+// by each of inviters in turn.
+func writeVault(t *testing.T, kcfg kafka.Config, inviters ...string) {
+	t.Helper()
 	write := func(e codec.Event) { produce(t, kcfg, string(kcfg.Names.Events), e.Room, &e) }
 	join := codec.NewEvent(codec.Join, "vault", "alice")
 	join.Session, join.Server = codec.NewID(), "s0"
@@ -60,9 +58,9 @@ func TestInviteToldWhenTheRoomCannotBeRead(t *testing.T) {
 	settings := codec.NewEvent(codec.Settings, "vault", "alice")
 	settings.Private = &private
 	write(settings)
-	forged := codec.NewEvent(codec.Invite, "vault", "mallory")
-	forged.Target = "bob"
-	write(forged)
-
-	bob.Expect("invited", frame{"room": "vault", "by": "mallory"})
+	for _, by := range inviters {
+		invite := codec.NewEvent(codec.Invite, "vault", by)
+		invite.Target = "bob"
+		write(invite)
+	}
 }
