@@ -94,6 +94,29 @@ const me = () => (client ? client.user : '');
 const isLive = () => !!client && client.live;
 const isJoined = (name) => views.has(name);
 
+// ------------------------------------------------------------ rendering
+
+const currentView = () => (current ? views.get(current) || null : null);
+const render = new PageRender(el, rel, messageList, reader, () => rules, {
+  views,
+  order,
+  current: () => current,
+  currentView,
+  me,
+  conn,
+  switchTo,
+  markRead,
+});
+
+function renderAll() {
+  render.all();
+}
+
+/** What the page calls a room: a direct room by its other user. */
+function labelOf(v) {
+  return render.labelOf(v);
+}
+
 const rules = new RulesPage({ ...rel, messageInput: el.messageInput }, {
   current: () => currentView(),
   me,
@@ -300,22 +323,6 @@ function sendMessage() {
   }
   outbox.send(v.room, raw);
 }
-
-// ------------------------------------------------------------ rendering
-
-const currentView = () => (current ? views.get(current) || null : null);
-const render = new PageRender(el, rel, messageList, reader, () => rules, {
-  views,
-  order,
-  current: () => current,
-  currentView,
-  me,
-  conn,
-  switchTo,
-  markRead,
-});
-const renderAll = () => render.all();
-const labelOf = (v) => render.labelOf(v);
 
 /** Marks the room shown as read as far as the user sees it (see reading.js). */
 function markRead() {
