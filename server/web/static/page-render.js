@@ -54,6 +54,7 @@ export class PageRender {
     return rv;
   }
 
+  /** The room shown's head and its rules; with no room shown, no typing line. */
   head() {
     const v = this.state.currentView();
     renderRoomHead(this.el, this.shownView(), this.state.order.length > 0, this.state.conn());
@@ -61,16 +62,19 @@ export class PageRender {
     if (!v) this.rules().typing.show(null);
   }
 
+  /** The message box and its button, as the room shown and the connection allow. */
   composer() {
     renderComposer(this.el, this.shownView(), this.state.conn());
   }
 
+  /** The member list of the room shown, with the actions the user may take. */
   members() {
     const v = this.state.currentView();
     renderMembers(this.el, v ? v.name : null, v && v.room.synced ? v.room.members() : null, this.state.me(),
       v ? v.room.rules : null, (action, user) => this.rules().act(action, user));
   }
 
+  /** The lists of joined rooms and of direct rooms, with their unread counts. */
   joinedRooms() {
     const { views, order, me, switchTo } = this.state;
     const current = this.state.current();
@@ -84,6 +88,7 @@ export class PageRender {
     renderJoined({ joined: this.rel.dms, joinedEmpty: this.rel.dmsEmpty }, order.filter(isDMName).map(entry), current, switchTo);
   }
 
+  /** The document's title: the unread count, or the room shown. */
   title() {
     const { views, order, me } = this.state;
     const unread = order.reduce((n, name) => n + this.reader.unreadOf(views.get(name), me()).count, 0);
@@ -91,6 +96,7 @@ export class PageRender {
     document.title = unread > 0 ? `(${unread}) chatstate` : v ? `${this.labelOf(v)} · chatstate` : 'chatstate';
   }
 
+  /** Everything but the message list, which changes by folds (fold, messages). */
   all() {
     this.joinedRooms();
     this.head();
