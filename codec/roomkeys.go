@@ -8,11 +8,12 @@ import (
 // RoomTableCodec is the codec of the rooms group's table: RoomCodec, but
 // its Encode remembers the sorted users of each room's Members and Reads,
 // and the readers' indexes in a large room (at most maxKeys of all these
-// for all rooms), for the next encode of the room's row. A binary row is written in that order, and sorting them was
-// most of the encode of a large room; the next encode takes them after
-// checking them against the row's maps, a lookup per key where sorting
-// cost a comparison of names per key and per level. Its output is
-// RoomCodec's, byte for byte. It is safe for concurrent use.
+// for all rooms), for the next encode of the room's row. A binary row is
+// written in that order, and sorting them was most of the encode of a large
+// room; the next encode takes them after checking them against the row's
+// maps, a lookup per key where sorting cost a comparison of names per key
+// and per level. Its output is RoomCodec's, byte for byte. It is safe for
+// concurrent use.
 type RoomTableCodec struct {
 	RoomCodec
 	maxKeys int

@@ -2,8 +2,9 @@
 // requests they answer, room frames go to their room, the rest is emitted.
 // Client extends this class and gives it the connection's state: its rooms
 // (_rooms), pending requests (_refs), sends whose answer was lost
-// (_unconfirmed), and the methods that start the heartbeat and let a room
-// go (_startHeartbeat, _removeRoom).
+// (_unconfirmed), the connect timer and liveness (_connectTimer, _everLive,
+// _liveSince), and the methods that set its state, start the heartbeat and
+// let a room go (_setState, _startHeartbeat, _removeRoom).
 
 import { Emitter } from './emitter.js';
 import { ChatError } from './errors.js';

@@ -112,11 +112,6 @@ function renderAll() {
   render.all();
 }
 
-/** What the page calls a room: a direct room by its other user. */
-function labelOf(v) {
-  return render.labelOf(v);
-}
-
 const rules = new RulesPage({ ...rel, messageInput: el.messageInput }, {
   current: () => currentView(),
   me,
@@ -203,7 +198,7 @@ function watch(v) {
   });
   room.on('confirmed', ({ ref }) => outbox.confirmed(ref));
   room.on('left', (why) => {
-    rules.left(v.name, labelOf(v), why);
+    rules.left(v.name, render.labelOf(v), why);
     if (mine()) removeView(v.name);
     poller.soon();
   });
