@@ -199,6 +199,11 @@ func TestBadRequestsGetTheirCodes(t *testing.T) {
 		{"POST", "/api/rooms/news/messages", "Bearer k3y", `not json`, 400, protocol.CodeBadRequest},
 		{"POST", "/api/rooms/news/messages", "Bearer k3y", `{"user":"a b","text":"hi"}`, 400, protocol.CodeBadRequest},
 		{"POST", "/api/rooms/news/messages", "Bearer k3y", `{"user":"ann","text":"` + strings.Repeat("x", 300) + `"}`, 413, protocol.CodeTooLarge},
+		{"POST", "/api/rooms/news/messages", "Bearer k3y", `{"user":"ann","text":"hi"} {"user":"bob","text":"hi"}`, 400, protocol.CodeBadRequest},
+		{"POST", "/api/rooms/news/messages", "Bearer k3y", `{"user":"ann","user":"bob","text":"hi"}`, 400, protocol.CodeBadRequest},
+		{"POST", "/api/rooms/news/messages", "Bearer k3y", "{\"user\":\"ann\",\"text\":\"h\xffi\"}", 400, protocol.CodeBadRequest},
+		{"POST", "/api/rooms/news/messages", "Bearer k3y", `{"User":"ann","Text":"hi"}`, 400, protocol.CodeBadRequest},
+		{"POST", "/api/rooms/news/messages", "Bearer k3y", `["ann","hi"]`, 400, protocol.CodeBadRequest},
 	} {
 		status, _, body := f.do(t, tc.method, tc.path, tc.auth, tc.body)
 		var e struct {
@@ -213,15 +218,17 @@ func TestBadRequestsGetTheirCodes(t *testing.T) {
 	}
 	// The handlers count their errors by code (DELETE and the unknown path
 	// are the mux's fallback, not a handler's).
-	if got := testutil.ToFloat64(f.cfg.Errors.WithLabelValues(protocol.CodeBadRequest)); got != 11 {
-		t.Errorf("bad_request counted %v times, want 11", got)
+	if got := testutil.ToFloat64(f.cfg.Errors.WithLabelValues(protocol.CodeBadRequest)); got != 16 {
+		t.Errorf("bad_request counted %v times, want 16", got)
 	}
 }
 
 func TestPostWritesOneMessageAndAnswersItsCursor(t *testing.T) {
 	f := newFixture(t)
-	status, _, body := f.do(t, "POST", "/api/rooms/news/messages", "Bearer k3y", `{"user":"ann","text":"  hello  "}`)
-	if status != 200 || body != `{"cursor":101}` {
+	// A member the body does not know is ignored, as a field the contract
+	// may add later would be.
+	status, ctype, body := f.do(t, "POST", "/api/rooms/news/messages", "Bearer k3y", `{"user":"ann","text":"  hello  ","client":"x"}`)
+	if status != 200 || body != `{"cursor":101}` || ctype != "application/json" {
 		t.Fatalf("post: %d %s", status, body)
 	}
 	if len(f.wrote) != 1 {

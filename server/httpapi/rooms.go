@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -125,11 +124,6 @@ func (a *API) serveEvents(w http.ResponseWriter, ctx context.Context, room strin
 	WriteJSON(w, http.StatusOK, map[string]any{"events": protocol.Current(events), "next": next, "truncated": start > after+1})
 }
 
-type postBody struct {
-	User *string `json:"user"`
-	Text *string `json:"text"`
-}
-
 func (a *API) postMessage(w http.ResponseWriter, r *http.Request) {
 	if a.cfg.APIKey == "" {
 		WriteError(w, protocol.Errorf(protocol.CodeForbidden, "posting over HTTP is disabled: no API key is configured"))
@@ -145,15 +139,9 @@ func (a *API) postMessage(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "%s", protocol.TrimInvalid(err)))
 		return
 	}
-	var body postBody
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, int64(a.cfg.MaxFrameBytes)))
-	if err := dec.Decode(&body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			WriteError(w, protocol.Errorf(protocol.CodeTooLarge, "body exceeds %d bytes", a.cfg.MaxFrameBytes))
-			return
-		}
-		WriteError(w, protocol.Errorf(protocol.CodeBadRequest, "body must be a JSON object with user and text"))
+	body, perr := readPostBody(w, r, a.cfg.MaxFrameBytes)
+	if perr != nil {
+		WriteError(w, perr)
 		return
 	}
 	if body.User == nil || body.Text == nil {
@@ -188,5 +176,5 @@ func (a *API) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.cfg.Acks.Inc() // before the client can see the answer
-	WriteJSON(w, http.StatusOK, map[string]int64{"cursor": offs[0]})
+	writeCursor(w, offs[0])
 }
