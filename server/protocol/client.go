@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chatstate/chatstate/codec"
 )
@@ -62,6 +63,12 @@ func DecodeClientFrame(data []byte) (*ClientFrame, *Error) {
 	}
 	if dec.More() {
 		return &f, Errorf(CodeBadRequest, "one JSON object per frame")
+	}
+	if e := checkMembers(data); e != nil {
+		if !utf8.Valid(f.Ref) {
+			f.Ref = nil // never echoed into a frame that must be text
+		}
+		return &f, e
 	}
 	switch f.Op {
 	case "join":
