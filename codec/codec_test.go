@@ -158,6 +158,14 @@ func TestEventValidate(t *testing.T) {
 		{"room missing", codec.Join, func(e *codec.Event) { e.Room = "" }, false, false},
 		{"room bad", codec.Join, func(e *codec.Event) { e.Room = "-x" }, false, false},
 		{"user bad", codec.Message, func(e *codec.Event) { e.User = "a b" }, false, false},
+		{"edit at its message's cursor", codec.Edit, func(e *codec.Event) { e.Text, e.Cursor = "new", 41 }, true, false},
+		{"edit without a cursor", codec.Edit, func(e *codec.Event) { e.Text = "new" }, true, false},
+		{"edit at a negative cursor", codec.Edit, func(e *codec.Event) { e.Text, e.Cursor = "new", -1 }, false, false},
+		{"delete at its message's cursor", codec.Delete, func(e *codec.Event) { e.Cursor = 41 }, true, false},
+		{"delete at a negative cursor", codec.Delete, func(e *codec.Event) { e.Cursor = -5 }, false, false},
+		{"react", codec.React, func(e *codec.Event) { e.Emoji = "👍" }, true, false},
+		{"react with a cursor", codec.React, func(e *codec.Event) { e.Emoji, e.Cursor = "👍", 41 }, false, false},
+		{"message with a cursor", codec.Message, func(e *codec.Event) { e.Cursor = 41 }, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -128,7 +128,11 @@ func (t EventType) Lifecycle() bool { return t == Edit || t == Delete || t == Re
 //
 // The ID of a message, join, leave, expire or read is the event's own, fresh
 // one; that of an edit, delete or react is the id of the message it changes,
-// as the protocol names it. Cursor is a read's marker, Emoji and On a
+// as the protocol names it. Cursor is a read's marker, and on an edit or
+// delete the cursor of the message it changes, as the server that wrote it
+// found the message (0, absent, when not known: written by an older build,
+// or a message at offset 0), which is how the rooms' fold finds the
+// message's mentions among the room's latest messages. Emoji and On are a
 // react's reaction.
 //
 // Target is the user a rule event acts on (role, invite, kick, ban, mute),
@@ -239,8 +243,11 @@ func (e *Event) Validate() error {
 	default:
 		return fmt.Errorf("%w: unknown event type %q", ErrInvalid, e.Type)
 	}
-	if e.Type != Read && e.Cursor != 0 {
-		return fmt.Errorf("%w: only a read event has a cursor", ErrInvalid)
+	if e.Type != Read && e.Type != Edit && e.Type != Delete && e.Cursor != 0 {
+		return fmt.Errorf("%w: only a read, edit or delete event has a cursor", ErrInvalid)
+	}
+	if (e.Type == Edit || e.Type == Delete) && e.Cursor < 0 {
+		return fmt.Errorf("%w: the message cursor of a %s event must be 0 or more", ErrInvalid, e.Type)
 	}
 	if e.Type != React && e.Emoji != "" {
 		return fmt.Errorf("%w: only a react event has an emoji", ErrInvalid)

@@ -93,7 +93,8 @@ type LatestMessage struct {
 	Cursor int64  `json:"c"`
 	User   string `json:"u"`
 	// Mentioned are the users with read state in the room that the text
-	// mentions, other than the author, sorted; nil when none.
+	// mentions, other than the author, sorted; nil when none. An edit
+	// derives them again from its text, a delete clears them.
 	Mentioned []string `json:"m,omitempty"`
 }
 

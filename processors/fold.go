@@ -78,6 +78,8 @@ func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (st *codec.RoomS
 		countMessage(s, e, offset)
 	case codec.Read:
 		moveMarker(s, e.User, e.Cursor)
+	case codec.Edit, codec.Delete:
+		remention(s, e)
 	}
 	applyRule(s, e)
 	s.Cursor = offset

@@ -1,6 +1,7 @@
 package processors
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/chatstate/chatstate/codec"
@@ -28,13 +29,7 @@ func startReading(s *codec.RoomState, user string, offset int64) {
 // read state but its author, and as a mention for those its text mentions,
 // and keeps it among the row's latest messages.
 func countMessage(s *codec.RoomState, e *codec.Event, offset int64) {
-	var mentioned []string
-	codec.Mentions(e.Text, func(name string) {
-		if name != e.User && s.Reads[name] != nil && !slices.Contains(mentioned, name) {
-			mentioned = append(mentioned, name)
-		}
-	})
-	slices.Sort(mentioned)
+	mentioned := mentionsOf(s, e.User, e.Text)
 	for u, r := range s.Reads {
 		if u != e.User {
 			r.Count++
@@ -82,5 +77,74 @@ func moveMarker(s *codec.RoomState, user string, cursor int64) {
 		if slices.Contains(m.Mentioned, user) {
 			r.Mentions++
 		}
+	}
+}
+
+// mentionsOf returns the users with read state in the room, other than its
+// author, that text mentions: sorted, each once.
+func mentionsOf(s *codec.RoomState, author, text string) []string {
+	var mentioned []string
+	codec.Mentions(text, func(name string) {
+		if name != author && s.Reads[name] != nil && !slices.Contains(mentioned, name) {
+			mentioned = append(mentioned, name)
+		}
+	})
+	slices.Sort(mentioned)
+	return mentioned
+}
+
+// LatestAt returns the room's latest message at cursor, or nil when the
+// row's latest messages hold none there. The pointer is into s.Latest:
+// valid until the row's next event.
+func LatestAt(s *codec.RoomState, cursor int64) *codec.LatestMessage {
+	i, ok := slices.BinarySearchFunc(s.Latest, cursor, func(m codec.LatestMessage, c int64) int { return cmp.Compare(m.Cursor, c) })
+	if !ok {
+		return nil
+	}
+	return &s.Latest[i]
+}
+
+// remention gives the message that the edit or delete e changes the
+// mentions of its new text (an edited message) or none (a deleted one),
+// and moves the mention count of each user it mentions no more, or now
+// does, whose marker is before it: "mentions" counts the unread messages
+// whose text mentions the user, and a message shows its latest text. The
+// message is found at e.Cursor among the row's latest messages, and only
+// its author's change counts, as only the author's is shown. A change of a
+// message older than those, or of one e does not locate (an event of an
+// older build, or a message at offset 0), leaves the counts as they are.
+// The count of unread messages stays: a deleted message is still one of
+// the room's messages.
+//
+// The row does not record deletions, so an edit that another producer
+// writes after a delete (which the server never does, and no reader
+// shows) would count the edit's mentions.
+func remention(s *codec.RoomState, e *codec.Event) {
+	m := LatestAt(s, e.Cursor)
+	if e.Cursor <= 0 || m == nil || m.User != e.User {
+		return
+	}
+	var now []string
+	if e.Type == codec.Edit {
+		now = mentionsOf(s, e.User, e.Text)
+	}
+	for _, u := range m.Mentioned {
+		if !slices.Contains(now, u) {
+			addMention(s, u, m.Cursor, -1)
+		}
+	}
+	for _, u := range now {
+		if !slices.Contains(m.Mentioned, u) {
+			addMention(s, u, m.Cursor, 1)
+		}
+	}
+	m.Mentioned = now // a new slice: those of the row are never written (RoomState.Clone)
+}
+
+// addMention adds d to user's mentions if their marker is before the
+// message at cursor, which is then among their unread messages.
+func addMention(s *codec.RoomState, user string, cursor, d int64) {
+	if r := s.Reads[user]; r != nil && r.Cursor < cursor {
+		r.Mentions = max(r.Mentions+d, 0)
 	}
 }

@@ -34,6 +34,18 @@ func read(user string, cursor int64) *codec.Event {
 
 func join(user string) *codec.Event { return ev(codec.Join, "lobby", user, user+"-s", 0) }
 
+// change is an edit (text not empty) or a delete by user of the message at
+// cursor, as a server writes it.
+func change(user string, cursor int64, text string) *codec.Event {
+	typ := codec.Delete
+	if text != "" {
+		typ = codec.Edit
+	}
+	e := ev(typ, "lobby", user, "", 0)
+	e.Text, e.Cursor = text, cursor
+	return e
+}
+
 func TestReadState(t *testing.T) {
 	type marks = map[string]*codec.ReadMark
 	for _, tc := range []struct {
@@ -60,6 +72,20 @@ func TestReadState(t *testing.T) {
 			marks{"alice": {Cursor: 0}}},
 		{"a later join keeps the marker", []*codec.Event{join("alice"), join("bob"), msg("bob", "1"), ev(codec.Leave, "lobby", "alice", "alice-s", 0), msg("bob", "2"), join("alice")},
 			marks{"alice": {Cursor: 0, Count: 2}, "bob": {Cursor: 1}}},
+		{"an edit that mentions counts a mention", []*codec.Event{join("alice"), join("bob"), msg("bob", "plain"), change("bob", 2, "now @alice")},
+			marks{"alice": {Cursor: 0, Count: 1, Mentions: 1}, "bob": {Cursor: 1}}},
+		{"an edit that mentions no more takes it back", []*codec.Event{join("alice"), join("bob"), msg("bob", "hi @alice"), change("bob", 2, "hi nobody")},
+			marks{"alice": {Cursor: 0, Count: 1}, "bob": {Cursor: 1}}},
+		{"a delete takes the mention back and keeps the message counted", []*codec.Event{join("alice"), join("bob"), msg("bob", "hi @alice"), change("bob", 2, "")},
+			marks{"alice": {Cursor: 0, Count: 1}, "bob": {Cursor: 1}}},
+		{"an edit of another's message changes nothing", []*codec.Event{join("alice"), join("bob"), msg("bob", "hi @alice"), change("alice", 2, "hi")},
+			marks{"alice": {Cursor: 0, Count: 1, Mentions: 1}, "bob": {Cursor: 1}}},
+		{"an edit of a message already read changes no count", []*codec.Event{join("alice"), join("bob"), msg("bob", "hi"), read("alice", 2), change("bob", 2, "hi @alice")},
+			marks{"alice": {Cursor: 2}, "bob": {Cursor: 1}}},
+		{"an edit that does not locate its message changes nothing", []*codec.Event{join("alice"), join("bob"), msg("bob", "hi @alice"), change("bob", 0, "hi"), change("bob", 3, "hi")},
+			marks{"alice": {Cursor: 0, Count: 1, Mentions: 1}, "bob": {Cursor: 1}}},
+		{"a read after an edit recounts its new mentions", []*codec.Event{join("alice"), join("bob"), msg("bob", "a"), msg("bob", "b"), change("bob", 3, "b @alice"), change("bob", 2, "a @alice"), read("alice", 2)},
+			marks{"alice": {Cursor: 2, Count: 1, Mentions: 1}, "bob": {Cursor: 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := foldAll(tc.events)
@@ -106,14 +132,29 @@ func TestReadStateRandom(t *testing.T) {
 	users := []string{"ann", "bo", "cy", "di"}
 	rng := rand.New(rand.NewSource(7))
 	for run := range 300 {
-		var events []*codec.Event
+		// No message at offset 0, which an edit cannot locate.
+		events := []*codec.Event{join(users[rng.Intn(len(users))])}
 		for range 2 + rng.Intn(50) {
 			u := users[rng.Intn(len(users))]
-			switch rng.Intn(4) {
+			switch rng.Intn(6) {
 			case 0:
 				events = append(events, join(u))
 			case 1:
 				events = append(events, read(u, int64(rng.Intn(len(events)+2))-1))
+			case 2:
+				// An edit or delete of a message, mostly its author's, as
+				// the server writes them: never of a deleted message.
+				i := rng.Intn(len(events))
+				if m := events[i]; m.Type == codec.Message && !deleted(events, int64(i)) {
+					text := ""
+					if rng.Intn(3) > 0 {
+						text = "edited @" + users[rng.Intn(len(users))]
+					}
+					if rng.Intn(4) > 0 {
+						u = m.User
+					}
+					events = append(events, change(u, int64(i), text))
+				}
 			default:
 				text := "hi"
 				for range rng.Intn(3) {
@@ -163,7 +204,7 @@ func bruteReads(events []*codec.Event) map[string]*codec.ReadMark {
 			}
 			r.Count++
 			var names []string
-			codec.Mentions(e.Text, func(n string) { names = append(names, n) })
+			codec.Mentions(currentText(events, int64(i)), func(n string) { names = append(names, n) })
 			if slices.Contains(names, u) {
 				r.Mentions++
 			}
@@ -171,4 +212,34 @@ func bruteReads(events []*codec.Event) map[string]*codec.ReadMark {
 		out[u] = r
 	}
 	return out
+}
+
+// currentText is the text of the message at cursor after the edits and
+// delete of its author that follow it: empty once deleted.
+func currentText(events []*codec.Event, cursor int64) string {
+	m := events[cursor]
+	text := m.Text
+	for _, e := range events[cursor+1:] {
+		if e.Cursor != cursor || e.User != m.User {
+			continue
+		}
+		switch e.Type {
+		case codec.Edit:
+			text = e.Text
+		case codec.Delete:
+			return ""
+		}
+	}
+	return text
+}
+
+// deleted reports whether the message at cursor has been deleted by its
+// author in events.
+func deleted(events []*codec.Event, cursor int64) bool {
+	for _, e := range events[cursor+1:] {
+		if e.Type == codec.Delete && e.Cursor == cursor && e.User == events[cursor].User {
+			return true
+		}
+	}
+	return false
 }

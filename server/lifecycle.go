@@ -29,7 +29,7 @@ func (c *conn) change(f *protocol.ClientFrame) error {
 	typ := codec.EventType(f.Op)
 	ctx, cancel := context.WithTimeout(context.Background(), c.srv.cfg.ReadTimeout)
 	defer cancel()
-	m, err := c.srv.message(ctx, f.Room, f.ID)
+	m, at, err := c.srv.message(ctx, f.Room, f.ID)
 	if err != nil {
 		return err
 	}
@@ -43,32 +43,36 @@ func (c *conn) change(f *protocol.ClientFrame) error {
 	e.ID = f.ID
 	switch typ {
 	case codec.Edit:
-		e.Text = *f.Text
+		e.Text, e.Cursor = *f.Text, at
+	case codec.Delete:
+		e.Cursor = at // where the rooms' fold finds the message's mentions
 	case codec.React:
 		e.Emoji, e.On = f.Emoji, *f.On
 	}
 	return c.writeAck(e, f.Ref)
 }
 
-// message returns the current state of message id of room, or nil if it is
-// not among the room's last codec.HistoryLimit messages: from the hub's
-// copy of the room when its ring holds the message, and otherwise from the
-// log, read from where the room's row says those messages begin.
-func (s *Server) message(ctx context.Context, room, id string) (*protocol.Change, error) {
+// message returns the current state of message id of room and its cursor,
+// or nil if it is not among the room's last codec.HistoryLimit messages:
+// from the hub's copy of the room when its ring holds the message, and
+// otherwise from the log, read from where the room's row says those
+// messages begin.
+func (s *Server) message(ctx context.Context, room, id string) (*protocol.Change, int64, error) {
 	var m *protocol.Change
+	var at int64
 	found := false
-	s.hub.Copy(room, func(r fanout.Room) { m, found = r.Message(id) })
+	s.hub.Copy(room, func(r fanout.Room) { m, at, found = r.Message(id) })
 	if found {
-		return m, nil
+		return m, at, nil
 	}
 	_, last := s.hub.Seen(room)
 	row, err := s.roomAt(ctx, room, last)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	from, _ := row.HistoryFrom(codec.HistoryLimit)
 	if from < 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	var entries []protocol.Entry
 	seen := false
@@ -80,13 +84,13 @@ func (s *Server) message(ctx context.Context, room, id string) (*protocol.Change
 		return true
 	})
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, 0, unavailable(err)
 	}
 	if len(entries) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if c := protocol.Changes(entries)[id]; c != nil {
-		return c, nil
+		return c, entries[0].Cursor, nil
 	}
-	return &protocol.Change{User: entries[0].Event.User, Text: entries[0].Event.Text}, nil
+	return &protocol.Change{User: entries[0].Event.User, Text: entries[0].Event.Text}, entries[0].Cursor, nil
 }

@@ -214,3 +214,53 @@ func TestUnreadAcrossTabsAndServers(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// TestUnreadFollowsEditsAndDeletes: mentions count the unread messages
+// whose latest text mentions the user, so an edit that adds or takes back
+// a mention, and a delete, move them, and the user is told at once; an
+// edit that changes no one's mentions tells no one. The count stays: a
+// deleted message is still one of the room's messages.
+func TestUnreadFollowsEditsAndDeletes(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, server.Config{})
+	alice := testenv.Dial(t, s.http.URL, "alice")
+	alice.KeepUnread = true
+	alice.Send(frame{"op": "join", "room": "lobby"})
+	alice.Expect("snapshot", frame{"room": "lobby"})
+	aj, _ := alice.ExpectEvent("lobby", "join", "alice")
+	expectUnread(alice, "lobby", 0, 0, aj)
+	bob := testenv.Dial(t, s.http.URL, "bob")
+	bob.Send(frame{"op": "join", "room": "lobby"})
+	bob.Expect("snapshot", frame{"room": "lobby"})
+	bob.ExpectEvent("lobby", "join", "bob")
+	alice.ExpectEvent("lobby", "join", "bob")
+
+	post := func(ref int, text string) (cursor int64, id string) {
+		t.Helper()
+		bob.Send(frame{"op": "send", "room": "lobby", "text": text, "ref": ref})
+		cursor = bob.AckAndEvent(ref, "message")
+		_, ev := alice.ExpectEvent("lobby", "message", "bob")
+		return cursor, ev["id"].(string)
+	}
+	change := func(ref int, f frame, typ string) {
+		t.Helper()
+		f["room"], f["ref"] = "lobby", ref
+		bob.Send(f)
+		bob.AckAndEvent(ref, typ)
+		alice.ExpectEvent("lobby", typ, "bob")
+	}
+	_, plain := post(1, "plain")
+	expectUnread(alice, "lobby", 1, 0, aj)
+	change(2, frame{"op": "edit", "id": plain, "text": "now @alice"}, "edit")
+	expectUnread(alice, "lobby", 1, 1, aj)
+	change(3, frame{"op": "edit", "id": plain, "text": "now @alice again"}, "edit")
+	alice.Send(frame{"op": "ping", "ref": "p1"})
+	alice.Expect("pong", frame{"ref": "p1"}) // no unread frame: nothing changed
+	change(4, frame{"op": "edit", "id": plain, "text": "no one"}, "edit")
+	expectUnread(alice, "lobby", 1, 0, aj)
+	_, hi := post(5, "hi @alice")
+	expectUnread(alice, "lobby", 2, 1, aj)
+	change(6, frame{"op": "delete", "id": hi}, "delete")
+	expectUnread(alice, "lobby", 2, 0, aj)
+	unreadAPI(t, s.http.URL, "alice", fmt.Sprintf(`{"user":"alice","rooms":[{"room":"lobby","count":2,"mentions":0,"cursor":%d}]}`, aj))
+}

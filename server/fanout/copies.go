@@ -241,8 +241,8 @@ func (p *hubPartition) pruneCopies(now time.Time) {
 
 // Message returns the current state of the room's message id as the copy's
 // ring has it (its text, author and deletion after the edits and deletes in
-// the ring), and whether the ring holds the message.
-func (r Room) Message(id string) (*protocol.Change, bool) {
+// the ring), its cursor, and whether the ring holds the message.
+func (r Room) Message(id string) (*protocol.Change, int64, bool) {
 	ring := r.c.ring
 	for i := len(ring) - 1; i >= 0; i-- {
 		if e := ring[i].Event; e.Type == codec.Message && e.ID == id {
@@ -250,8 +250,8 @@ func (r Room) Message(id string) (*protocol.Change, bool) {
 			if c == nil {
 				c = &protocol.Change{User: e.User, Text: e.Text}
 			}
-			return c, true
+			return c, ring[i].Cursor, true
 		}
 	}
-	return nil, false
+	return nil, 0, false
 }

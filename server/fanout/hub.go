@@ -193,8 +193,9 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	var unread *unreadFrames
 	refused, checked := false, false
 	if c := p.copies[room]; c != nil {
+		before, found := mentionedBefore(c.row, e)
 		refused, checked = c.apply(e, cursor), true
-		unread = unreadOf(c.row, e)
+		unread = unreadOf(c.row, e, before, found)
 	} else if w := p.waiting[room]; w != nil {
 		w.add(e, cursor)
 		if w.full() {

@@ -1,7 +1,10 @@
 package fanout
 
 import (
+	"slices"
+
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/processors"
 	"github.com/chatstate/chatstate/server/protocol"
 )
 
@@ -19,16 +22,52 @@ type unreadFrames struct {
 	row    *codec.RoomState
 	e      *codec.Event
 	frames map[string][]byte
+	// remention are the users whose mentions an edit or delete changed.
+	remention []string
+}
+
+// mentionedBefore returns, for an edit or delete about to be folded into
+// row, the users its message mentions before it, and whether the row's
+// latest messages hold the message; unreadOf takes them after the fold.
+func mentionedBefore(row *codec.RoomState, e *codec.Event) ([]string, bool) {
+	if e.Type != codec.Edit && e.Type != codec.Delete || e.Cursor <= 0 {
+		return nil, false
+	}
+	if m := processors.LatestAt(row, e.Cursor); m != nil {
+		return m.Mentioned, true
+	}
+	return nil, false
 }
 
 // unreadOf returns the unread frames of e, folded into row: a message
 // changes the read state of every user with some but its author, a read
-// that of its user.
-func unreadOf(row *codec.RoomState, e *codec.Event) *unreadFrames {
-	if len(row.Reads) == 0 || e.Type != codec.Message && e.Type != codec.Read && e.Type != codec.Join {
+// that of its user, an edit or delete the mentions of the users its
+// message mentions no more or now does (before, found: mentionedBefore).
+func unreadOf(row *codec.RoomState, e *codec.Event, before []string, found bool) *unreadFrames {
+	if len(row.Reads) == 0 {
 		return nil
 	}
-	return &unreadFrames{row: row, e: e}
+	switch e.Type {
+	case codec.Message, codec.Read, codec.Join:
+		return &unreadFrames{row: row, e: e}
+	case codec.Edit, codec.Delete:
+		m := processors.LatestAt(row, e.Cursor)
+		if !found || m == nil {
+			return nil
+		}
+		var changed []string
+		for _, u := range slices.Concat(before, m.Mentioned) {
+			in := slices.Contains(before, u) != slices.Contains(m.Mentioned, u)
+			if r := row.Reads[u]; in && r != nil && r.Cursor < m.Cursor && !slices.Contains(changed, u) {
+				changed = append(changed, u)
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		return &unreadFrames{row: row, e: e, remention: changed}
+	}
+	return nil
 }
 
 // forSubscription returns the unread frame that follows the event for one
@@ -54,8 +93,19 @@ func (u *unreadFrames) frame(user string) []byte {
 	if u == nil {
 		return nil
 	}
-	if u.e.Type == codec.Message && user == u.e.User || u.e.Type == codec.Read && user != u.e.User {
-		return nil
+	switch u.e.Type {
+	case codec.Message:
+		if user == u.e.User {
+			return nil
+		}
+	case codec.Read:
+		if user != u.e.User {
+			return nil
+		}
+	case codec.Edit, codec.Delete:
+		if !slices.Contains(u.remention, user) {
+			return nil
+		}
 	}
 	return u.encode(user)
 }
