@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -92,6 +93,19 @@ func TestHTTPAPI(t *testing.T) {
 	getJSON(t, fmt.Sprintf("%s/api/rooms/news/events?after=%d", base, int64(next)), &ev)
 	if len(ev.Events) != 1 || ev.Events[0].Cursor != cursors[2] || ev.Events[0].Event["room"] != "news" {
 		t.Fatalf("second page %+v", ev)
+	}
+	// Past the end, and after the largest cursor: nothing, nothing cut off.
+	for _, after := range []int64{int64(cursors[2]), math.MaxInt64} {
+		var page map[string]any
+		if st := getJSON(t, fmt.Sprintf("%s/api/rooms/news/events?after=%d", base, after), &page); st != 200 || fmt.Sprint(page["events"]) != "[]" || page["truncated"] != false || page["next"] != float64(after) {
+			t.Fatalf("events after %d: %d %v", after, st, page)
+		}
+	}
+	// A room never seen answers 404, as GET /api/rooms/{room} does, which a
+	// private room asked about without the key answers too.
+	var never map[string]any
+	if st := getJSON(t, base+"/api/rooms/never/events", &never); st != 404 || fmt.Sprint(never["error"]) != "map[code:not_found message:room never was never seen]" {
+		t.Fatalf("events of a room never seen: %d %v", st, never)
 	}
 
 	testenv.WaitFor(t, 20*time.Second, func() error {

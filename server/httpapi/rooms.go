@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,7 +64,7 @@ func (a *API) getRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if row.Cursor < 0 {
-		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name))
+		WriteError(w, neverSeen(name))
 		return
 	}
 	if a.hidden(w, r, row, name) {
@@ -91,12 +92,16 @@ func (a *API) roomEvents(w http.ResponseWriter, r *http.Request) {
 		var limit int
 		limit, e = intParam(r, "limit", 100, 1, 1000)
 		if e == nil {
-			if private, err := a.privateRoom(r.Context(), name); err != nil {
+			var private, seen bool
+			err := a.peek(r.Context(), name, func(row *codec.RoomState) {
+				private, seen = row != nil && row.Private, row != nil && row.Cursor >= 0
+			})
+			if err != nil {
 				e = protocol.AsError(err)
 			} else if private && !a.keyed(r) {
-				e = protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name)
+				e = neverSeen(name)
 			} else {
-				a.serveEvents(w, r.Context(), name, after, limit)
+				a.serveEvents(w, r.Context(), name, after, limit, seen)
 				return
 			}
 		}
@@ -104,24 +109,45 @@ func (a *API) roomEvents(w http.ResponseWriter, r *http.Request) {
 	WriteError(w, e)
 }
 
-func (a *API) serveEvents(w http.ResponseWriter, ctx context.Context, room string, after int64, limit int) {
+// neverSeen is the answer about a room never seen, and about a private
+// room asked about without the key: the same, so that it tells nothing.
+func neverSeen(room string) *protocol.Error {
+	return protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", room)
+}
+
+// serveEvents answers a page of the room's events after after. A room
+// that neither the server's row (seen) nor the log knows answers 404, as
+// GET /api/rooms/{room} does: the row may lag the log by a moment, so
+// events found in the log are answered all the same.
+func (a *API) serveEvents(w http.ResponseWriter, ctx context.Context, room string, after int64, limit int, seen bool) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.ReadTimeout)
 	defer cancel()
 	events := []protocol.Entry{}
-	next := after
-	start, last, err := a.cfg.Reader.Scan(ctx, room, after+1, after+scanLimit, func(e logread.Entry) bool {
-		if e.Event.Type == codec.Read {
-			return true // a read marker is its user's own business
+	next, truncated, found := after, false, false
+	if after < math.MaxInt64 { // nothing can follow the largest cursor
+		to := after + min(scanLimit, math.MaxInt64-after)
+		start, last, err := a.cfg.Reader.Scan(ctx, room, after+1, to, func(e logread.Entry) bool {
+			found = true
+			if e.Event.Type == codec.Read {
+				return true // a read marker is its user's own business
+			}
+			events = append(events, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
+			return len(events) < limit
+		})
+		if err != nil {
+			WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+			return
 		}
-		events = append(events, protocol.Entry{Cursor: e.Cursor, Event: e.Event.Public()})
-		return len(events) < limit
-	})
-	if err != nil {
-		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+		if !seen && !found {
+			WriteError(w, neverSeen(room))
+			return
+		}
+		next, truncated = max(next, last), start > after+1
+	} else if !seen {
+		WriteError(w, neverSeen(room))
 		return
 	}
-	next = max(next, last)
-	WriteJSON(w, http.StatusOK, map[string]any{"events": protocol.Current(events), "next": next, "truncated": start > after+1})
+	WriteJSON(w, http.StatusOK, map[string]any{"events": protocol.Current(events), "next": next, "truncated": truncated})
 }
 
 func (a *API) postMessage(w http.ResponseWriter, r *http.Request) {

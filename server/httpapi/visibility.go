@@ -41,15 +41,8 @@ func (a *API) hidden(w http.ResponseWriter, r *http.Request, row *codec.RoomStat
 	if row == nil || !row.Private || a.keyed(r) {
 		return false
 	}
-	WriteError(w, protocol.Errorf(protocol.CodeNotFound, "room %s was never seen", name))
+	WriteError(w, neverSeen(name))
 	return true
-}
-
-// privateRoom reports whether the room is private now, as the server sees
-// it (the view brought up to its tail).
-func (a *API) privateRoom(ctx context.Context, name string) (private bool, err error) {
-	err = a.peek(ctx, name, func(row *codec.RoomState) { private = row != nil && row.Private })
-	return private, err
 }
 
 // peek runs fn on the room's row through Config.Peek, or Config.Room.
