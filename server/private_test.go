@@ -89,4 +89,46 @@ func TestPrivateRoomsOverHTTP(t *testing.T) {
 	bob := s.dial("bob")
 	bob.Send(frame{"op": "join", "room": "shut", "ref": 3})
 	bob.Expect("error", frame{"code": "forbidden", "ref": 3})
+
+	// The user endpoints do not name the private room without the key
+	// either: not in a user's rooms, the list's or their own, nor in their
+	// read state.
+	type user struct {
+		Rooms []string `json:"rooms"`
+	}
+	testenv.WaitFor(t, 10*time.Second, func() error {
+		var one, keyed user
+		var all struct{ Users []user }
+		var unread struct{ Rooms []struct{ Room string } }
+		getKeyed(t, s.http.URL+"/api/users/alice", "", &one)
+		getKeyed(t, s.http.URL+"/api/users/alice", "k", &keyed)
+		getKeyed(t, s.http.URL+"/api/users?online=true&prefix=alice", "", &all)
+		getKeyed(t, s.http.URL+"/api/users/alice/unread", "", &unread)
+		var unreadRooms []string
+		for _, r := range unread.Rooms {
+			unreadRooms = append(unreadRooms, r.Room)
+		}
+		if !slices.Equal(one.Rooms, []string{"open"}) || !slices.Equal(keyed.Rooms, []string{"open", "shut"}) ||
+			len(all.Users) != 1 || !slices.Equal(all.Users[0].Rooms, []string{"open"}) || !slices.Equal(unreadRooms, []string{"open"}) {
+			return fmt.Errorf("alice without the key %v, in the list %v, unread %v; with the key %v", one.Rooms, all.Users, unreadRooms, keyed.Rooms)
+		}
+		var keyedUnread struct{ Rooms []struct{ Room string } }
+		getKeyed(t, s.http.URL+"/api/users/alice/unread", "k", &keyedUnread)
+		if len(keyedUnread.Rooms) != 2 {
+			return fmt.Errorf("unread with the key %v", keyedUnread)
+		}
+		return nil
+	})
+	// The unkeyed users list's tag moves when a room of theirs turns public.
+	var before struct{ Users []user }
+	_, tag1 := getKeyed(t, s.http.URL+"/api/users?prefix=alice", "", &before)
+	act(t, alice, frame{"op": "settings", "room": "shut", "private": false, "ref": 4}, "settings")
+	testenv.WaitFor(t, 10*time.Second, func() error {
+		var after struct{ Users []user }
+		_, tag2 := getKeyed(t, s.http.URL+"/api/users?prefix=alice", "", &after)
+		if tag2 == tag1 || len(after.Users) != 1 || !slices.Equal(after.Users[0].Rooms, []string{"open", "shut"}) {
+			return fmt.Errorf("after shut turned public: %v (tag %s, before %s)", after.Users, tag2, tag1)
+		}
+		return nil
+	})
 }

@@ -34,7 +34,13 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, e)
 		return
 	}
-	tag := a.listETag(a.cfg.Users.Version, "users", prefix, strconv.Itoa(limit), online)
+	// Without the key the answer also depends on which rooms are private
+	// (their names are left out), so its tag follows the rooms table too.
+	version := a.cfg.Users.Version
+	if !a.keyed(r) {
+		version = joinVersions(a.cfg.Users.Version, a.cfg.Rooms.Version)
+	}
+	tag := a.listETag(version, "users", prefix, strconv.Itoa(limit), online, a.visibility(r))
 	if tag.unchanged(w, r) {
 		return
 	}
@@ -43,9 +49,13 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
+	filter := a.roomFilter(r)
 	out := make([]api.UserJSON, len(rows))
 	for i, u := range rows {
-		out[i] = api.UserOf(u)
+		if out[i], err = filter.user(u); err != nil {
+			WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+			return
+		}
 	}
 	tag.write(w, map[string]any{"users": out})
 }
@@ -65,7 +75,12 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, protocol.Errorf(protocol.CodeNotFound, "user %s was never seen", name))
 		return
 	}
-	WriteJSON(w, http.StatusOK, api.UserOf(u))
+	out, err := a.roomFilter(r).user(u)
+	if err != nil {
+		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
+		return
+	}
+	WriteJSON(w, http.StatusOK, out)
 }
 
 // getUnread answers a user's read state in every room of theirs.
@@ -82,11 +97,24 @@ func (a *API) getUnread(w http.ResponseWriter, r *http.Request) {
 	}
 	var out api.UnreadJSON
 	if err == nil {
-		out, err = api.UnreadOf(u, a.cfg.Rooms.Get)
+		out, err = a.roomFilter(r).unread(u)
 	}
 	if err != nil {
 		WriteError(w, protocol.Errorf(protocol.CodeUnavailable, "%v", err))
 		return
 	}
 	WriteJSON(w, http.StatusOK, out)
+}
+
+// joinVersions is the version of an answer read from two tables: both
+// versions, read in turn.
+func joinVersions(first, second func() (string, error)) func() (string, error) {
+	return func() (string, error) {
+		a, err := first()
+		if err != nil {
+			return "", err
+		}
+		b, err := second()
+		return a + "+" + b, err
+	}
 }
