@@ -35,9 +35,17 @@ func Check(s *codec.RoomState, e *codec.Event) error {
 		s = codec.NewRoomState(e.Room)
 	}
 	u := e.User
-	switch e.Type {
-	case codec.Join:
+	switch {
+	case e.Type == codec.Join:
 		return checkJoin(s, e)
+	case s.DM == nil && codec.IsDMName(s.Room):
+		// Only a direct join opens a room of that name: a message posted
+		// over HTTP first would take the name from the pair it belongs to.
+		return refuse("a room named %s is opened by a direct message only", s.Room)
+	case s.DM != nil && !slices.Contains(s.DM, u):
+		return refuse("room %s is the direct room of two others", s.Room)
+	}
+	switch e.Type {
 	case codec.Message, codec.Edit, codec.React:
 		if slices.Contains(s.Banned, u) {
 			return refuse("%s is banned from room %s", u, s.Room)
@@ -96,11 +104,13 @@ func checkJoin(s *codec.RoomState, e *codec.Event) error {
 		}
 		return nil
 	case e.Target != "":
-		if s.Cursor >= 0 {
+		// Created: an event was applied. Refused records move the row's
+		// cursor but make no room, so they cannot block a direct room.
+		if s.Created != "" {
 			return refuse("room %s exists and is not a direct room", s.Room)
 		}
 		return nil
-	case codec.IsDMName(s.Room) && s.Cursor < 0:
+	case codec.IsDMName(s.Room) && s.Created == "":
 		return refuse("a room named %s is opened by a direct message only", s.Room)
 	}
 	if s.Private && !MayEnter(s, u) {

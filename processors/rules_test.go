@@ -228,12 +228,36 @@ func TestDirectRooms(t *testing.T) {
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("row\n got  %s\n want %s", js(t, s), js(t, want))
 	}
-	// A direct join of a room that exists and is not direct is refused.
+	// In a direct room, a message of anyone but its two is refused (one
+	// posted over HTTP with the API key as a third user).
+	msg := func(room, user string) *codec.Event {
+		return &codec.Event{V: 1, ID: "m", Type: codec.Message, Room: room, User: user, TS: ts(0), Text: "hi"}
+	}
+	if _, _, err := processors.FoldRoom(s, msg(room, "mallory"), 8); !errors.Is(err, processors.ErrRefused) {
+		t.Fatalf("a third user's message in a direct room: %v", err)
+	}
+	if _, _, err := processors.FoldRoom(s, msg(room, "bob"), 9); err != nil {
+		t.Fatalf("bob's message in his direct room: %v", err)
+	}
+	// A message cannot take the name of a direct room not yet opened, and
+	// the refused record does not keep the pair from opening it.
 	other := codec.DMRoom("alice", "carol")
-	s2, _, _ := processors.FoldRoom(nil, &codec.Event{V: 1, ID: "m", Type: codec.Message, Room: other, User: "x", TS: ts(0), Text: "hi"}, 0)
+	s2, _, err := processors.FoldRoom(nil, msg(other, "mallory"), 0)
+	if !errors.Is(err, processors.ErrRefused) || s2.Created != "" {
+		t.Fatalf("a message opening a direct room's name: %v, row %s", err, js(t, s2))
+	}
 	e := joinOf(other, "alice", "a1", 1)
 	e.Target = "carol"
-	if _, _, err := processors.FoldRoom(s2, e, 1); !errors.Is(err, processors.ErrRefused) {
+	if s2, _, err = processors.FoldRoom(s2, e, 1); err != nil || len(s2.DM) != 2 {
+		t.Fatalf("the direct join after a refused record: %v, row %s", err, js(t, s2))
+	}
+	// A direct join of a room that exists and is not direct (a row folded
+	// before messages were refused there) is refused.
+	s3 := codec.NewRoomState(codec.DMRoom("alice", "dave"))
+	s3.Cursor, s3.Created = 0, ts(0)
+	e = joinOf(s3.Room, "alice", "a1", 1)
+	e.Target = "dave"
+	if _, _, err := processors.FoldRoom(s3, e, 1); !errors.Is(err, processors.ErrRefused) {
 		t.Fatalf("direct join of a room with events: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -70,4 +71,34 @@ func TestDirectRoomFromBothSides(t *testing.T) {
 	alice.Send(frame{"op": "dm", "user": "bob", "ref": 7})
 	alice.Expect("snapshot", frame{"ref": 7, "room": room, "messages": 1})
 	bob.Quiet(300 * time.Millisecond)
+}
+
+// TestPostCannotTakeADirectRoom: a message posted over HTTP (with the API
+// key, as any user) to the name of a direct room not yet opened is refused
+// with 403 and writes nothing, so the pair can still open it; once open, a
+// post as a third user is refused too, and as one of the two it is taken.
+func TestPostCannotTakeADirectRoom(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, server.Config{APIKey: "k"})
+	room := codec.DMRoom("carl", "dora")
+	url := s.http.URL + "/api/rooms/" + room + "/messages"
+	if st, out := post(t, url, "k", `{"user":"mallory","text":"mine now"}`); st != 403 || out["error"].(map[string]any)["code"] != "forbidden" {
+		t.Fatalf("post to a direct room not yet opened: %d %v", st, out)
+	}
+	carl := s.dial("carl")
+	carl.Send(frame{"op": "dm", "user": "dora", "ref": 1})
+	carl.Expect("snapshot", frame{"ref": 1, "room": room, "cursor": -1})
+	carl.ExpectEvent(room, "join", "carl")
+	carl.ExpectEvent(room, "invite", "carl")
+	testenv.WaitFor(t, 10*time.Second, func() error {
+		st, out := post(t, url, "k", `{"user":"mallory","text":"let me in"}`)
+		if st != 403 {
+			return fmt.Errorf("a third user's post to an open direct room: %d %v", st, out)
+		}
+		return nil
+	})
+	if st, out := post(t, url, "k", `{"user":"dora","text":"hi carl"}`); st != 200 {
+		t.Fatalf("dora's post: %d %v", st, out)
+	}
+	carl.ExpectEvent(room, "message", "dora")
 }
