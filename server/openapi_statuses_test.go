@@ -145,4 +145,18 @@ func (c *apiChecker) notReady(t *testing.T, kcfg kafka.Config) {
 	} {
 		c3.do(t, k)
 	}
+	// A server process still waiting for Kafka at its start (Starting).
+	hs4 := httptest.NewServer(server.NewStarting("waiting for Kafka at k:9092"))
+	defer hs4.Close()
+	c4 := &apiChecker{base: hs4.URL, doc: c.doc, router: c.router, seen: c.seen, statuses: c.statuses}
+	for _, k := range []apiCall{
+		{method: "GET", target: "/", status: 503},
+		{method: "GET", target: "/metrics", status: 200},
+		{method: "GET", target: "/api/openapi.json", status: 200},
+		{method: "GET", target: "/healthz", status: 200},
+		{method: "GET", target: "/readyz", status: 503},
+		{method: "GET", target: "/api/rooms", status: 503},
+	} {
+		c4.do(t, k)
+	}
 }

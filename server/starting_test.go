@@ -5,12 +5,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/chatstate/chatstate/api"
 	"github.com/chatstate/chatstate/server"
 )
 
-// TestStartingAnswersUntilServe: before Serve, /healthz is 200 and
+// TestStartingAnswersUntilServe: before Serve, /healthz is 200, /metrics
+// the metrics with chatstate_ready 0, /api/openapi.json the document, and
 // everything else 503 unavailable with the latest reason, in the API's
 // error shape; after it, the given handler answers everything.
 func TestStartingAnswersUntilServe(t *testing.T) {
@@ -40,6 +43,12 @@ func TestStartingAnswersUntilServe(t *testing.T) {
 	}
 	if code, body := get("GET", "/healthz"); code != 200 || body != "{\"status\":\"ok\"}\n" {
 		t.Errorf("healthz: %d %q", code, body)
+	}
+	if code, body := get("GET", "/metrics"); code != 200 || !strings.Contains(body, "\nchatstate_ready 0\n") || !strings.Contains(body, "\nchatstate_connections 0\n") {
+		t.Errorf("metrics: %d %q", code, body)
+	}
+	if code, body := get("GET", "/api/openapi.json"); code != 200 || body != string(api.OpenAPI) {
+		t.Errorf("openapi: %d, %d bytes", code, len(body))
 	}
 	for _, tc := range []struct{ name, method, path string }{
 		{"readyz", "GET", "/readyz"},

@@ -93,7 +93,7 @@ func Register(m *http.ServeMux, cfg Config) *API {
 	m.HandleFunc("GET /api/users/{user}", a.ready_(a.getUser))
 	m.HandleFunc("GET /api/users/{user}/unread", a.ready_(a.getUnread))
 	m.HandleFunc("/api/", a.apiFallback)
-	m.HandleFunc("GET /api/openapi.json", serveOpenAPI)
+	m.HandleFunc("GET /api/openapi.json", ServeOpenAPI)
 	return a
 }
 
@@ -138,8 +138,9 @@ func (a *API) serveReady(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "epoch": a.cfg.Epoch})
 }
 
-// serveOpenAPI serves the OpenAPI 3 document of the HTTP API.
-func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+// ServeOpenAPI serves the OpenAPI 3 document of the HTTP API, from the
+// start of the process: it needs nothing of the server.
+func ServeOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	http.ServeContent(w, r, "openapi.json", time.Time{}, bytes.NewReader(api.OpenAPI))
 }
