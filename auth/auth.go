@@ -35,21 +35,26 @@ func Mint(secret, user string, ttl time.Duration) (string, error) {
 }
 
 // Verify checks token against secret and returns the user it names. It
-// refuses any algorithm but HS256, a missing or past expiry, and a subject
-// that is not a valid user name; the error wraps ErrToken and never contains
+// refuses any algorithm but HS256, a missing or past expiry, a date that
+// is not a JSON number, and a subject that is not a valid user name; the error wraps ErrToken and never contains
 // the token.
 func Verify(secret, token string) (string, error) {
 	if token == "" {
 		return "", fmt.Errorf("%w: no token", ErrToken)
 	}
-	var claims jwt.RegisteredClaims
+	// MapClaims rather than RegisteredClaims: the latter's dates take a
+	// number written as a string ("exp": "1700000000"), which RFC 7519's
+	// NumericDate is not; MapClaims refuses a date of any type but a
+	// number, and a subject of any type but a string.
+	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return []byte(secret), nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(5*time.Second))
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrToken, err)
 	}
-	if !codec.ValidName(claims.Subject) {
+	sub, err := claims.GetSubject()
+	if err != nil || !codec.ValidName(sub) {
 		return "", fmt.Errorf("%w: sub is not a valid user name", ErrToken)
 	}
-	return claims.Subject, nil
+	return sub, nil
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,17 @@ func TestMintVerify(t *testing.T) {
 	noExp, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice"}).SignedString([]byte("s3cret"))
 	badSub, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "no good", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte("s3cret"))
 	expired, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(-time.Hour).Unix()}).SignedString([]byte("s3cret"))
+	sign := func(c jwt.MapClaims) string {
+		s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte("s3cret"))
+		return s
+	}
+	later := time.Now().Add(time.Hour).Unix()
+	expString := sign(jwt.MapClaims{"sub": "alice", "exp": strconv.FormatInt(later, 10)})
+	nbfString := sign(jwt.MapClaims{"sub": "alice", "exp": later, "nbf": "0"})
+	subNumber := sign(jwt.MapClaims{"sub": 7, "exp": later})
+	if u, err := Verify("s3cret", sign(jwt.MapClaims{"sub": "alice", "exp": float64(later) + 0.5})); err != nil || u != "alice" {
+		t.Fatalf("a fractional exp, a NumericDate too: %q %v", u, err)
+	}
 	for _, tc := range []struct{ name, secret, token string }{
 		{"empty", "s3cret", ""},
 		{"garbage", "s3cret", "a.b.c"},
@@ -30,6 +42,9 @@ func TestMintVerify(t *testing.T) {
 		{"no exp", "s3cret", noExp},
 		{"expired", "s3cret", expired},
 		{"bad sub", "s3cret", badSub},
+		{"exp a string", "s3cret", expString},
+		{"nbf a string", "s3cret", nbfString},
+		{"sub a number", "s3cret", subNumber},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u, err := Verify(tc.secret, tc.token)
