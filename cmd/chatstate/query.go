@@ -37,12 +37,10 @@ func withTable[T any](c *cli.Context, mk func(kafka.Config, string, ...views.Opt
 	if err := positive(c, "timeout"); err != nil {
 		return err
 	}
-	kcfg, err := kafkaConfig(c, "")
+	// A clear, quick reason when the brokers are out of reach or refuse
+	// us; every client below ends with the command.
+	kcfg, err := oneShotKafka(c)
 	if err != nil {
-		return err
-	}
-	// A clear, quick reason when the brokers are out of reach or refuse us.
-	if err := kafka.Ping(kcfg); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "chatstate-query-")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -20,7 +21,7 @@ func rebuildCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "rebuild even though retention deleted the start of the events topic"},
 		},
 		Action: func(c *cli.Context) error {
-			kcfg, err := kafkaConfig(c, "")
+			kcfg, err := oneShotKafka(c)
 			if err != nil {
 				return err
 			}
@@ -38,6 +39,11 @@ func rebuildCommand() *cli.Command {
 			if err := plan.Execute(c.Context, c.Bool("force")); err != nil {
 				if errors.Is(err, replay.ErrTruncated) {
 					return fmt.Errorf("%w; run with --force to rebuild anyway", err)
+				}
+				if c.Context.Err() != nil {
+					// Each step can be done again: a second rebuild
+					// plans what is left and finishes it.
+					return fmt.Errorf("%w part way through the rebuild: run chatstate rebuild again before starting the processors", context.Cause(c.Context))
 				}
 				return err
 			}
