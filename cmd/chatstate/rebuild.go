@@ -13,9 +13,10 @@ import (
 func rebuildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "rebuild",
-		Usage: "reset the processors' groups and clear the tables, so that the next processors recompute them from the log",
-		Description: "Refuses while processors of the groups run. Deletes both consumer groups, the records of the\n" +
-			"presence topic, and writes a tombstone for every key of both tables; then start the processors.",
+		Usage: "reset the rooms and users groups and clear their tables, so that the next processors recompute them from the log",
+		Description: "Refuses while a processor of any of the three groups (rooms, users, servers) runs. Deletes the rooms\n" +
+			"and users consumer groups and the records of the presence topic, and writes a tombstone for every key\n" +
+			"of the rooms and users tables; the servers group and table are kept. Then start the processors.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Usage: "print what would be done and change nothing"},
 			&cli.BoolFlag{Name: "force", Usage: "rebuild even though retention deleted the start of the events topic"},
