@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -47,10 +48,16 @@ func (cn *conn) close() {
 	_ = cn.ws.Close()
 }
 
-// dial opens a connection and reads its hello.
+// dial opens a connection and reads its hello. It returns ctx's error as
+// soon as ctx is done, whatever the server does.
 func (c *Client) dial(ctx context.Context) (*conn, error) {
-	ws, resp, err := c.opts.Dialer.DialContext(ctx, c.endpoint, c.opts.Header)
+	d, release := closedWith(ctx, c.opts.Dialer)
+	ws, resp, err := d.DialContext(ctx, c.endpoint, c.opts.Header)
+	release()
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		if resp != nil {
 			return nil, handshakeError(resp, err)
 		}
@@ -75,6 +82,51 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		return nil, ctx.Err()
 	}
 	return nil, fmt.Errorf("client: hello: %w", err)
+}
+
+// closedWith returns a copy of d whose connections are closed when ctx is
+// done, until release is called. gorilla's upgrade heeds ctx's deadline but
+// not its cancellation: a server that accepts the connection and never
+// answers the upgrade would hold a cancelled dial (a Close, a stopped
+// command) for the whole handshake timeout.
+func closedWith(ctx context.Context, d *websocket.Dialer) (_ *websocket.Dialer, release func()) {
+	var (
+		mu    sync.Mutex
+		stops []func() bool
+	)
+	wrap := func(dial func(context.Context, string, string) (net.Conn, error)) func(context.Context, string, string) (net.Conn, error) {
+		return func(dctx context.Context, network, addr string) (net.Conn, error) {
+			nc, err := dial(dctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			stops = append(stops, context.AfterFunc(ctx, func() { _ = nc.Close() }))
+			mu.Unlock()
+			return nc, nil
+		}
+	}
+	cp := *d
+	switch {
+	case cp.NetDialContext != nil:
+		cp.NetDialContext = wrap(cp.NetDialContext)
+	case cp.NetDial != nil:
+		netDial := cp.NetDial
+		cp.NetDialContext = wrap(func(_ context.Context, network, addr string) (net.Conn, error) { return netDial(network, addr) })
+	default:
+		// gorilla's own dial.
+		cp.NetDialContext = wrap((&net.Dialer{}).DialContext)
+	}
+	if cp.NetDialTLSContext != nil {
+		cp.NetDialTLSContext = wrap(cp.NetDialTLSContext)
+	}
+	return &cp, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, stop := range stops {
+			stop()
+		}
+	}
 }
 
 // handshakeError turns a refused upgrade into the server's *Error when the

@@ -1,11 +1,12 @@
 // Package e2e holds the browser tests of chatstate: Go tests that drive a real
 // headless Chromium through the DevTools protocol (github.com/chromedp/chromedp)
 // against the chat page at GET / and the operator page at GET /ops, served by a
-// real server on the embedded broker with both processors running. Two tests
-// run a module alone in the browser, with the static files served as they
-// are: TestClientModule the WebSocket client (the chatstate-client module of
-// clients/js) against a scripted socket, TestRoomListPollerSkipsUnchangedLists
-// the room list's poller (http.js) against a scripted fetch.
+// real server on the embedded broker with the three processors running. Two
+// tests run a module alone in the browser, with the static files served as
+// they are: TestClientModule the WebSocket client (the chatstate-client module
+// of clients/js) against a scripted socket,
+// TestRoomListPollerSkipsUnchangedLists the room list's poller (http.js)
+// against a scripted fetch.
 //
 // TestWebSocketIsNotCompressed needs no browser: it dials the same stack
 // with a client that offers permessage-deflate and checks that the server

@@ -56,14 +56,17 @@ func (c Config) kgoClient(clientID string) []kgo.Opt {
 			return min(50*time.Millisecond<<min(tries, 4), 500*time.Millisecond)
 		}),
 	}
-	if c.Dial != nil {
-		opts = append(opts, kgo.Dialer(c.Dial))
-	}
 	s := c.Security
 	if r, err := s.resolve(); err == nil {
 		s = r
 	}
-	if s.tls != nil {
+	switch {
+	case c.Dial != nil && s.tls != nil:
+		// kgo refuses a Dialer together with a TLS config.
+		opts = append(opts, kgo.Dialer(tlsDial(c.Dial, s.tls)))
+	case c.Dial != nil:
+		opts = append(opts, kgo.Dialer(c.Dial))
+	case s.tls != nil:
 		opts = append(opts, kgo.DialTLSConfig(s.tls.Clone()))
 	}
 	switch s.SASLMechanism {

@@ -94,17 +94,26 @@ func TestTLS(t *testing.T) {
 		name string
 		sec  kafka.Security
 		ok   bool
+		// Connections made by Config.Dial (WithContext), through which
+		// sarama and kgo dial the TCP connection and do TLS themselves.
+		dial bool
 	}{
-		{"our CA", kafka.Security{CAFile: f.CA}, true},
-		{"skip verify", kafka.Security{InsecureSkipVerify: true}, true},
-		{"another CA", kafka.Security{CAFile: f.OtherCA}, false},
-		{"system roots", kafka.Security{TLS: true}, false},
-		{"plaintext", kafka.Security{}, false},
+		{"our CA", kafka.Security{CAFile: f.CA}, true, false},
+		{"our CA, with Dial", kafka.Security{CAFile: f.CA}, true, true},
+		{"skip verify", kafka.Security{InsecureSkipVerify: true}, true, false},
+		{"another CA", kafka.Security{CAFile: f.OtherCA}, false, false},
+		{"another CA, with Dial", kafka.Security{CAFile: f.OtherCA}, false, true},
+		{"system roots", kafka.Security{TLS: true}, false, false},
+		{"plaintext", kafka.Security{}, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := ensure(t, kafka.Config{Brokers: []string{addr}, Security: tc.sec})
+			cfg := kafka.Config{Brokers: []string{addr}, Security: tc.sec}
+			if tc.dial {
+				cfg = cfg.WithContext(t.Context())
+			}
+			err := ensure(t, cfg)
 			if (err == nil) != tc.ok {
 				t.Fatalf("got %v, want ok=%v", err, tc.ok)
 			}

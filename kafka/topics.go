@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -61,6 +62,13 @@ func (c Config) topicSpecs(repl int) []topicSpec {
 // know yet. It is idempotent and safe to run from several processes at once.
 // Unreachable brokers fail it within seconds, never a hang.
 func EnsureTopics(c Config) error {
+	return EnsureTopicsContext(context.Background(), c)
+}
+
+// EnsureTopicsContext is EnsureTopics whose wait for new topics to spread
+// ends, with ctx's cause, once ctx is done. (The requests themselves take
+// no context: see Config.WithContext for ending those.)
+func EnsureTopicsContext(ctx context.Context, c Config) error {
 	c, err := c.WithDefaults()
 	if err != nil {
 		return err
@@ -110,7 +118,7 @@ func EnsureTopics(c Config) error {
 			return fmt.Errorf("kafka: create topic %s (replication %d): %w", t.name, repl, err)
 		}
 	}
-	return waitTopics(client, names, c.Partitions, topicWait)
+	return waitTopics(ctx, client, names, c.Partitions, topicWait)
 }
 
 // Ping connects to the brokers as c says and asks them for metadata: a
@@ -147,8 +155,8 @@ func connect(c Config) (sarama.Client, error) {
 const topicWait = 30 * time.Second
 
 // waitTopics waits until every broker of client answers metadata of every
-// topic with partitions partitions, each with a leader.
-func waitTopics(client sarama.Client, topics []string, partitions int, timeout time.Duration) error {
+// topic with partitions partitions, each with a leader, or ctx is done.
+func waitTopics(ctx context.Context, client sarama.Client, topics []string, partitions int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		missing := ""
@@ -172,7 +180,11 @@ func waitTopics(client sarama.Client, topics []string, partitions int, timeout t
 		if time.Now().After(deadline) {
 			return fmt.Errorf("kafka: topics not ready within %v: %s", timeout, missing)
 		}
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kafka: waiting for topics: %w (%s)", context.Cause(ctx), missing)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 

@@ -24,10 +24,11 @@
 //
 // # Verify
 //
-// Verify reads a snapshot of both table topics, then folds every retained
-// event, each room only up to the cursor its row reflects and each user's
-// presence in a room only up to the watermark its row records (Applied), and
-// compares field by field. It works against a running system under traffic:
+// Verify reads a snapshot of the rooms and users table topics, then folds
+// every retained event, each room only up to the cursor its row reflects and
+// each user's presence in a room only up to the watermark its row records
+// (Applied), and compares field by field. It works against a running system
+// under traffic:
 //
 //   - Contents are compared at the table's own position, so a row that is
 //     behind the log is not a difference; a row that disagrees with the fold

@@ -94,8 +94,8 @@ func (w *writer) traffic(ctx context.Context, seed int64, rooms, users, n int) {
 	}
 }
 
-// waitCaughtUp waits until both processors have committed everything that
-// is in their input topics.
+// waitCaughtUp waits until the rooms and users processors have committed
+// everything that is in their input topics.
 func waitCaughtUp(t testing.TB, cfg kafka.Config) {
 	t.Helper()
 	client := testenv.KafkaClient(t, cfg.Brokers, cfg.Sarama("test-wait"))

@@ -16,7 +16,7 @@ import (
 	"github.com/chatstate/chatstate/server"
 )
 
-// stack is a broker, both processors and one server behind a real HTTP
+// stack is a broker, the three processors and one server behind a real HTTP
 // listener.
 type stack struct {
 	t        *testing.T

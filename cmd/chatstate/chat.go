@@ -119,12 +119,12 @@ func tailCommand() *cli.Command {
 			defer cancel()
 			cl, err := client.Dial(dctx, opts)
 			if err != nil {
-				return err
+				return stoppedOr(c, err)
 			}
 			defer cl.Close()
 			r, err := cl.Join(dctx, c.String("room"), client.JoinOptions{History: c.Int("history")})
 			if err != nil {
-				return err
+				return stoppedOr(c, err)
 			}
 			p := tailPrinter{json: c.Bool("json"), enc: json.NewEncoder(os.Stdout)}
 			for _, e := range r.Snapshot().Events {
@@ -194,4 +194,13 @@ func (p tailPrinter) entry(e client.Entry) {
 	default:
 		fmt.Printf("%s %s %s\n", ev.TS, ev.User, ev.Type)
 	}
+}
+
+// stoppedOr returns err, or nil if the command was stopped: tail runs until
+// stopped, so a signal while it connects ends it as one later would.
+func stoppedOr(c *cli.Context, err error) error {
+	if c.Context.Err() != nil {
+		return nil
+	}
+	return err
 }

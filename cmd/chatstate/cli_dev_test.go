@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,82 @@ func TestQueriesAndDebugAgainstDev(t *testing.T) {
 		var list struct{ Rooms []map[string]any }
 		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &list) != nil || len(list.Rooms) != 1 || list.Rooms[0]["room"] != "lobby" {
 			t.Errorf("rooms --brokers --prefix --json: %+v", r)
+		}
+	})
+
+	t.Run("rooms ROOM shows the rules", func(t *testing.T) {
+		dial := func(user string) *testenv.Client {
+			tok, err := run(t, "token", "--user", user, "--auth-secret", secret)
+			if err != nil {
+				t.Fatalf("token: %v %s", err, tok)
+			}
+			return testenv.DialQuery(t, d.url, "token="+strings.TrimSpace(tok), user)
+		}
+		alice, bob := dial("alice"), dial("bob")
+		alice.Send(testenv.Frame{"op": "join", "room": "club"})
+		alice.Expect("snapshot", testenv.Frame{"room": "club"})
+		alice.ExpectEvent("club", "join", "alice")
+		bob.Send(testenv.Frame{"op": "join", "room": "club"})
+		bob.Expect("snapshot", testenv.Frame{"room": "club"})
+		alice.ExpectEvent("club", "join", "bob")
+		for i, f := range []testenv.Frame{
+			{"op": "role", "room": "club", "user": "bob", "role": "moderator"},
+			{"op": "settings", "room": "club", "private": true, "topic": "members \"only\""},
+			{"op": "ban", "room": "club", "user": "carol", "on": true},
+			{"op": "mute", "room": "club", "user": "dave", "on": true},
+			{"op": "mute", "room": "club", "user": "erin", "on": true},
+		} {
+			f["ref"] = i
+			alice.Send(f)
+			alice.AckAndEvent(i, f["op"].(string))
+		}
+		// The table has a line for every field of --json, the rules
+		// included, then one per member.
+		want := []string{
+			`room        club`,
+			`cursor      \d+`,
+			`epoch       [0-9a-f]{16}`,
+			`messages    0`,
+			`created     \S+Z`,
+			`updated     \S+Z`,
+			`owner       alice`,
+			`moderators  bob`,
+			`private     yes`,
+			`topic       "members \\"only\\""`,
+			`banned      carol`,
+			`muted       dave, erin`,
+			`members     2`,
+			`  alice \(1 sessions\)`,
+			`  bob \(1 sessions\)`,
+		}
+		var r result
+		testenv.WaitFor(t, 30*time.Second, func() error {
+			r = runSplit(t, nil, "rooms", "club", "--brokers", d.broker)
+			if r.code != 0 || !strings.Contains(r.stdout, "muted       dave, erin") {
+				return fmt.Errorf("rooms club: %+v", r)
+			}
+			return nil
+		})
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		if len(lines) != len(want) {
+			t.Fatalf("rooms club printed %d lines, want %d:\n%s", len(lines), len(want), r.stdout)
+		}
+		for i, w := range want {
+			if !regexp.MustCompile("^" + w + "$").MatchString(lines[i]) {
+				t.Errorf("line %d of rooms club is %q, want %q", i+1, lines[i], w)
+			}
+		}
+		// --json has the same fields, unchanged.
+		var room map[string]any
+		r = runSplit(t, nil, "rooms", "club", "--json", "--brokers", d.broker)
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &room) != nil {
+			t.Fatalf("rooms club --json: %+v", r)
+		}
+		for k, v := range map[string]any{"owner": "alice", "moderators": []any{"bob"}, "private": true, "topic": `members "only"`,
+			"banned": []any{"carol"}, "muted": []any{"dave", "erin"}} {
+			if ok, _ := testenv.JSONEqual(room[k], v); !ok {
+				t.Errorf("rooms club --json: %s is %v, want %v", k, room[k], v)
+			}
 		}
 	})
 

@@ -127,13 +127,13 @@ func TestReasonsInUserWords(t *testing.T) {
 	refused(t, nil, "chatstate: --auth-secret must not be empty", "token", "--user", "ann", "--auth-secret", "")
 	refused(t, nil, "chatstate: --ttl must be positive, got -1s", "token", "--user", "ann", "--auth-secret", "s", "--ttl", "-1s")
 	refused(t, nil, "chatstate: --until-cursor must be 0 or more, got -2", "replay", "--room", "a", "--until-cursor", "-2")
-	// "kafka" once, as the word of what could not be reached.
-	refused(t, nil, "chatstate: connect to ["+addr+"]: kafka: client has run out of available brokers to talk to: dial tcp "+
-		addr+": connect: connection refused", "replay", "--room", "a", "--brokers", addr)
-	refused(t, nil, "chatstate: connect to ["+addr+"]: kafka: client has run out of available brokers to talk to: dial tcp "+
-		addr+": connect: connection refused", "verify", "--brokers", addr)
-	refused(t, nil, "chatstate: kafka: connect to ["+addr+"] (plaintext): client has run out of available brokers to talk to: dial tcp "+
-		addr+": connect: connection refused", "rooms", "--brokers", addr)
+	// "kafka" once, as the word of what could not be reached; the same
+	// words for every command that reads Kafka.
+	unreachable := "chatstate: kafka: connect to [" + addr + "] (plaintext): client has run out of available brokers to talk to: dial tcp " +
+		addr + ": connect: connection refused"
+	for _, cmd := range [][]string{{"replay", "--room", "a"}, {"verify"}, {"rebuild", "--dry-run"}, {"topics"}, {"rooms"}} {
+		refused(t, nil, unreachable, append(cmd, "--brokers", addr)...)
+	}
 	// The secret comes from the environment too.
 	if r := runSplit(t, []string{"CHATSTATE_AUTH_SECRET=s"}, "token", "--user", "ann"); r.code != 0 || bytes.Count([]byte(r.stdout), []byte(".")) != 2 {
 		t.Errorf("token with the secret in the environment: %+v", r)

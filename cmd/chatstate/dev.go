@@ -11,7 +11,7 @@ import (
 func devCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "dev",
-		Usage: "run everything in one process: embedded broker, both processors, the server",
+		Usage: "run everything in one process: embedded broker, the three processors (rooms, users, servers), the server",
 		Flags: append(brokerFlags(), serverFlags()...),
 		Action: func(c *cli.Context) (rerr error) {
 			scfg, err := serverConfig(c)

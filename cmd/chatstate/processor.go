@@ -38,7 +38,7 @@ func processorCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			err = w.do(c.Context, "topics", func() error { return kafka.EnsureTopics(kcfg) }, nil)
+			err = w.do(c.Context, "topics", func() error { return ensureTopics(c.Context, kcfg) }, nil)
 			if errors.Is(err, errStopped) {
 				logger.Info("stopped before Kafka was reachable")
 				return nil

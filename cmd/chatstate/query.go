@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -37,12 +39,10 @@ func withTable[T any](c *cli.Context, mk func(kafka.Config, string, ...views.Opt
 	if err := positive(c, "timeout"); err != nil {
 		return err
 	}
-	kcfg, err := kafkaConfig(c, "")
+	// A clear, quick reason when the brokers are out of reach or refuse
+	// us; every client below ends with the command.
+	kcfg, err := oneShotKafka(c)
 	if err != nil {
-		return err
-	}
-	// A clear, quick reason when the brokers are out of reach or refuse us.
-	if err := kafka.Ping(kcfg); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "chatstate-query-")
@@ -144,12 +144,58 @@ func showRoom(c *cli.Context, kcfg kafka.Config, v *views.Rooms, name string) er
 	if c.Bool("json") {
 		return printJSON(room)
 	}
-	fmt.Printf("room      %s\ncursor    %d\nepoch     %s\nmessages  %d\ncreated   %s\nupdated   %s\nmembers   %d\n",
-		room.Room, room.Cursor, room.Epoch, room.Messages, room.Created, room.Updated, len(room.Members))
-	for _, m := range room.Members {
-		fmt.Printf("  %s (%d sessions)\n", m.User, m.Sessions)
-	}
+	printRoom(os.Stdout, room)
 	return nil
+}
+
+// printRoom writes room as `chatstate rooms ROOM` shows it: a line per
+// field of its --json, rules included (the command line sees the bans and
+// mutes, as the API key does), then a line per member.
+func printRoom(w io.Writer, room api.RoomJSON) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	field := func(name string, v any) { fmt.Fprintf(tw, "%s\t%v\n", name, v) }
+	field("room", room.Room)
+	field("cursor", room.Cursor)
+	field("epoch", room.Epoch)
+	field("messages", room.Messages)
+	field("created", room.Created)
+	field("updated", room.Updated)
+	field("owner", orNone(room.Owner))
+	field("moderators", nameList(room.Moderators))
+	field("private", yesNo(room.Private))
+	// Quoted: a topic is free text, which may hold line breaks; "" is none.
+	field("topic", strconv.Quote(room.Topic))
+	if len(room.DM) > 0 {
+		field("dm", nameList(room.DM))
+	}
+	if room.Banned != nil {
+		field("banned", nameList(*room.Banned))
+	}
+	if room.Muted != nil {
+		field("muted", nameList(*room.Muted))
+	}
+	field("members", len(room.Members))
+	_ = tw.Flush()
+	for _, m := range room.Members {
+		fmt.Fprintf(w, "  %s (%d sessions)\n", m.User, m.Sessions)
+	}
+}
+
+// nameList lists names, "(none)" when there are none.
+func nameList(list []string) string { return orNone(strings.Join(list, ", ")) }
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func usersCommand() *cli.Command {

@@ -51,7 +51,7 @@ func replayCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return fmt.Errorf("replay takes no arguments (the room is --room), got %q", c.Args().First())
 			}
-			kcfg, err := kafkaConfig(c, "")
+			kcfg, err := oneShotKafka(c)
 			if err != nil {
 				return err
 			}

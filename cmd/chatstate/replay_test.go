@@ -18,7 +18,8 @@ import (
 	"github.com/lovoo/goka"
 )
 
-// caughtUp waits until both groups have committed the end of their input.
+// caughtUp waits until the rooms and users groups have committed the end of
+// their input.
 func caughtUp(t *testing.T, cfg kafka.Config, client sarama.Client) {
 	t.Helper()
 	admin, err := sarama.NewClusterAdminFromClient(client)

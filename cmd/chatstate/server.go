@@ -60,7 +60,7 @@ func runServer(ctx context.Context, kcfg kafka.Config, scfg server.Config, state
 	go func() { served <- hs.Serve(ln) }()
 	var srv *server.Server
 	err = w.do(ctx, "server", func() (err error) {
-		if err = kafka.EnsureTopics(kcfg); err == nil {
+		if err = ensureTopics(ctx, kcfg); err == nil {
 			srv, err = server.New(scfg, kcfg, stateDir)
 		}
 		return err

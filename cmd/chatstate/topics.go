@@ -14,11 +14,11 @@ func topicsCommand() *cli.Command {
 		Name:  "topics",
 		Usage: "create the missing topics, check the others (partition count), and exit",
 		Action: func(c *cli.Context) error {
-			kcfg, err := kafkaConfig(c, "")
+			kcfg, err := oneShotKafka(c)
 			if err != nil {
 				return err
 			}
-			if err := kafka.EnsureTopics(kcfg); err != nil {
+			if err := kafka.EnsureTopicsContext(c.Context, kcfg); err != nil {
 				return err
 			}
 			logger.Info("topics ready", "prefix", kcfg.Names.Prefix, "partitions", kcfg.Partitions,

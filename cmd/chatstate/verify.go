@@ -27,7 +27,7 @@ func verifyCommand() *cli.Command {
 			if err := positive(c, "wait"); err != nil {
 				return err
 			}
-			kcfg, err := kafkaConfig(c, "")
+			kcfg, err := oneShotKafka(c)
 			if err != nil {
 				return err
 			}

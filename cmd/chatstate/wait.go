@@ -59,8 +59,9 @@ func newWaiter(c *cli.Context, kcfg kafka.Config) (*waiter, error) {
 }
 
 // do runs try until it returns nil, returns an error that waiting cannot
-// mend (permanent), or the wait is over: ctx done (errStopped) or past
-// --kafka-wait (the last error). Between attempts it sleeps with
+// mend (permanent), or the wait is over: ctx done (errStopped, also for an
+// attempt that failed once ctx was done) or past --kafka-wait (the last
+// error). Between attempts it sleeps with
 // exponential backoff and jitter, so that a whole deployment started at
 // once does not knock on the brokers in step. It logs the first failure
 // and then at most every waitLogEvery (every attempt at debug level), and
@@ -69,10 +70,16 @@ func newWaiter(c *cli.Context, kcfg kafka.Config) (*waiter, error) {
 //
 // An attempt in progress is not abandoned when ctx is done: each is
 // bounded in time by the Kafka client's timeouts (refused at once, seconds
-// for a broker that does not answer).
+// for a broker that does not answer). The check of the topics, every
+// start's first step, ends with ctx (ensureTopics), so that a stop is not
+// held by a broker that accepts connections and never answers.
 func (w *waiter) do(ctx context.Context, step string, try func() error, report func(reason string)) error {
 	if w == nil {
-		return try()
+		err := try()
+		if err != nil && ctx.Err() != nil {
+			return errStopped
+		}
+		return err
 	}
 	brokers := strings.Join(w.kcfg.Brokers, ",")
 	backoff := waitFirstBackoff
@@ -84,6 +91,10 @@ func (w *waiter) do(ctx context.Context, step string, try func() error, report f
 				logger.Info("connected to Kafka", "step", step, "brokers", brokers, "waited", time.Since(failed).Round(100*time.Millisecond))
 			}
 			return nil
+		}
+		if ctx.Err() != nil {
+			// The attempt ended because of the stop, whatever it says.
+			return errStopped
 		}
 		if w.permanent(err) {
 			return err
@@ -125,4 +136,12 @@ func (w *waiter) permanent(err error) bool {
 	var ce *server.ConfigError
 	var pe *fs.PathError
 	return w.kcfg.Permanent(err) || errors.Is(err, server.ErrStateInUse) || errors.As(err, &ce) || errors.As(err, &pe)
+}
+
+// ensureTopics is kafka.EnsureTopics for a worker's start: its requests end
+// when ctx does (kafka.Config.WithContext). Its client is its own, closed
+// when it returns, so nothing the worker runs afterwards is tied to ctx:
+// a worker's stop still says its goodbyes to the brokers.
+func ensureTopics(ctx context.Context, kcfg kafka.Config) error {
+	return kafka.EnsureTopicsContext(ctx, kcfg.WithContext(ctx))
 }
