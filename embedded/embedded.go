@@ -6,16 +6,23 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/internal/dirlock"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // ErrAddr is wrapped by the error of an unusable listen address.
 var ErrAddr = errors.New("embedded: bad listen address")
+
+// ErrDataDirInUse is wrapped by the error of Start when another broker
+// holds the data dir (another process's, or one of this process: the lock
+// is per Start): nothing in the dir was read or written.
+var ErrDataDirInUse = errors.New("embedded: data directory in use")
 
 // ErrPersist is wrapped by the error of a Close that could not write the
 // broker's state to its data dir: what the broker acknowledged since it
@@ -28,7 +35,9 @@ type Config struct {
 	// free port.
 	Addr string
 	// DataDir is where the broker persists its state. Zero value means in
-	// memory only: everything is gone when the broker stops.
+	// memory only: everything is gone when the broker stops. One broker at
+	// a time may use a data dir: Start locks it (the file "lock" in it)
+	// until Close.
 	DataDir string
 	// Logger receives the broker's log. kfake's errors and warnings keep
 	// their levels; its info messages (one per request, group changes) are
@@ -44,13 +53,17 @@ type Broker struct {
 	addr    string
 	ln      *dualListener
 	log     *logAdapter
+	// lock holds the data dir from Start until Close; nil without one.
+	lock *dirlock.Lock
 
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// Start starts the broker and returns once it accepts connections.
-func Start(cfg Config) (*Broker, error) {
+// Start starts the broker and returns once it accepts connections. With a
+// data dir, it first locks the dir, before anything reads or writes it: an
+// error wrapping ErrDataDirInUse if another broker holds it.
+func Start(cfg Config) (_ *Broker, err error) {
 	host, port := "127.0.0.1", 0
 	if cfg.Addr != "" {
 		h, p, err := net.SplitHostPort(cfg.Addr)
@@ -86,14 +99,42 @@ func Start(cfg Config) (*Broker, error) {
 		// A persisted cluster id overrides this one: it only names a new log.
 		kfake.ClusterID("chatstate-" + codec.NewID()),
 	}
+	var lock *dirlock.Lock
 	if cfg.DataDir != "" {
+		// Two brokers on one dir would each acknowledge writes that the
+		// other's state, written at its close, then loses.
+		if lock, err = lockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		defer func() {
+			if err != nil {
+				lock.Release()
+			}
+		}()
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: start broker on %s: %w", net.JoinHostPort(host, strconv.Itoa(port)), err)
 	}
-	return &Broker{cluster: c, addr: ln.Addr().String(), ln: ln, log: log}, nil
+	return &Broker{cluster: c, addr: ln.Addr().String(), ln: ln, log: log, lock: lock}, nil
+}
+
+// lockDataDir locks dir (see dirlock), creating it, or returns an error
+// wrapping ErrDataDirInUse that names dir and, if it can, the process that
+// holds it.
+func lockDataDir(dir string) (*dirlock.Lock, error) {
+	lock, err := dirlock.Acquire(dir)
+	var held *dirlock.HeldError
+	switch {
+	case errors.As(err, &held) && held.PID == os.Getpid():
+		return nil, fmt.Errorf("%w: %s is used by another broker of this process", ErrDataDirInUse, dir)
+	case errors.As(err, &held):
+		return nil, fmt.Errorf("%w: %s is used by another process%s", ErrDataDirInUse, dir, held.Holder())
+	case err != nil:
+		return nil, fmt.Errorf("embedded: data dir: %w", err)
+	}
+	return lock, nil
 }
 
 // Dial returns a new in-memory connection to the broker, whatever network
@@ -108,15 +149,16 @@ func (b *Broker) Dial(ctx context.Context, _, _ string) (net.Conn, error) {
 // Addr returns the address the broker listens on, for clients to bootstrap.
 func (b *Broker) Addr() string { return b.addr }
 
-// Close stops the broker and, with a data dir, writes its state to disk; it
-// blocks until both are done. It returns an error wrapping ErrPersist if
-// the state could not be written (kfake only logs that, so the errors it
-// logs while closing are collected), nil otherwise. Later calls do nothing
-// and return the first call's error.
+// Close stops the broker and, with a data dir, writes its state to disk and
+// then unlocks the dir; it blocks until all is done. It returns an error
+// wrapping ErrPersist if the state could not be written (kfake only logs
+// that, so the errors it logs while closing are collected), nil otherwise.
+// Later calls do nothing and return the first call's error.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.log.startCollecting()
 		b.cluster.Close()
+		b.lock.Release()
 		if errs := b.log.collected(); len(errs) > 0 {
 			b.closeErr = fmt.Errorf("%w: %s", ErrPersist, strings.Join(errs, "; "))
 		}

@@ -229,3 +229,87 @@ func TestCloseWithoutDataDir(t *testing.T) {
 		t.Fatalf("second close: %v", err)
 	}
 }
+
+// TestDataDirLocked: a second broker on a data dir that a broker holds is
+// refused before it opens anything there, with an error wrapping
+// ErrDataDirInUse that names the dir; the first keeps serving, and once it
+// is closed the dir is free again, with what it acknowledged.
+func TestDataDirLocked(t *testing.T) {
+	dir := t.TempDir()
+	b, err := embedded.Start(embedded.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configOn(t, b.Addr())
+	if err := kafka.EnsureTopics(cfg); err != nil {
+		t.Fatal(err)
+	}
+	topic := string(cfg.Names.Events)
+	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(v string) {
+		t.Helper()
+		if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder("k"), Value: sarama.StringEncoder(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("first")
+	before := filesOf(t, dir)
+
+	second, err := embedded.Start(embedded.Config{DataDir: dir})
+	if err == nil {
+		_ = second.Close()
+		t.Fatal("a second broker started on the data dir")
+	}
+	if want := "embedded: data directory in use: " + dir + " is used by another broker of this process"; !errors.Is(err, embedded.ErrDataDirInUse) || err.Error() != want {
+		t.Fatalf("second Start: %v, want %q", err, want)
+	}
+	if after := filesOf(t, dir); !maps.Equal(after, before) {
+		t.Fatalf("the refused broker changed the data dir:\nbefore %v\nafter  %v", before, after)
+	}
+	send("second")
+	if err := prod.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+
+	b, err = embedded.Start(embedded.Config{DataDir: dir})
+	if err != nil {
+		t.Fatalf("start after the first closed: %v", err)
+	}
+	defer b.Close()
+	var got []string
+	for p := range int32(2) {
+		for _, m := range readAll(t, configOn(t, b.Addr()), topic, p) {
+			got = append(got, string(m.Value))
+		}
+	}
+	if fmt.Sprint(got) != "[first second]" {
+		t.Fatalf("after the restart %v, want [first second]", got)
+	}
+}
+
+// filesOf maps each file under dir to its size and modification time.
+func filesOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out[path] = fmt.Sprint(info.Size(), " ", info.ModTime().UnixNano())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

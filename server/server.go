@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/codec"
+	"github.com/chatstate/chatstate/internal/dirlock"
 	"github.com/chatstate/chatstate/internal/routines"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/chatstate/chatstate/logread"
@@ -87,7 +88,7 @@ type Server struct {
 	flusher *transport.Flusher
 	limits  connLimits
 	// lock is held on the state directory from New until Run returns.
-	lock *stateLock
+	lock *dirlock.Lock
 }
 
 // New checks cfg (Config.Validate), locks its state directory under stateDir
@@ -111,7 +112,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	}
 	client, err := sarama.NewClient(kcfg.Brokers, kcfg.Sarama("server-"+cfg.ServerID))
 	if err != nil {
-		lock.release()
+		lock.Release()
 		return nil, fmt.Errorf("server: connect to kafka %v: %w", kcfg.Brokers, err)
 	}
 	s := &Server{cfg: cfg, kcfg: kcfg, client: client, lock: lock, conns: map[*conn]struct{}{}}

@@ -67,5 +67,5 @@ func (s *Server) release() {
 		_ = s.viewConsumer.Close()
 	}
 	_ = s.client.Close()
-	s.lock.release()
+	s.lock.Release()
 }

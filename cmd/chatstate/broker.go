@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 
 	"github.com/chatstate/chatstate/embedded"
@@ -11,7 +12,7 @@ import (
 func brokerFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "broker-addr", Value: "127.0.0.1:9092", EnvVars: env("broker-addr"), Usage: "address the embedded broker listens on"},
-		&cli.StringFlag{Name: "data-dir", Value: "./chatstate-data", EnvVars: env("data-dir"), Usage: "where all state is kept; it survives restarts"},
+		&cli.StringFlag{Name: "data-dir", Value: "./chatstate-data", EnvVars: env("data-dir"), Usage: "where all state is kept; it survives restarts; one process at a time holds it"},
 	}
 }
 
@@ -23,8 +24,15 @@ func checkBrokerFlags(c *cli.Context) error {
 	return notEmpty(c, "data-dir")
 }
 
+// startBroker starts the embedded broker on --data-dir, the first thing
+// that opens the dir: while another process holds it (its broker's lock),
+// nothing is written there and the command fails at once.
 func startBroker(c *cli.Context) (*embedded.Broker, error) {
-	return embedded.Start(embedded.Config{Addr: c.String("broker-addr"), DataDir: filepath.Join(c.String("data-dir"), "kafka"), Logger: logger})
+	b, err := embedded.Start(embedded.Config{Addr: c.String("broker-addr"), DataDir: filepath.Join(c.String("data-dir"), "kafka"), Logger: logger})
+	if errors.Is(err, embedded.ErrDataDirInUse) {
+		return nil, fmt.Errorf("%w: a --data-dir serves one chatstate dev or chatstate broker at a time", err)
+	}
+	return b, err
 }
 
 // closeBroker closes b and joins the error of writing its state to *err,

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package server
+package dirlock
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 // errLocked is tryLock's error when another holds the lock.
 var errLocked = errors.New("locked")
 
-// tryLock takes no lock where flock is missing: the stores' own locks
-// remain, with a less clear error.
+// tryLock takes no lock where flock is missing: the server's stores keep
+// their own locks, with a less clear error; the embedded broker's data dir
+// has none.
 func tryLock(*os.File) error { return nil }
