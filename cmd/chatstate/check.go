@@ -60,6 +60,15 @@ func between(c *cli.Context, name string, lo, hi int) error {
 	return nil
 }
 
+// namePrefix refuses the flag name unless it is empty or could begin a
+// name, as ?prefix= of the HTTP API does: no name begins with "-" or ".".
+func namePrefix(c *cli.Context, name string) error {
+	if p := c.String(name); p != "" && !codec.ValidName(p) {
+		return fmt.Errorf("--%s %q cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", name, p)
+	}
+	return nil
+}
+
 // listenAddr refuses the flag name unless it is host:port, either part
 // possibly empty.
 func listenAddr(c *cli.Context, name string) error {

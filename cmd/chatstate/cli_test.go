@@ -97,7 +97,8 @@ func TestFlagsAfterArguments(t *testing.T) {
 	refused(t, nil, "chatstate: rooms takes at most one ROOM, got 2 arguments", "rooms", "a", "--json", "b")
 }
 
-// TestLimitBounds: --limit has the bounds of ?limit= in the HTTP API.
+// TestLimitBounds: --limit has the bounds of ?limit= in the HTTP API, and
+// --prefix its rule.
 func TestLimitBounds(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)
@@ -110,6 +111,9 @@ func TestLimitBounds(t *testing.T) {
 		{[]string{"rooms", "--limit", "10001"}, "chatstate: --limit must be between 1 and 10000, got 10001"},
 		{[]string{"users", "--limit", "0"}, "chatstate: --limit must be between 1 and 100000, got 0"},
 		{[]string{"users", "--limit", "100001", "--online"}, "chatstate: --limit must be between 1 and 100000, got 100001"},
+		// --prefix as ?prefix=: what cannot begin a name is refused.
+		{[]string{"rooms", "--prefix=-a"}, `chatstate: --prefix "-a" cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`},
+		{[]string{"users", "--prefix", "a b"}, `chatstate: --prefix "a b" cannot begin a name: names match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`},
 	} {
 		refused(t, nil, c.want, append(c.args, "--brokers", addr)...)
 	}

@@ -97,6 +97,9 @@ func roomsCommand() *cli.Command {
 			if err := between(c, "limit", 1, maxRoomsLimit); err != nil {
 				return err
 			}
+			if err := namePrefix(c, "prefix"); err != nil {
+				return err
+			}
 			return withTable(c, views.NewRooms, func(kcfg kafka.Config, v *views.Rooms) error {
 				if c.NArg() == 1 {
 					return showRoom(c, kcfg, v, c.Args().First())
@@ -215,6 +218,9 @@ func usersCommand() *cli.Command {
 				return printUnread(c, c.String("unread"))
 			}
 			if err := between(c, "limit", 1, maxUsersLimit); err != nil {
+				return err
+			}
+			if err := namePrefix(c, "prefix"); err != nil {
 				return err
 			}
 			return withTable(c, views.NewUsers, func(_ kafka.Config, v *views.Users) error {
