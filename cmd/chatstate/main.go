@@ -30,7 +30,9 @@ func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		select {
 		case s := <-ch:
 			cancel(interruption{s})
@@ -40,6 +42,7 @@ func signalContext() (context.Context, func()) {
 	return ctx, func() {
 		signal.Stop(ch)
 		cancel(nil)
+		<-done
 	}
 }
 
