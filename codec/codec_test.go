@@ -166,6 +166,11 @@ func TestEventValidate(t *testing.T) {
 		{"react", codec.React, func(e *codec.Event) { e.Emoji = "👍" }, true, false},
 		{"react with a cursor", codec.React, func(e *codec.Event) { e.Emoji, e.Cursor = "👍", 41 }, false, false},
 		{"message with a cursor", codec.Message, func(e *codec.Event) { e.Cursor = 41 }, false, false},
+		{"read with what it marks", codec.Read, func(e *codec.Event) { e.Cursor, e.From, e.Marked, e.MarkedMentions = 90, 3, 70, 2 }, true, false},
+		{"read with from at its cursor", codec.Read, func(e *codec.Event) { e.Cursor, e.From, e.Marked = 9, 9, 1 }, false, false},
+		{"read with more mentions than marked", codec.Read, func(e *codec.Event) { e.Cursor, e.From, e.Marked, e.MarkedMentions = 9, 2, 1, 2 }, false, false},
+		{"read with a negative count", codec.Read, func(e *codec.Event) { e.Cursor, e.From, e.Marked = 9, 2, -1 }, false, false},
+		{"message with marked", codec.Message, func(e *codec.Event) { e.Marked = 4 }, false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -158,6 +158,14 @@ type Event struct {
 	Role    string    `json:"role,omitempty"`
 	Private *bool     `json:"private,omitzero"`
 	Topic   *string   `json:"topic,omitzero"`
+	// From, Marked and MarkedMentions are a read's count of what it marks
+	// read, when its marker moves to a message older than the room row's
+	// latest (which a fold recounts from): from the marker From, Marked
+	// messages of others up to Cursor, MarkedMentions of them mentioning
+	// the reader, as the server that wrote it counted them in the log.
+	From           int64 `json:"from,omitzero"`
+	Marked         int64 `json:"marked,omitzero"`
+	MarkedMentions int64 `json:"marked_mentions,omitzero"`
 }
 
 // Equal reports whether e and o are the same event: the same fields, and
@@ -245,6 +253,12 @@ func (e *Event) Validate() error {
 	}
 	if e.Type != Read && e.Type != Edit && e.Type != Delete && e.Cursor != 0 {
 		return fmt.Errorf("%w: only a read, edit or delete event has a cursor", ErrInvalid)
+	}
+	if e.Type != Read && (e.From != 0 || e.Marked != 0 || e.MarkedMentions != 0) {
+		return fmt.Errorf("%w: only a read event has from, marked and marked_mentions", ErrInvalid)
+	}
+	if e.From < 0 || e.Marked < 0 || e.MarkedMentions < 0 || e.MarkedMentions > e.Marked || e.Type == Read && e.Marked > 0 && e.From >= e.Cursor {
+		return fmt.Errorf("%w: a read's from must be below its cursor, and marked_mentions at most marked, none negative", ErrInvalid)
 	}
 	if (e.Type == Edit || e.Type == Delete) && e.Cursor < 0 {
 		return fmt.Errorf("%w: the message cursor of a %s event must be 0 or more", ErrInvalid, e.Type)

@@ -121,12 +121,21 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 			if e.V, ok = parseInt(v); !ok {
 				return false
 			}
-		case k == '0' && f == fieldCursor:
+		case k == '0' && (f == fieldCursor || f >= fieldFrom):
 			n, ok := parseInt(v)
 			if !ok {
 				return false
 			}
-			e.Cursor = int64(n) // int is int64 wherever chatstate builds: see the test
+			switch f { // int is int64 wherever chatstate builds: see the test
+			case fieldCursor:
+				e.Cursor = int64(n)
+			case fieldFrom:
+				e.From = int64(n)
+			case fieldFrom + 1:
+				e.Marked = int64(n)
+			default:
+				e.MarkedMentions = int64(n)
+			}
 		case (k == 't' || k == 'f') && f == fieldOn:
 			e.On = k == 't'
 		case (k == 't' || k == 'f') && f == fieldPrivate:
@@ -144,7 +153,7 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 				return false
 			}
 			e.Text = string(d.text)
-		case k == '"' && f != fieldV && f != fieldCursor && f != fieldOn && f != fieldPrivate:
+		case k == '"' && f != fieldV && f != fieldCursor && f != fieldOn && f != fieldPrivate && f < fieldFrom:
 			spans[f][0] = len(buf)
 			if buf, err = unquote(buf, v); err != nil {
 				return false
@@ -161,7 +170,7 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 		return false // more than one value
 	}
 	all := string(buf)
-	for f, p := range [numEventFields]*string{nil, &e.ID, (*string)(&e.Type), &e.Room, &e.User, &e.TS, nil, &e.Session, &e.Server, &e.Emoji, nil, nil, &e.Target, &e.Role, nil, nil} {
+	for f, p := range [numEventFields]*string{nil, &e.ID, (*string)(&e.Type), &e.Room, &e.User, &e.TS, nil, &e.Session, &e.Server, &e.Emoji, nil, nil, &e.Target, &e.Role, nil, nil, nil, nil, nil} {
 		if p != nil {
 			*p = all[spans[f][0]:spans[f][1]]
 		}
@@ -170,12 +179,14 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 }
 
 // eventNames are the member names of Event, in the order of its fields.
-var eventNames = [...]string{"v", "id", "type", "room", "user", "ts", "text", "session", "server", "emoji", "cursor", "on", "target", "role", "private", "topic"}
+var eventNames = [...]string{"v", "id", "type", "room", "user", "ts", "text", "session", "server", "emoji", "cursor", "on", "target", "role", "private", "topic",
+	"from", "marked", "marked_mentions"}
 
-// The fields decode treats apart: v and cursor are numbers, on and private
-// booleans, and the text and the topic get their own strings (the topic
-// behind a pointer: absent is not empty).
-const fieldV, fieldText, fieldCursor, fieldOn, fieldPrivate, fieldTopic, numEventFields = 0, 6, 10, 11, 14, 15, len(eventNames)
+// The fields decode treats apart: v, cursor and the fields from fieldFrom
+// on (from, marked, marked_mentions) are numbers, on and private booleans,
+// and the text and the topic get their own strings (the topic behind a
+// pointer: absent is not empty).
+const fieldV, fieldText, fieldCursor, fieldOn, fieldPrivate, fieldTopic, fieldFrom, numEventFields = 0, 6, 10, 11, 14, 15, 16, len(eventNames)
 
 // eventField returns the field of the unescaped member name, or -1.
 func eventField(name []byte) int {

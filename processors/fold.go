@@ -77,7 +77,7 @@ func FoldRoom(s *codec.RoomState, e *codec.Event, offset int64) (st *codec.RoomS
 		s.AddMessage(offset)
 		countMessage(s, e, offset)
 	case codec.Read:
-		moveMarker(s, e.User, e.Cursor)
+		moveMarker(s, e)
 	case codec.Edit, codec.Delete:
 		remention(s, e)
 	}

@@ -49,23 +49,30 @@ func countMessage(s *codec.RoomState, e *codec.Event, offset int64) {
 	}
 }
 
-// moveMarker moves user's marker forward to cursor and recounts what is
-// unread after it. A marker never moves back, past the row's cursor (the
-// last event before this one: no one has read what is not written), or for
-// a user without read state (who never joined): such a read changes nothing.
-func moveMarker(s *codec.RoomState, user string, cursor int64) {
+// moveMarker moves the marker of e's user forward to e.Cursor and recounts
+// what is unread after it. A marker never moves back, past the row's cursor
+// (the last event before this one: no one has read what is not written),
+// or for a user without read state (who never joined): such a read changes
+// nothing.
+func moveMarker(s *codec.RoomState, e *codec.Event) {
+	user, cursor := e.User, e.Cursor
 	r := s.Reads[user]
 	if r == nil || cursor <= r.Cursor || cursor > s.Cursor {
 		return
 	}
+	from := r.Cursor
 	r.Cursor = cursor
-	// Latest holds every message after cursor when it holds every message
-	// of the room, or when its oldest is at or before cursor. Otherwise
-	// some unread messages have dropped out of it: the counts stay, since
-	// only messages before cursor could be subtracted and those are not
-	// known.
-	complete := int64(len(s.Latest)) >= s.Messages || len(s.Latest) > 0 && s.Latest[0].Cursor <= cursor
-	if !complete {
+	// When the row's latest messages do not hold every message after
+	// cursor, some of the messages the read passes have dropped out: the
+	// read's own count of them (Marked, MarkedMentions, which the server
+	// counted in the log from the marker From) is taken off, if the marker
+	// was still at From; else the counts stay (an overcount), since only
+	// messages before cursor could be subtracted and those are not known.
+	if !latestCovers(s, cursor) {
+		if e.From == from {
+			r.Count = max(r.Count-e.Marked, 0)
+			r.Mentions = max(r.Mentions-e.MarkedMentions, 0)
+		}
 		return
 	}
 	r.Count, r.Mentions = 0, 0
@@ -78,6 +85,25 @@ func moveMarker(s *codec.RoomState, user string, cursor int64) {
 			r.Mentions++
 		}
 	}
+}
+
+// PassesLatest reports whether a read of user to cursor moves their
+// marker past messages that dropped out of the row's latest, which the
+// fold cannot recount: the read should then carry its own count of them
+// (codec.Event.Marked), from the marker it returns.
+func PassesLatest(s *codec.RoomState, user string, cursor int64) (from int64, ok bool) {
+	r := s.Reads[user]
+	if r == nil || cursor <= r.Cursor || cursor > s.Cursor {
+		return 0, false
+	}
+	return r.Cursor, !latestCovers(s, cursor)
+}
+
+// latestCovers reports whether the row's latest messages hold every
+// message after cursor: when they hold every message of the room, or when
+// the oldest of them is at or before cursor.
+func latestCovers(s *codec.RoomState, cursor int64) bool {
+	return int64(len(s.Latest)) >= s.Messages || len(s.Latest) > 0 && s.Latest[0].Cursor <= cursor
 }
 
 // mentionsOf returns the users with read state in the room, other than its

@@ -126,6 +126,50 @@ func TestReadStateBeyondLatest(t *testing.T) {
 	}
 }
 
+// TestReadStateBeyondLatestMarked: a read past messages that dropped out
+// of the row's latest takes off its own count of them (what the server
+// counted in the log from the marker it saw), and is exact; counted from
+// another marker than the one it finds, it keeps the counts.
+func TestReadStateBeyondLatestMarked(t *testing.T) {
+	events := []*codec.Event{join("alice"), join("bob")}
+	for i := range codec.LatestKeep + 10 {
+		text := fmt.Sprint("m", i)
+		if i%10 == 0 {
+			text += " @alice"
+		}
+		events = append(events, msg("bob", text))
+	}
+	// Messages at 2 to 75; latest holds 12 to 75. alice reads up to 6:
+	// m0 to m4, one of them (m0) mentioning her.
+	total, mentions := int64(codec.LatestKeep+10), int64(8)
+	marked := func(from, cursor, n, m int64) *codec.Event {
+		e := read("alice", cursor)
+		e.From, e.Marked, e.MarkedMentions = from, n, m
+		return e
+	}
+	s := foldAll(events)
+	if from, ok := processors.PassesLatest(s, "alice", 6); !ok || from != 0 {
+		t.Fatalf("PassesLatest = %d, %v; want alice's marker 0, true", from, ok)
+	}
+	if _, ok := processors.PassesLatest(s, "alice", 12); ok {
+		t.Fatal("a read into latest is recounted, not marked")
+	}
+	s, _, _ = processors.FoldRoom(s, marked(0, 6, 5, 1), int64(len(events)))
+	if r := s.Reads["alice"]; r.Cursor != 6 || r.Count != total-5 || r.Mentions != mentions-1 {
+		t.Fatalf("a marked read: %+v, want count %d, mentions %d", r, total-5, mentions-1)
+	}
+	// Counted from 3, where alice's marker is not: the counts stay.
+	s, _, _ = processors.FoldRoom(s, marked(3, 9, 3, 0), int64(len(events)+1))
+	if r := s.Reads["alice"]; r.Cursor != 9 || r.Count != total-5 || r.Mentions != mentions-1 {
+		t.Fatalf("a read counted from another marker: %+v, want the counts kept", r)
+	}
+	// Redelivered, the marked read changes nothing.
+	before := js(t, s)
+	if _, changed, _ := processors.FoldRoom(s, marked(0, 6, 5, 1), int64(len(events))); changed || js(t, s) != before {
+		t.Fatal("a redelivered marked read changed the row")
+	}
+}
+
 // TestReadStateRandom compares the fold with a count by brute force over
 // random logs short enough that every message stays in the row's latest.
 func TestReadStateRandom(t *testing.T) {

@@ -26,6 +26,7 @@ func (c *conn) read(f *protocol.ClientFrame) error {
 	}
 	e := c.event(codec.Read, f.Room)
 	e.Cursor = *f.Cursor
+	c.srv.markRead(&e)
 	return c.writeAck(e, f.Ref)
 }
 

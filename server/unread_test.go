@@ -264,3 +264,41 @@ func TestUnreadFollowsEditsAndDeletes(t *testing.T) {
 	expectUnread(alice, "lobby", 2, 0, aj)
 	unreadAPI(t, s.http.URL, "alice", fmt.Sprintf(`{"user":"alice","rooms":[{"room":"lobby","count":2,"mentions":0,"cursor":%d}]}`, aj))
 }
+
+// TestUnreadAfterAReadFarBack: a read that moves the marker past messages
+// older than the room row's latest 64 is exact too: the server counts what
+// it marks read in the log, and the fold takes that off.
+func TestUnreadAfterAReadFarBack(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, server.Config{APIKey: "k"})
+	alice := testenv.Dial(t, s.http.URL, "alice")
+	alice.KeepUnread = true
+	alice.Send(frame{"op": "join", "room": "lobby"})
+	alice.Expect("snapshot", frame{"room": "lobby"})
+	aj, _ := alice.ExpectEvent("lobby", "join", "alice")
+	expectUnread(alice, "lobby", 0, 0, aj)
+	const n = 90 // every tenth mentions alice
+	var cursors []int64
+	for i := range n {
+		text := fmt.Sprint("m", i)
+		if i%10 == 0 {
+			text += " @alice"
+		}
+		st, out := post(t, s.http.URL+"/api/rooms/lobby/messages", "k", fmt.Sprintf(`{"user":"bob","text":%q}`, text))
+		if st != 200 {
+			t.Fatalf("post %d: %d %v", i, st, out)
+		}
+		cursors = append(cursors, int64(out["cursor"].(float64)))
+	}
+	for i := range n {
+		alice.ExpectEvent("lobby", "message", "bob")
+		expectUnread(alice, "lobby", int64(i+1), int64(i/10+1), aj)
+	}
+	// Up to m14: 15 read (m0 and m10 mention her), 75 left (m20 to m80).
+	alice.Send(frame{"op": "read", "room": "lobby", "cursor": cursors[14], "ref": 1})
+	ackedRead(alice, 1, "lobby", n-15, 7, cursors[14])
+	unreadAPI(t, s.http.URL, "alice", fmt.Sprintf(`{"user":"alice","rooms":[{"room":"lobby","count":75,"mentions":7,"cursor":%d}]}`, cursors[14]))
+	// And on, still before the latest 64 (m26 to m89): 10 more.
+	alice.Send(frame{"op": "read", "room": "lobby", "cursor": cursors[24], "ref": 2})
+	ackedRead(alice, 2, "lobby", n-25, 6, cursors[24])
+}
