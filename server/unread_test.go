@@ -215,6 +215,19 @@ func TestUnreadAcrossTabsAndServers(t *testing.T) {
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
+// firstReader dials user, keeping their unread frames, and joins them to
+// an empty lobby: they are told no unread at their join, which it returns.
+func firstReader(t *testing.T, base, user string) (*client, int64) {
+	t.Helper()
+	c := testenv.Dial(t, base, user)
+	c.KeepUnread = true
+	c.Send(frame{"op": "join", "room": "lobby"})
+	c.Expect("snapshot", frame{"room": "lobby"})
+	at, _ := c.ExpectEvent("lobby", "join", user)
+	expectUnread(c, "lobby", 0, 0, at)
+	return c, at
+}
+
 // TestUnreadFollowsEditsAndDeletes: mentions count the unread messages
 // whose latest text mentions the user, so an edit that adds or takes back
 // a mention, and a delete, move them, and the user is told at once; an
@@ -223,12 +236,7 @@ func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) 
 func TestUnreadFollowsEditsAndDeletes(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, server.Config{})
-	alice := testenv.Dial(t, s.http.URL, "alice")
-	alice.KeepUnread = true
-	alice.Send(frame{"op": "join", "room": "lobby"})
-	alice.Expect("snapshot", frame{"room": "lobby"})
-	aj, _ := alice.ExpectEvent("lobby", "join", "alice")
-	expectUnread(alice, "lobby", 0, 0, aj)
+	alice, aj := firstReader(t, s.http.URL, "alice")
 	bob := testenv.Dial(t, s.http.URL, "bob")
 	bob.Send(frame{"op": "join", "room": "lobby"})
 	bob.Expect("snapshot", frame{"room": "lobby"})
@@ -271,12 +279,7 @@ func TestUnreadFollowsEditsAndDeletes(t *testing.T) {
 func TestUnreadAfterAReadFarBack(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, server.Config{APIKey: "k"})
-	alice := testenv.Dial(t, s.http.URL, "alice")
-	alice.KeepUnread = true
-	alice.Send(frame{"op": "join", "room": "lobby"})
-	alice.Expect("snapshot", frame{"room": "lobby"})
-	aj, _ := alice.ExpectEvent("lobby", "join", "alice")
-	expectUnread(alice, "lobby", 0, 0, aj)
+	alice, aj := firstReader(t, s.http.URL, "alice")
 	const n = 90 // every tenth mentions alice
 	var cursors []int64
 	for i := range n {
