@@ -125,7 +125,10 @@ func (a *API) serveEvents(w http.ResponseWriter, ctx context.Context, room strin
 	events := []protocol.Entry{}
 	next, truncated, found := after, false, false
 	if after < math.MaxInt64 { // nothing can follow the largest cursor
-		to := after + min(scanLimit, math.MaxInt64-after)
+		to := int64(math.MaxInt64) // after+scanLimit, short of overflowing
+		if after <= math.MaxInt64-scanLimit {
+			to = after + scanLimit
+		}
 		start, last, err := a.cfg.Reader.Scan(ctx, room, after+1, to, func(e logread.Entry) bool {
 			found = true
 			if e.Event.Type == codec.Read {
