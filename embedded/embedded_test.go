@@ -76,19 +76,9 @@ func readAll(t *testing.T, cfg kafka.Config, topic string, p int32) []*sarama.Co
 // same dir; the cluster id persists, so the epoch of the log stays.
 func TestRestartOnTheDataDir(t *testing.T) {
 	dir := t.TempDir()
-	b, err := embedded.Start(embedded.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := configOn(t, b.Addr())
-	if err := kafka.EnsureTopics(cfg); err != nil {
-		t.Fatal(err)
-	}
+	b, cfg, prod := startWriting(t, dir)
 	topic := string(cfg.Names.Events)
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	type rec struct {
 		key, value string
 		partition  int32
@@ -236,19 +226,9 @@ func TestCloseWithoutDataDir(t *testing.T) {
 // is closed the dir is free again, with what it acknowledged.
 func TestDataDirLocked(t *testing.T) {
 	dir := t.TempDir()
-	b, err := embedded.Start(embedded.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := configOn(t, b.Addr())
-	if err := kafka.EnsureTopics(cfg); err != nil {
-		t.Fatal(err)
-	}
+	b, cfg, prod := startWriting(t, dir)
 	topic := string(cfg.Names.Events)
-	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	send := func(v string) {
 		t.Helper()
 		if _, _, err := prod.SendMessage(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder("k"), Value: sarama.StringEncoder(v)}); err != nil {
@@ -291,6 +271,25 @@ func TestDataDirLocked(t *testing.T) {
 	if fmt.Sprint(got) != "[first second]" {
 		t.Fatalf("after the restart %v, want [first second]", got)
 	}
+}
+
+// startWriting starts a broker on dir with the topics made, and a
+// producer to it; the caller closes both.
+func startWriting(t *testing.T, dir string) (*embedded.Broker, kafka.Config, sarama.SyncProducer) {
+	t.Helper()
+	b, err := embedded.Start(embedded.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := configOn(t, b.Addr())
+	if err := kafka.EnsureTopics(cfg); err != nil {
+		t.Fatal(err)
+	}
+	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, cfg, prod
 }
 
 // filesOf maps each file under dir to its size and modification time.

@@ -56,8 +56,8 @@ func countMessage(s *codec.RoomState, e *codec.Event, offset int64) {
 // nothing.
 func moveMarker(s *codec.RoomState, e *codec.Event) {
 	user, cursor := e.User, e.Cursor
-	r := s.Reads[user]
-	if r == nil || cursor <= r.Cursor || cursor > s.Cursor {
+	r := markerMoves(s, user, cursor)
+	if r == nil {
 		return
 	}
 	from := r.Cursor
@@ -92,11 +92,21 @@ func moveMarker(s *codec.RoomState, e *codec.Event) {
 // fold cannot recount: the read should then carry its own count of them
 // (codec.Event.Marked), from the marker it returns.
 func PassesLatest(s *codec.RoomState, user string, cursor int64) (from int64, ok bool) {
-	r := s.Reads[user]
-	if r == nil || cursor <= r.Cursor || cursor > s.Cursor {
+	r := markerMoves(s, user, cursor)
+	if r == nil {
 		return 0, false
 	}
 	return r.Cursor, !latestCovers(s, cursor)
+}
+
+// markerMoves returns user's read state if a read to cursor moves their
+// marker (see moveMarker), nil if it changes nothing.
+func markerMoves(s *codec.RoomState, user string, cursor int64) *codec.ReadMark {
+	r := s.Reads[user]
+	if r == nil || cursor <= r.Cursor || cursor > s.Cursor {
+		return nil
+	}
+	return r
 }
 
 // latestCovers reports whether the row's latest messages hold every

@@ -62,9 +62,10 @@ func Check(s *codec.RoomState, e *codec.Event) error {
 		}
 	case codec.Invite:
 		if s.DM != nil {
-			// One of a direct room's two invites the other, which is how
-			// the other is told of a new direct room.
-			if !slices.Contains(s.DM, u) || !slices.Contains(s.DM, e.Target) || u == e.Target {
+			// One of a direct room's two (a third is refused above)
+			// invites the other, which is how the other is told of a new
+			// direct room.
+			if !slices.Contains(s.DM, e.Target) || u == e.Target {
 				return refuse("only the other user of direct room %s is invited to it", s.Room)
 			}
 			return nil

@@ -17,6 +17,21 @@ import (
 	"github.com/chatstate/chatstate/internal/testenv"
 )
 
+// awaitRequest waits until w has sent the silent listener a request, whose
+// answer never comes, failing if w exits first.
+func awaitRequest(t *testing.T, w *worker, asked *atomic.Int64) {
+	t.Helper()
+	testenv.WaitFor(t, 30*time.Second, func() error {
+		if w.exited() {
+			t.Fatalf("exited before the signal: %v\n%s", w.err, w.log)
+		}
+		if asked.Load() == 0 {
+			return errors.New("no request yet")
+		}
+		return nil
+	})
+}
+
 // silentBroker listens on loopback, accepts every connection, reads what
 // comes and never sends a byte: a broker (or server) that hangs. It
 // returns its address and the count of connections on which a request
@@ -97,15 +112,7 @@ func TestOneShotCommandsStopOnSignal(t *testing.T) {
 			w := startWorker(t, cmd[0], append([]string{"--brokers", addr}, cmd...)...)
 			// A request sent: waiting for the broker's answer, which
 			// never comes.
-			testenv.WaitFor(t, 30*time.Second, func() error {
-				if w.exited() {
-					t.Fatalf("exited before the signal: %v\n%s", w.err, w.log)
-				}
-				if asked.Load() == 0 {
-					return errors.New("no request to the broker yet")
-				}
-				return nil
-			})
+			awaitRequest(t, w, asked)
 			w.alive(t)
 			sent := time.Now()
 			if err := w.cmd.Process.Signal(sig); err != nil {
@@ -199,15 +206,7 @@ func TestChatCommandsStopOnSignal(t *testing.T) {
 				args = append(args, "--text", "hi")
 			}
 			w := startWorker(t, tc.cmd, args...)
-			testenv.WaitFor(t, 30*time.Second, func() error {
-				if w.exited() {
-					t.Fatalf("exited before the signal: %v\n%s", w.err, w.log)
-				}
-				if asked.Load() == 0 {
-					return errors.New("no request yet")
-				}
-				return nil
-			})
+			awaitRequest(t, w, asked)
 			if err := w.cmd.Process.Signal(os.Interrupt); err != nil {
 				t.Fatal(err)
 			}
@@ -237,15 +236,7 @@ func TestWorkersStopWhileKafkaDoesNotAnswer(t *testing.T) {
 			t.Parallel()
 			addr, asked := silentBroker(t)
 			w := startWorker(t, cmd[0], append([]string{"--brokers", addr}, cmd...)...)
-			testenv.WaitFor(t, 30*time.Second, func() error {
-				if w.exited() {
-					t.Fatalf("exited before the signal: %v\n%s", w.err, w.log)
-				}
-				if asked.Load() == 0 {
-					return errors.New("no request to the broker yet")
-				}
-				return nil
-			})
+			awaitRequest(t, w, asked)
 			if strings.Contains(w.log.String(), `msg="waiting for Kafka"`) {
 				t.Fatalf("the first attempt ended before the signal:\n%s", w.log)
 			}
