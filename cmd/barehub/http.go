@@ -77,7 +77,16 @@ func (h *hub) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", "a room and user name and 1 to 4096 bytes of text")
 		return
 	}
-	cursor, _ := h.publish(nil, room, body.User, text, nil)
+	var cursor int64
+	if h.relay != nil {
+		var err error
+		if cursor, err = h.relay.publish(r.Context(), room, body.User, text); err != nil {
+			writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+			return
+		}
+	} else {
+		cursor, _ = h.publish(nil, room, body.User, text, nil)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(mustJSON(map[string]int64{"cursor": cursor}))
 }

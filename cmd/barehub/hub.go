@@ -16,7 +16,8 @@ type hub struct {
 	ring, queue int
 	apiKey      string
 	epoch       string
-	presence    bool // joins and leaves are events of the room, as in chatstate
+	presence    bool   // joins and leaves are events of the room, as in chatstate
+	relay       *relay // nil: HTTP publishes are fanned out at once
 
 	mu      sync.Mutex
 	rooms   map[string]*room

@@ -131,3 +131,35 @@ func TestWithoutPresence(t *testing.T) {
 	bob.Send(map[string]any{"op": "leave", "room": "r", "ref": 2})
 	bob.Expect("ack", testenv.Frame{"ref": 2, "cursor": 0})
 }
+
+// With a relay, a POST is written to an embedded broker and acknowledged
+// with its offset, and the tail's read of it is what fans it out: a member
+// gets each message once, in the order posted.
+func TestRelayFansOutFromTheLog(t *testing.T) {
+	t.Parallel()
+	h := newHub(16, 64, "key", true)
+	r, err := startRelay(t.TempDir(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.relay = r
+	srv := httptest.NewServer(h.routes())
+	t.Cleanup(func() {
+		srv.Close()
+		h.shutdown()
+		r.close()
+	})
+	alice := testenv.Dial(t, srv.URL, "alice")
+	alice.Send(map[string]any{"op": "join", "room": "r", "history": 0})
+	alice.Expect("snapshot", testenv.Frame{"cursor": -1})
+	alice.ExpectEvent("r", "join", "alice")
+	for _, text := range []string{"one", "two", "three"} {
+		post(t, srv.URL, "r", `{"user":"bob","text":"`+text+`"}`, http.StatusOK)
+	}
+	for i, want := range []string{"one", "two", "three"} {
+		if cur, ev := alice.ExpectEvent("r", "message", "bob"); ev["text"] != want || cur != int64(i+1) {
+			t.Fatalf("message %d: %v at %d, want %s at %d", i, ev, cur, want, i+1)
+		}
+	}
+	post(t, srv.URL, "r", `{"user":"bob","text":"x"}`, http.StatusUnauthorized, "wrong")
+}

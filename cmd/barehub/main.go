@@ -5,7 +5,11 @@
 // POST /api/rooms/{room}/messages with the API key; /healthz and /readyz),
 // and keeps everything in memory: no Kafka, no persistence, no presence
 // beyond the connections it holds, no limits but a bounded queue per
-// connection. Joins and leaves are events of the room, as in chatstate
+// connection. With --relay-dir, the HTTP publishes alone take chatstate's
+// path through Kafka (relay.go): written to an embedded broker, answered
+// when it acknowledges them, fanned out from a tail that reads them back;
+// the answer's cursor is then the record's offset, the events' cursors
+// the hub's own. Joins and leaves are events of the room, as in chatstate
 // (--presence=false leaves them out). Each room numbers its events with a cursor of its own and
 // keeps its last --ring events, so that a resume returns the events after
 // the client's cursor.
@@ -41,8 +45,9 @@ func main() {
 	ring := flag.Int("ring", 256, "events each room keeps for resume")
 	queue := flag.Int("queue", 256, "frames queued per connection before it is closed as too slow (4008)")
 	presence := flag.Bool("presence", true, "joins and leaves are events of the room, fanned out to its members and returned by resumes, as in chatstate; false: only the members list of the snapshot tells them")
+	relayDir := flag.String("relay-dir", "", "if set, HTTP publishes go through an embedded broker keeping its log in this directory: written as chatstate's server writes, acknowledged when the broker is, and fanned out from a tail that reads them back")
 	flag.Parse()
-	if err := run(*addr, *apiKey, *ring, *queue, *presence); err != nil {
+	if err := run(*addr, *apiKey, *ring, *queue, *presence, *relayDir); err != nil {
 		fmt.Fprintln(os.Stderr, "barehub:", err)
 		os.Exit(1)
 	}
@@ -50,7 +55,7 @@ func main() {
 
 // run serves until SIGINT or SIGTERM, then closes every connection and
 // waits for their goroutines.
-func run(addr, apiKey string, ring, queue int, presence bool) error {
+func run(addr, apiKey string, ring, queue int, presence bool, relayDir string) error {
 	if ring < 1 || queue < 1 {
 		return errors.New("--ring and --queue must be positive")
 	}
@@ -64,6 +69,14 @@ func run(addr, apiKey string, ring, queue int, presence bool) error {
 		return err
 	}
 	h := newHub(ring, queue, apiKey, presence)
+	if relayDir != "" {
+		r, err := startRelay(relayDir, h)
+		if err != nil {
+			return err
+		}
+		defer r.close()
+		h.relay = r
+	}
 	srv := &http.Server{Handler: h.routes(), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
