@@ -7,7 +7,6 @@ import (
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/processors"
 	"github.com/chatstate/chatstate/server/fanout"
-	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // markedScanLimit bounds the offsets of the room's partition that one read
@@ -30,28 +29,73 @@ func (s *Server) markRead(e *codec.Event) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.ReadTimeout)
 	defer cancel()
-	var entries []protocol.Entry
+	count := newMarkedCount(e.User)
 	_, last, err := s.reader.Scan(ctx, e.Room, from+1, e.Cursor, func(le logread.Entry) bool {
-		if t := le.Event.Type; t == codec.Message || t.Lifecycle() {
-			entries = append(entries, protocol.Entry{Cursor: le.Cursor, Event: le.Event.Public()})
-		}
+		count.add(le.Event)
 		return true
 	})
 	if err != nil || last < e.Cursor {
 		return
 	}
-	var marked, mentions int64
-	for _, m := range protocol.Current(entries) {
-		if m.Event.Type != codec.Message || m.Event.User == e.User {
-			continue
-		}
-		marked++
-		if !m.Event.Deleted && mentioning(m.Event.Text, e.User) {
-			mentions++
-		}
+	if count.marked > 0 {
+		e.From, e.Marked, e.MarkedMentions = from, count.marked, count.mentions
 	}
-	if marked > 0 {
-		e.From, e.Marked, e.MarkedMentions = from, marked, mentions
+}
+
+// markedCount counts, event by event, the messages of others in a range of
+// a room's log and those of them whose current text mentions user: the
+// count of protocol.Current's messages, keeping of each message only its
+// author and whether it mentions user now, not the message (a range of
+// 100,000 offsets of long messages would otherwise be held whole).
+type markedCount struct {
+	user             string
+	msgs             map[string]*markedMessage // by id: the messages of others
+	marked, mentions int64
+}
+
+// markedMessage is what markedCount keeps of a message.
+type markedMessage struct {
+	author            string
+	mentions, deleted bool
+}
+
+func newMarkedCount(user string) *markedCount {
+	return &markedCount{user: user, msgs: map[string]*markedMessage{}}
+}
+
+// add counts e, the next event of the range: a message of another user,
+// or an edit or delete that changes whether such a message mentions user.
+// An edit or delete counts only when its author's, as protocol.Change
+// applies them, and nothing changes a deleted message.
+func (c *markedCount) add(e *codec.Event) {
+	switch e.Type {
+	case codec.Message:
+		// Ids are unique in what servers write; of a second message under
+		// one id (another producer's), the changes after it change it.
+		if e.User == c.user {
+			delete(c.msgs, e.ID)
+			return
+		}
+		m := &markedMessage{author: e.User, mentions: mentioning(e.Text, c.user)}
+		c.msgs[e.ID] = m
+		c.marked++
+		if m.mentions {
+			c.mentions++
+		}
+	case codec.Edit, codec.Delete:
+		m := c.msgs[e.ID]
+		if m == nil || m.deleted || e.User != m.author {
+			return
+		}
+		now := e.Type == codec.Edit && mentioning(e.Text, c.user)
+		m.deleted = e.Type == codec.Delete
+		switch {
+		case now && !m.mentions:
+			c.mentions++
+		case !now && m.mentions:
+			c.mentions--
+		}
+		m.mentions = now
 	}
 }
 
