@@ -31,7 +31,7 @@ start_hub() {
 }
 
 # hub_workloads: the hub on w1, then on w1 with its publishes through
-# Kafka (the floor of chatstate's path), on 5,000 idle connections (joins
+# Kafka (the floor of chatstate's path), on w2, on 5,000 idle connections (joins
 # and memory; again without join and leave events, the hub at its
 # barest), and the reconnect storm on the hub and on `chatstate dev`:
 # BENCH_STORM_CLIENTS clients (default 5,000) in 3 rooms each, 10 members
@@ -39,6 +39,7 @@ start_hub() {
 hub_workloads() {
   workload hub-w1-1000c-http hub --clients 1000 --rooms 100 --rate 1000 --publish http "${base[@]}"
   workload hub-relay-w1-1000c-http hub-relay --clients 1000 --rooms 100 --rate 1000 --publish http "${base[@]}"
+  workload hub-w2-5000c-ws hub --clients 5000 --rooms 50 --rate 500 --publish ws "${base[@]}"
   workload hub-idle-5000 hub --clients 5000 --rooms 50 --rate 0 --duration 10s
   workload hub-idle-5000-nopresence hub-nopresence --clients 5000 --rooms 50 --rate 0 --duration 10s
   local storm=(--clients "$storm_clients" --rooms $((storm_clients * 3 / 10)) --storm-rooms 3 --payload 200)
@@ -64,5 +65,5 @@ hub_rows() {
   v=$(get "$s" '.storm_cpu_ms_per_resume * 1000 | round / 1000')
   echo "| (same: server CPU per room resumed) | $v ms ($(get "$s" .storm_cpu_s) s for $(get "$s" .storm_resumes) resumes) | | $(hub_ratio "$s" "$h" .storm_cpu_ms_per_resume) |"
   echo "| (the bare hub with chatstate's path through Kafka under each HTTP publish, \`barehub --relay-dir\`: an acks=all write to the embedded broker, answered when it acknowledges, fanned out from a tail that reads it back; no processors, views or state: w1 delivery p50 / p99, CPU per 100,000 deliveries) | $(get hub-relay-w1-1000c-http '"\(.delivery_latency.p50_ms) / \(.delivery_latency.p99_ms) ms, \(.server_cpu_s_per_100k_deliveries * 100 | round / 100) s, \(.lost) lost"') | | $(hub_ratio hub-relay-w1-1000c-http hub-w1-1000c-http .server_cpu_s_per_100k_deliveries) |"
-  echo "| (the bare hub, \`cmd/barehub\`, on the same workloads, joins and leaves fanned out as events like chatstate's: w1 delivery p50 / p99, CPU per 100,000 deliveries; CPU per join, and without join events; RSS per idle connection; storm) | $(get hub-w1-1000c-http '"\(.delivery_latency.p50_ms) / \(.delivery_latency.p99_ms) ms, \(.server_cpu_s_per_100k_deliveries * 100 | round / 100) s"'); $(get hub-idle-5000 '.join_cpu_ms_per_join * 1000 | round / 1000') ms, $(get hub-idle-5000-nopresence '.join_cpu_ms_per_join * 1000 | round / 1000') ms; $(get hub-idle-5000 '.server_rss_per_conn_kib * 10 | round / 10') KiB; $(get "$h" '"\(.storm_s * 100 | round / 100) s, \(.storm_cpu_ms_per_resume * 1000 | round / 1000) ms per resume"') | | |"
+  echo "| (the bare hub, \`cmd/barehub\`, on the same workloads, joins and leaves fanned out as events like chatstate's: w1 delivery p50 / p99, CPU per 100,000 deliveries; w2 delivery p99; CPU per join, and without join events; RSS per idle connection; storm) | $(get hub-w1-1000c-http '"\(.delivery_latency.p50_ms) / \(.delivery_latency.p99_ms) ms, \(.server_cpu_s_per_100k_deliveries * 100 | round / 100) s"'); $(get hub-w2-5000c-ws '"\(.delivery_latency.p99_ms) ms"'); $(get hub-idle-5000 '.join_cpu_ms_per_join * 1000 | round / 1000') ms, $(get hub-idle-5000-nopresence '.join_cpu_ms_per_join * 1000 | round / 1000') ms; $(get hub-idle-5000 '.server_rss_per_conn_kib * 10 | round / 10') KiB; $(get "$h" '"\(.storm_s * 100 | round / 100) s, \(.storm_cpu_ms_per_resume * 1000 | round / 1000) ms per resume"') | | |"
 }
