@@ -159,6 +159,7 @@ func New(cfg Config, kcfg kafka.Config, stateDir string) (*Server, error) {
 	s.local = newLocalUsers()
 	s.invites = newInviteChecks()
 	s.hub.SetNotify(s.invited)
+	s.hub.SetLocals(s.local)
 	s.tail = fanout.NewTail(fanout.TailConfig{Kafka: kcfg, Client: client, Topic: string(kcfg.Names.Events), Partitions: kcfg.Partitions,
 		Hub: s.hub, Log: cfg.Logger, Invalid: s.metrics.Invalid, Latency: s.metrics.DeliverSeconds, Registerer: s.metrics.Registry,
 		Missed: func(c fanout.Subscriber) {

@@ -35,6 +35,13 @@ type roomCopy struct {
 	cover   int64
 	members []codec.Member // row.MemberList(), nil when a join or leave made it stale; never modified
 	idle    time.Time      // when the last subscription of the room ended; zero while followed
+	// outside are the room's members with read state and a connection
+	// here outside its subscriptions, as of the generations outsideAt
+	// (elsewhere.go); outsideOK is false when an event other than a
+	// message may have changed them.
+	outside   []string
+	outsideAt [2]uint64
+	outsideOK bool
 }
 
 // apply folds the event at cursor into the copy; events at or below its
@@ -50,6 +57,7 @@ func (c *roomCopy) apply(e *codec.Event, cursor int64) (refused bool) {
 	}
 	if e.Type != codec.Message {
 		c.members = nil
+		c.outsideOK = false
 	}
 	c.push(protocol.Entry{Cursor: cursor, Event: e.Public()})
 	c.trim()

@@ -51,6 +51,9 @@ type Hub struct {
 	// notify, if set, is told of every invite the tail dispatches (see
 	// SetNotify).
 	notify func(e *codec.Event, cursor int64, checked bool)
+	// locals, if set, are the server's connections, for the unread
+	// frames of sessions that did not join the room (see SetLocals).
+	locals Locals
 }
 
 // Remover is what a Subscriber also implements to be told that the rules
@@ -82,6 +85,9 @@ type hubPartition struct {
 	// waiting holds the events of rooms a join is making a copy of,
 	// dispatched since the join subscribed (see waiting.go).
 	waiting map[string]*waitingCopy
+	// subGen counts the subscriptions begun and ended, for the copies'
+	// outsiders (see elsewhere.go).
+	subGen uint64
 }
 
 // span is the first and the last cursor of a room the tail dispatched.
@@ -124,6 +130,7 @@ func (h *Hub) Subscribe(c Subscriber, room string) (s *Subscription, last int64,
 		s.pause()
 		existed = true
 	} else {
+		p.subGen++
 		s = &Subscription{hub: h, conn: c, user: c.User(), session: c.Session(), room: room, since: -1, last: -1}
 		if l, ok := c.(LaterEnqueuer); ok {
 			s.later = l
@@ -158,6 +165,7 @@ func (h *Hub) Unsubscribe(s *Subscription) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if set := p.subs[s.room]; set != nil && set[s.conn] == s {
+		p.subGen++
 		delete(set, s.conn)
 		if len(set) == 0 {
 			delete(p.subs, s.room)
@@ -192,10 +200,11 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 	defer p.mu.Unlock()
 	var unread *unreadFrames
 	refused, checked := false, false
-	if c := p.copies[room]; c != nil {
-		before, found := mentionedBefore(c.row, e)
-		refused, checked = c.apply(e, cursor), true
-		unread = unreadOf(c.row, e, before, found)
+	cp := p.copies[room]
+	if cp != nil {
+		before, found := mentionedBefore(cp.row, e)
+		refused, checked = cp.apply(e, cursor), true
+		unread = unreadOf(cp.row, e, before, found)
 	} else if w := p.waiting[room]; w != nil {
 		w.add(e, cursor)
 		if w.full() {
@@ -217,6 +226,10 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 		h.notify(e, cursor, checked)
 	}
 	set := p.subs[room]
+	if unread != nil && h.locals != nil {
+		// The sessions that joined the room here get theirs below.
+		h.tellElsewhere(p, cp, unread, set)
+	}
 	if len(set) == 0 {
 		return
 	}
@@ -231,6 +244,7 @@ func (h *Hub) Dispatch(e *codec.Event, cursor int64, encode func() []byte) {
 			queued++
 		}
 		if done {
+			p.subGen++
 			delete(set, c)
 			s.end()
 			if r, ok := c.(Remover); ok && end.user != "" {
