@@ -131,9 +131,9 @@ func (d *eventDecoder) decode(data []byte, e *Event) bool {
 				e.Cursor = int64(n)
 			case fieldFrom:
 				e.From = int64(n)
-			case fieldFrom + 1:
+			case fieldMarked:
 				e.Marked = int64(n)
-			default:
+			case fieldMarkedMentions:
 				e.MarkedMentions = int64(n)
 			}
 		case (k == 't' || k == 'f') && f == fieldOn:
@@ -186,7 +186,11 @@ var eventNames = [...]string{"v", "id", "type", "room", "user", "ts", "text", "s
 // on (from, marked, marked_mentions) are numbers, on and private booleans,
 // and the text and the topic get their own strings (the topic behind a
 // pointer: absent is not empty).
-const fieldV, fieldText, fieldCursor, fieldOn, fieldPrivate, fieldTopic, fieldFrom, numEventFields = 0, 6, 10, 11, 14, 15, 16, len(eventNames)
+const (
+	fieldV, fieldText, fieldCursor, fieldOn, fieldPrivate, fieldTopic = 0, 6, 10, 11, 14, 15
+	fieldFrom, fieldMarked, fieldMarkedMentions                       = 16, 17, 18
+	numEventFields                                                    = len(eventNames)
+)
 
 // eventField returns the field of the unescaped member name, or -1.
 func eventField(name []byte) int {

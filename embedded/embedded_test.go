@@ -139,14 +139,7 @@ func TestRestartOnTheDataDir(t *testing.T) {
 func TestFreshDirsAreNewLogs(t *testing.T) {
 	var epochs []string
 	for _, dir := range []string{t.TempDir(), t.TempDir(), ""} {
-		b, err := embedded.Start(embedded.Config{DataDir: dir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg := configOn(t, b.Addr())
-		if err := kafka.EnsureTopics(cfg); err != nil {
-			t.Fatal(err)
-		}
+		b, cfg := startWithTopics(t, dir)
 		epochs = append(epochs, epochOf(t, cfg))
 		if err := b.Close(); err != nil {
 			t.Fatalf("close: %v", err)
@@ -273,9 +266,9 @@ func TestDataDirLocked(t *testing.T) {
 	}
 }
 
-// startWriting starts a broker on dir with the topics made, and a
-// producer to it; the caller closes both.
-func startWriting(t *testing.T, dir string) (*embedded.Broker, kafka.Config, sarama.SyncProducer) {
+// startWithTopics starts a broker on dir ("": in memory) with the topics
+// made; the caller closes it.
+func startWithTopics(t *testing.T, dir string) (*embedded.Broker, kafka.Config) {
 	t.Helper()
 	b, err := embedded.Start(embedded.Config{DataDir: dir})
 	if err != nil {
@@ -285,6 +278,14 @@ func startWriting(t *testing.T, dir string) (*embedded.Broker, kafka.Config, sar
 	if err := kafka.EnsureTopics(cfg); err != nil {
 		t.Fatal(err)
 	}
+	return b, cfg
+}
+
+// startWriting starts a broker on dir with the topics made, and a
+// producer to it; the caller closes both.
+func startWriting(t *testing.T, dir string) (*embedded.Broker, kafka.Config, sarama.SyncProducer) {
+	t.Helper()
+	b, cfg := startWithTopics(t, dir)
 	prod, err := sarama.NewSyncProducer(cfg.Brokers, cfg.Sarama("test-writer"))
 	if err != nil {
 		t.Fatal(err)

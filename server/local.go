@@ -57,11 +57,7 @@ func (l *localUsers) has(user string) bool {
 
 // send queues frame to every connection of user here.
 func (l *localUsers) send(user string, frame []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range l.conns[user] {
-		c.Enqueue(frame)
-	}
+	l.Send(user, func(fanout.Subscriber) bool { return false }, frame)
 }
 
 // Generation changes whenever a connection is added or removed

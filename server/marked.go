@@ -7,6 +7,7 @@ import (
 	"github.com/chatstate/chatstate/logread"
 	"github.com/chatstate/chatstate/processors"
 	"github.com/chatstate/chatstate/server/fanout"
+	"github.com/chatstate/chatstate/server/protocol"
 )
 
 // markedScanLimit bounds the offsets of the room's partition that one read
@@ -64,9 +65,9 @@ func newMarkedCount(user string) *markedCount {
 }
 
 // add counts e, the next event of the range: a message of another user,
-// or an edit or delete that changes whether such a message mentions user.
-// An edit or delete counts only when its author's, as protocol.Change
-// applies them, and nothing changes a deleted message.
+// or an edit or delete that changes whether such a message mentions user,
+// when protocol.Change applies it (its author's, and nothing changes a
+// deleted message).
 func (c *markedCount) add(e *codec.Event) {
 	switch e.Type {
 	case codec.Message:
@@ -84,7 +85,10 @@ func (c *markedCount) add(e *codec.Event) {
 		}
 	case codec.Edit, codec.Delete:
 		m := c.msgs[e.ID]
-		if m == nil || m.deleted || e.User != m.author {
+		if m == nil {
+			return
+		}
+		if p := e.Public(); !(&protocol.Change{User: m.author, Deleted: m.deleted}).Applies(&p) {
 			return
 		}
 		now := e.Type == codec.Edit && mentioning(e.Text, c.user)

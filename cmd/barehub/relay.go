@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/IBM/sarama"
 	"github.com/chatstate/chatstate/embedded"
 	"github.com/chatstate/chatstate/kafka"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -14,17 +15,18 @@ import (
 
 // relay puts a Kafka round trip under the hub's HTTP publishes (--relay-dir):
 // a publish is written to the events topic of an embedded broker with the
-// options of chatstate's server, and acknowledged when the broker is; a
-// tail reads the topic as chatstate's follower does (a fetch returns with
-// the first record written) and fans each record out through the hub. It
-// measures what chatstate's way of delivering costs before any of its
-// state: no processors, no views, no presence records, no rules.
+// options of chatstate's server, and acknowledged when the broker is; the
+// server's own follower (kafka.Follower, as its tail reads) reads the topic
+// and the hub fans each record out. It measures what chatstate's way of
+// delivering costs before any of its state: no processors, no views, no
+// presence records, no rules.
 type relay struct {
-	broker *embedded.Broker
-	prod   *kgo.Client
-	tail   *kgo.Client
-	topic  string
-	wg     sync.WaitGroup
+	broker  *embedded.Broker
+	offsets sarama.Client // the follower's, for where partitions begin and end
+	prod    *kgo.Client
+	topic   string
+	stop    context.CancelFunc // ends the follower
+	wg      sync.WaitGroup
 }
 
 // relayed is a publish as the relay writes it to the log.
@@ -35,8 +37,8 @@ type relayed struct {
 }
 
 // startRelay starts an embedded broker keeping its log under dir, makes
-// chatstate's topics there, and starts the tail, which hands h each record
-// until close.
+// chatstate's topics there, and starts the follower, which hands h each
+// record until close.
 func startRelay(dir string, h *hub) (_ *relay, err error) {
 	b, err := embedded.Start(embedded.Config{Addr: "127.0.0.1:0", DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -59,16 +61,27 @@ func startRelay(dir string, h *hub) (_ *relay, err error) {
 	if r.prod, err = kgo.NewClient(cfg.Producer("barehub")...); err != nil {
 		return nil, fmt.Errorf("relay producer: %w", err)
 	}
-	r.tail, err = kgo.NewClient(
-		kgo.SeedBrokers(b.Addr()), kgo.Dialer(b.Dial), kgo.ClientID("barehub-tail"),
-		kgo.ConsumeTopics(r.topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(250e6), kgo.FetchMaxPartitionBytes(1<<20), kgo.FetchMaxBytes(8<<20),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("relay tail: %w", err)
+	if r.offsets, err = sarama.NewClient(cfg.Brokers, cfg.Sarama("barehub-offsets")); err != nil {
+		return nil, fmt.Errorf("relay offsets: %w", err)
 	}
+	f := kafka.NewFollower(cfg, "barehub-tail", r.offsets, r.topic, make([]int64, cfg.Partitions))
+	ctx, stop := context.WithCancel(context.Background())
+	r.stop = stop
 	r.wg.Add(1)
-	go r.follow(h)
+	go func() {
+		defer r.wg.Done()
+		_ = f.Run(ctx, kafka.FollowHandler{
+			Record: func(rec *kgo.Record) {
+				var m relayed
+				if json.Unmarshal(rec.Value, &m) == nil {
+					h.publish(nil, m.Room, m.User, m.Text, nil)
+				}
+			},
+			Skipped: func(int32, int64, int64) {},
+			PastEnd: func(int32, int64, int64) {},
+			Error:   func(err error) { slog.Warn("relay", "err", err) },
+		})
+	}()
 	return r, nil
 }
 
@@ -86,33 +99,18 @@ func (r *relay) publish(ctx context.Context, room, user, text string) (int64, er
 	return rec.Offset, nil
 }
 
-// follow hands h every record of the topic, in order per partition, until
-// the tail's client is closed.
-func (r *relay) follow(h *hub) {
-	defer r.wg.Done()
-	for {
-		fs := r.tail.PollFetches(context.Background())
-		if fs.IsClientClosed() {
-			return
-		}
-		fs.EachRecord(func(rec *kgo.Record) {
-			var m relayed
-			if json.Unmarshal(rec.Value, &m) == nil {
-				h.publish(nil, m.Room, m.User, m.Text, nil)
-			}
-		})
-	}
-}
-
-// close stops the tail, the producer and the broker, and waits for the
-// tail's goroutine.
+// close stops the follower and waits for it, then closes the producer, the
+// offsets' client and the broker.
 func (r *relay) close() {
-	if r.tail != nil {
-		r.tail.Close()
+	if r.stop != nil {
+		r.stop()
 	}
 	r.wg.Wait()
 	if r.prod != nil {
 		r.prod.Close()
+	}
+	if r.offsets != nil {
+		_ = r.offsets.Close()
 	}
 	_ = r.broker.Close()
 }
